@@ -1,0 +1,68 @@
+"""Settings from the environment, read in one place.
+
+Everything the playground reads from the environment goes through `Settings.from_env()`; nothing else
+calls `os.environ` for configuration. Secrets (API keys) are never copied into settings: LiteLLM reads them
+from the environment at call time, and `secret_values()` lists them so traces can be redacted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# LiteLLM fetches its price table from the network at import unless told otherwise. Set before any import.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+DEMO_MODEL = "demo/offline"
+
+# Environment variables whose values are secrets, by name pattern.
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.IGNORECASE)
+
+
+def default_database_url() -> str:
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("agent-playground", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'playground.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    model_timeout: float = 60.0
+    model_retries: int = 2
+    tool_timeout: float = 10.0
+    max_agent_steps: int = 12
+    auth: str | None = None  # "user:password" enables login in the UI
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, database_url: str | None = None) -> "Settings":
+        env = os.environ
+        url = (
+            database_url
+            or env.get("PLAYGROUND_DATABASE_URL")
+            or env.get("DATABASE_URL")
+            or default_database_url()
+        )
+        return cls(
+            database_url=url,
+            model_timeout=float(env.get("PLAYGROUND_MODEL_TIMEOUT", 60)),
+            model_retries=int(env.get("PLAYGROUND_MODEL_RETRIES", 2)),
+            tool_timeout=float(env.get("PLAYGROUND_TOOL_TIMEOUT", 10)),
+            max_agent_steps=int(env.get("PLAYGROUND_MAX_STEPS", 12)),
+            auth=env.get("PLAYGROUND_AUTH") or None,
+        )
+
+
+def secret_values(min_length: int = 6) -> list[str]:
+    """Values of environment variables that look like secrets, longest first (for redaction)."""
+    values = {
+        value
+        for name, value in os.environ.items()
+        if _SECRET_NAME.search(name) and value and len(value) >= min_length
+    }
+    return sorted(values, key=len, reverse=True)

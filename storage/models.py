@@ -1,0 +1,109 @@
+"""The tables: sessions, runs (one per user turn), steps, clarifications, tool sets.
+
+JSON columns are plain `JSON` and always reassigned, never mutated in place (SQLAlchemy would not see an
+in-place change). Durations are computed from timestamps, never stored.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def now() -> float:
+    return time.time()
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database itself, such as the schema version."""
+
+    __tablename__ = "playground_meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class SessionRow(SQLModel, table=True):
+    __tablename__ = "sessions"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    owner: str | None = Field(default=None, index=True)
+    title: str = ""
+    agent: str
+    model: str
+    tools: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    toolset: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = "idle"  # idle | running | needs_clarification | done | error
+    created_at: float = Field(default_factory=now)
+    updated_at: float = Field(default_factory=now, index=True)
+
+
+class RunRow(SQLModel, table=True):
+    __tablename__ = "runs"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+    seq: int
+    user_message: str
+    status: str = "running"  # running | needs_clarification | done | error
+    final_answer: str | None = None
+    error: str | None = None
+    started_at: float = Field(default_factory=now)
+    ended_at: float | None = None
+
+
+class StepRow(SQLModel, table=True):
+    __tablename__ = "steps"
+    __table_args__ = (Index("ix_steps_session_seq", "session_id", "seq"),)
+    id: str = Field(primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id")
+    run_id: str = Field(foreign_key="runs.id", index=True)
+    seq: int
+    parent_id: str | None = None
+    node: str
+    kind: str  # model | tool | clarification | check | plan | summary | answer | ...
+    name: str
+    status: str  # ok | error | interrupted
+    started_at: float
+    ended_at: float | None = None
+    input: Any = Field(default=None, sa_column=Column(JSON))
+    output: Any = Field(default=None, sa_column=Column(JSON))
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    checkpoint_id: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ClarificationRow(SQLModel, table=True):
+    __tablename__ = "clarifications"
+    id: str = Field(primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+    run_id: str = Field(foreign_key="runs.id")
+    kind: str
+    question: str
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tool: str | None = None
+    field: str | None = None
+    reason: str | None = None
+    detected_by: str = "schema"
+    answer: str | None = None
+    asked_at: float = Field(default_factory=now)
+    answered_at: float | None = None
+
+
+class ToolSetRow(SQLModel, table=True):
+    __tablename__ = "toolsets"
+    __table_args__ = (Index("ux_toolsets_owner_name", "owner", "name", unique=True),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    owner: str | None = None
+    name: str
+    tools: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: float = Field(default_factory=now)

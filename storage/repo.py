@@ -1,0 +1,216 @@
+"""Repository functions: the only way the rest of the code reads and writes the tables.
+
+Every function takes the `Database` first. Steps are inserted with a single Core INSERT because they are the
+hot path of a run (one per model or tool call); everything else goes through the ORM.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy import delete, func, insert, or_
+from sqlmodel import col, select
+
+from storage.engine import Database
+from storage.models import ClarificationRow, RunRow, SessionRow, StepRow, ToolSetRow, now
+
+
+class NotFound(LookupError):
+    pass
+
+
+# -- sessions -------------------------------------------------------------------------------------------
+
+
+def create_session(db: Database, **fields: Any) -> SessionRow:
+    row = SessionRow(**fields)
+    with db.session() as s:
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def get_session(db: Database, session_id: str, owner: str | None = None) -> SessionRow:
+    """The session, or NotFound. With `owner`, another owner's session is NotFound too."""
+    with db.session() as s:
+        row = s.get(SessionRow, session_id)
+    if row is None or (owner is not None and row.owner != owner):
+        raise NotFound(f"no session {session_id!r}")
+    return row
+
+
+def update_session(db: Database, session_id: str, **fields: Any) -> SessionRow:
+    with db.session() as s:
+        row = s.get(SessionRow, session_id)
+        if row is None:
+            raise NotFound(f"no session {session_id!r}")
+        for key, value in fields.items():
+            setattr(row, key, value)
+        row.updated_at = now()
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def list_sessions(
+    db: Database, owner: str | None = None, search: str | None = None, limit: int = 200
+) -> list[SessionRow]:
+    query = select(SessionRow).order_by(col(SessionRow.updated_at).desc()).limit(limit)
+    if owner is not None:
+        query = query.where(SessionRow.owner == owner)
+    if search:
+        pattern = f"%{search.lower()}%"
+        matching_runs = select(RunRow.session_id).where(func.lower(RunRow.user_message).like(pattern))
+        query = query.where(
+            or_(func.lower(SessionRow.title).like(pattern), col(SessionRow.id).in_(matching_runs))
+        )
+    with db.session() as s:
+        return list(s.exec(query).all())
+
+
+def delete_session(db: Database, session_id: str) -> None:
+    with db.session() as s:
+        for table in (StepRow, ClarificationRow, RunRow):
+            s.exec(delete(table).where(table.session_id == session_id))
+        s.exec(delete(SessionRow).where(SessionRow.id == session_id))
+        s.commit()
+
+
+# -- runs -----------------------------------------------------------------------------------------------
+
+
+def start_run(db: Database, session_id: str, user_message: str) -> RunRow:
+    with db.session() as s:
+        seq = s.exec(select(func.count()).where(RunRow.session_id == session_id)).one()
+        row = RunRow(session_id=session_id, seq=seq + 1, user_message=user_message)
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def finish_run(db: Database, run_id: str, **fields: Any) -> RunRow:
+    with db.session() as s:
+        row = s.get(RunRow, run_id)
+        if row is None:
+            raise NotFound(f"no run {run_id!r}")
+        for key, value in fields.items():
+            setattr(row, key, value)
+        if row.status in ("done", "error"):
+            row.ended_at = now()
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def runs_for_session(db: Database, session_id: str) -> list[RunRow]:
+    with db.session() as s:
+        return list(s.exec(select(RunRow).where(RunRow.session_id == session_id).order_by(RunRow.seq)).all())
+
+
+def latest_run(db: Database, session_id: str) -> RunRow | None:
+    runs = runs_for_session(db, session_id)
+    return runs[-1] if runs else None
+
+
+# -- steps ----------------------------------------------------------------------------------------------
+
+
+def add_step(db: Database, values: dict[str, Any]) -> None:
+    """Insert one finished step. `values` are StepRow column values."""
+    with db.engine.begin() as conn:
+        conn.execute(insert(StepRow), [values])
+
+
+def next_step_seq(db: Database, session_id: str) -> int:
+    with db.session() as s:
+        top = s.exec(select(func.max(StepRow.seq)).where(StepRow.session_id == session_id)).one()
+    return (top or 0) + 1
+
+
+def steps_for_session(db: Database, session_id: str, run_id: str | None = None) -> list[StepRow]:
+    query = select(StepRow).where(StepRow.session_id == session_id).order_by(StepRow.seq)
+    if run_id is not None:
+        query = query.where(StepRow.run_id == run_id)
+    with db.session() as s:
+        return list(s.exec(query).all())
+
+
+# -- clarifications -------------------------------------------------------------------------------------
+
+
+def add_clarification(db: Database, **fields: Any) -> ClarificationRow:
+    with db.session() as s:
+        existing = s.get(ClarificationRow, fields["id"])
+        if existing is not None:  # the same interrupt seen again (e.g. a retried stream): keep the first
+            return existing
+        row = ClarificationRow(**fields)
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def answer_clarification(db: Database, clarification_id: str, answer: str) -> ClarificationRow:
+    with db.session() as s:
+        row = s.get(ClarificationRow, clarification_id)
+        if row is None:
+            raise NotFound(f"no clarification {clarification_id!r}")
+        row.answer = answer
+        row.answered_at = now()
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def clarifications_for_session(db: Database, session_id: str) -> list[ClarificationRow]:
+    query = (
+        select(ClarificationRow)
+        .where(ClarificationRow.session_id == session_id)
+        .order_by(ClarificationRow.asked_at)
+    )
+    with db.session() as s:
+        return list(s.exec(query).all())
+
+
+def pending_clarification(db: Database, session_id: str) -> ClarificationRow | None:
+    unanswered = [c for c in clarifications_for_session(db, session_id) if c.answer is None]
+    return unanswered[-1] if unanswered else None
+
+
+# -- tool sets ------------------------------------------------------------------------------------------
+
+
+def save_toolset(db: Database, name: str, tools: Iterable[str], owner: str | None = None) -> ToolSetRow:
+    with db.session() as s:
+        row = s.exec(select(ToolSetRow).where(ToolSetRow.name == name, ToolSetRow.owner == owner)).first()
+        if row is None:
+            row = ToolSetRow(name=name, owner=owner)
+        row.tools = list(tools)
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def list_toolsets(db: Database, owner: str | None = None) -> list[ToolSetRow]:
+    query = select(ToolSetRow).where(or_(ToolSetRow.owner == owner, col(ToolSetRow.owner).is_(None)))
+    with db.session() as s:
+        return list(s.exec(query.order_by(ToolSetRow.name)).all())
+
+
+def get_toolset(db: Database, name: str, owner: str | None = None) -> ToolSetRow | None:
+    for row in list_toolsets(db, owner):
+        if row.name == name and row.owner == owner:
+            return row
+    return next((row for row in list_toolsets(db, owner) if row.name == name), None)
+
+
+def delete_toolset(db: Database, name: str, owner: str | None = None) -> None:
+    with db.session() as s:
+        s.exec(delete(ToolSetRow).where(ToolSetRow.name == name, ToolSetRow.owner == owner))
+        s.commit()

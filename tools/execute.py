@@ -1,0 +1,174 @@
+"""Running a tool call: validate the arguments against the schema, run with a time limit, serialise.
+
+Whatever goes wrong (bad arguments, the tool raising, hanging past its limit, returning something that is
+not JSON) becomes a `ToolResult` with `ok=False` and an error that names the tool and the problem. The
+agent sees it as the tool's output and the run goes on.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tools.model import Tool, ToolContext
+
+MAX_OUTPUT_CHARS = 20_000
+DEFAULT_TIMEOUT = 10.0
+
+_JSON_TYPES = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+@dataclass
+class ToolResult:
+    ok: bool
+    content: str  # what the model sees
+    value: Any = None  # the JSON value the tool returned, when ok
+    error: str | None = None
+    started_at: float = 0.0
+    ended_at: float = 0.0
+    state: dict[str, Any] | None = None  # the tool's state namespace after the call, if it has one
+    truncated: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _coerce(value: Any, schema: dict[str, Any]) -> Any:
+    """Forgive the usual model slips: numbers sent as strings, "true"/"false" as strings."""
+    kind = schema.get("type")
+    if isinstance(value, str):
+        text = value.strip()
+        if kind == "integer" and text.lstrip("-").isdigit():
+            return int(text)
+        if kind == "number":
+            try:
+                return float(text) if any(c in text for c in ".eE") else int(text)
+            except ValueError:
+                return value
+        if kind == "boolean" and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+    if kind == "number" and isinstance(value, bool):
+        return value
+    if kind == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if kind is None:
+        if "anyOf" in schema:
+            return any(_type_ok(value, s) for s in schema["anyOf"])
+        return True
+    kinds = kind if isinstance(kind, list) else [kind]
+    for k in kinds:
+        if k == "null" and value is None:
+            return True
+        expected = _JSON_TYPES.get(k)
+        if expected and isinstance(value, expected) and not (k in ("integer", "number") and isinstance(value, bool)):
+            return True
+    return False
+
+
+def validate_arguments(tool: Tool, arguments: Any) -> tuple[dict[str, Any], list[str]]:
+    """(coerced arguments, problems). An empty problem list means the call can run."""
+    if not isinstance(arguments, dict):
+        return {}, [f"arguments must be a JSON object, got {type(arguments).__name__}"]
+    properties: dict[str, Any] = tool.parameters.get("properties", {})
+    problems: list[str] = []
+    clean: dict[str, Any] = {}
+    for name, value in arguments.items():
+        if name not in properties:
+            if tool.parameters.get("additionalProperties", True) is False or properties:
+                problems.append(f"unexpected argument {name!r} (expected: {', '.join(properties) or 'none'})")
+                continue
+            clean[name] = value
+            continue
+        schema = properties[name]
+        value = _coerce(value, schema)
+        if value is None and name not in tool.required:
+            continue
+        if not _type_ok(value, schema):
+            problems.append(f"argument {name!r} must be {schema.get('type', 'valid')}, got {json.dumps(value)}")
+            continue
+        if "enum" in schema and value not in schema["enum"]:
+            problems.append(f"argument {name!r} must be one of {schema['enum']}, got {json.dumps(value)}")
+            continue
+        clean[name] = value
+    for name in tool.required:
+        if name not in arguments or arguments[name] in (None, ""):
+            problems.append(f"missing required argument {name!r}")
+    return clean, problems
+
+
+def _serialise(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def run_tool(
+    tool: Tool,
+    arguments: Any,
+    *,
+    session_id: str = "",
+    tool_state: dict[str, Any] | None = None,
+    timeout: float | None = None,
+) -> ToolResult:
+    """Validate and run one call. Never raises for anything the tool or its arguments do."""
+    started = time.time()
+
+    def fail(message: str, **meta: Any) -> ToolResult:
+        return ToolResult(
+            ok=False, content=f"Error: {message}", error=message, started_at=started, ended_at=time.time(), meta=meta
+        )
+
+    clean, problems = validate_arguments(tool, arguments)
+    if problems:
+        return fail(f"{tool.name}: " + "; ".join(problems), kind="invalid_arguments")
+
+    state: dict[str, Any] | None = None
+    if tool.state_key is not None:
+        state = copy.deepcopy((tool_state or {}).get(tool.state_key, {}))
+        for param, hint in tool.handler.__annotations__.items():
+            if hint in (ToolContext, "ToolContext"):
+                clean[param] = ToolContext(session_id=session_id, state=state)
+
+    limit = timeout or tool.timeout or DEFAULT_TIMEOUT
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = tool.handler(**clean)
+        except BaseException as exc:  # noqa: BLE001 - a tool's failure is data for the agent
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name=f"tool:{tool.name}", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        return fail(f"{tool.name} did not finish within {limit:g} s and was abandoned", kind="timeout")
+    if "error" in outcome:
+        exc = outcome["error"]
+        return fail(f"{tool.name} raised {type(exc).__name__}: {exc}", kind="exception")
+    value = outcome.get("value")
+    try:
+        content = _serialise(value)
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        return fail(f"{tool.name} returned a value that is not JSON ({type(value).__name__}): {exc}", kind="unserialisable")
+    truncated = len(content) > MAX_OUTPUT_CHARS
+    if truncated:
+        content = content[:MAX_OUTPUT_CHARS] + f"\n[... truncated: {len(content) - MAX_OUTPUT_CHARS} more characters]"
+    return ToolResult(
+        ok=True, content=content, value=value, started_at=started, ended_at=time.time(), state=state, truncated=truncated
+    )
