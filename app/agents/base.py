@@ -1,0 +1,163 @@
+"""What every agent design shares: the state, the context it is built with, and the two recorded actions
+(call the model, run tool calls).
+
+State holds OpenAI-format message dicts, so the conversation the model sees, the checkpoint and the trace
+are the same data. Tool state (bookings, notes) lives in the graph state too, so it is checkpointed with the
+conversation and forks with it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Callable, TypedDict
+
+from app.llm import gateway
+from app.tracing.steps import emit, step
+from tools.execute import ToolResult, run_tool
+from tools.model import Tool
+
+
+def add_messages(left: list[dict], right: list[dict]) -> list[dict]:
+    return [*(left or []), *(right or [])]
+
+
+def merge_dicts(left: dict, right: dict) -> dict:
+    return {**(left or {}), **(right or {})}
+
+
+class AgentState(TypedDict, total=False):
+    messages: Annotated[list[dict[str, Any]], add_messages]
+    tool_state: Annotated[dict[str, Any], merge_dicts]
+    scratch: Annotated[dict[str, Any], merge_dicts]  # per-design working data (plans, pending calls, ...)
+
+
+@dataclass
+class AgentContext:
+    """Everything a design's graph is built from."""
+
+    model: str
+    tools: list[Tool]
+    settings: dict[str, Any] = field(default_factory=dict)
+    model_timeout: float = 60.0
+    model_retries: int = 2
+    tool_timeout: float = 10.0
+    max_steps: int = 12
+    stream: bool = True  # emit answer deltas on the custom stream
+
+    @property
+    def tools_by_name(self) -> dict[str, Tool]:
+        return {t.name: t for t in self.tools}
+
+    @property
+    def tool_schemas(self) -> list[dict[str, Any]]:
+        return [t.openai for t in self.tools]
+
+
+def today() -> str:
+    return date.today().isoformat()
+
+
+def turn_messages(messages: list[dict]) -> list[dict]:
+    """The messages since the last user message (this turn's work)."""
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].get("role") == "user":
+            return messages[i + 1:]
+    return messages
+
+
+def last_user_text(messages: list[dict]) -> str:
+    return next((str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"), "")
+
+
+def call_model(
+    ctx: AgentContext,
+    messages: list[dict],
+    *,
+    node: str,
+    name: str = "model",
+    tools: list[dict] | None = None,
+    stream: bool = False,
+    **meta: Any,
+) -> gateway.ModelReply:
+    """One recorded model call. Answer deltas go on the custom stream when `stream` is set."""
+    on_delta: Callable[[str], None] | None = None
+    if stream and ctx.stream:
+        on_delta = lambda text: emit({"type": "delta", "node": node, "text": text})  # noqa: E731
+    with step("model", node, name, input={"model": ctx.model, "messages": messages,
+                                           "tools": [t["function"]["name"] for t in tools or []]}, **meta) as s:
+        reply = gateway.complete(ctx.model, messages, tools, timeout=ctx.model_timeout,
+                                 retries=ctx.model_retries, on_delta=on_delta)
+        s.output = reply.message
+        s.prompt_tokens, s.completion_tokens, s.cost = reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.cost
+        s.started_at, s.ended_at = reply.started_at, reply.ended_at
+        s.meta["model"] = ctx.model
+        s.meta["latency_ms"] = round(reply.latency_ms, 3)
+    return reply
+
+
+def _display_arguments(tool: Tool | None, arguments: dict) -> dict:
+    if tool is None or not tool.secret_params:
+        return arguments
+    return {k: ("[secret]" if k in tool.secret_params else v) for k, v in arguments.items()}
+
+
+def run_tool_calls(
+    ctx: AgentContext,
+    state: AgentState,
+    calls: list[dict],
+    *,
+    node: str = "tools",
+    provenance: Callable[[dict, dict], dict] | None = None,
+) -> dict[str, Any]:
+    """Run the assistant message's tool calls in order; returns the state update (tool messages, tool state)."""
+    from langgraph.config import get_config
+
+    session_id = get_config().get("configurable", {}).get("thread_id", "")
+    tool_state = dict(state.get("tool_state") or {})
+    messages: list[dict] = []
+    known = ctx.tools_by_name
+    for raw in calls:
+        name = raw["function"]["name"]
+        arguments, parse_error = gateway.parse_arguments(raw["function"].get("arguments") or "")
+        tool = known.get(name)
+        meta: dict[str, Any] = {"tool_call_id": raw["id"]}
+        if provenance is not None:
+            meta["provenance"] = provenance(raw, arguments)
+        with step("tool", node, name, input=_display_arguments(tool, arguments), **meta) as s:
+            if tool is None:
+                result = ToolResult(ok=False, content=f"Error: there is no tool named {name!r}; available: "
+                                    f"{', '.join(known) or 'none'}", error=f"unknown tool {name!r}")
+            elif parse_error:
+                result = ToolResult(ok=False, content=f"Error: {name}: {parse_error}", error=parse_error)
+            else:
+                result = run_tool(tool, arguments, session_id=session_id, tool_state=tool_state,
+                                  timeout=tool.timeout or ctx.tool_timeout)
+            if result.state is not None and tool is not None and tool.state_key:
+                tool_state[tool.state_key] = result.state
+            s.output = result.value if result.ok else result.content
+            if not result.ok:
+                s.status, s.error = "error", result.error
+            if result.truncated:
+                s.meta["truncated"] = True
+            if result.started_at:
+                s.started_at, s.ended_at = result.started_at, result.ended_at
+        messages.append({"role": "tool", "tool_call_id": raw["id"], "name": name, "content": result.content})
+    update: dict[str, Any] = {"messages": messages}
+    if tool_state != (state.get("tool_state") or {}):
+        update["tool_state"] = tool_state
+    return update
+
+
+def final_answer(messages: list[dict]) -> str | None:
+    for message in reversed(messages):
+        if message.get("role") == "assistant" and not message.get("tool_calls"):
+            return str(message.get("content") or "")
+        if message.get("role") == "user":
+            return None
+    return None
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,260 @@
+"""`playground ...`: serve the UI, run a session headless, read traces, list tools and agents.
+
+Every subcommand takes `--db URL`; those that print data take `--json` and then print one JSON document on
+stdout. Problems with the input (unknown model, tool, agent or session) print one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Sequence
+
+from app.config import DEMO_MODEL, Settings
+
+
+class CliError(Exception):
+    pass
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _open(args):
+    from storage import open_database
+
+    settings = Settings.from_env(getattr(args, "db", None))
+    return settings, open_database(settings.database_url)
+
+
+def _runner(args):
+    from app.runner import Runner
+
+    settings, db = _open(args)
+    return Runner(db, settings)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
+
+
+def _show_step(step: dict[str, Any]) -> str:
+    duration = f"{step['duration_ms']:.1f} ms" if step.get("duration_ms") is not None else "-"
+    status = "" if step["status"] == "ok" else f"  [{step['status']}: {step.get('error')}]"
+    detail = ""
+    if step["kind"] == "tool":
+        detail = f" {json.dumps(step['input'], ensure_ascii=False)} -> {json.dumps(step['output'], ensure_ascii=False)[:120]}"
+    elif step["kind"] == "model":
+        out = step.get("output") or {}
+        calls = [c["function"]["name"] for c in out.get("tool_calls") or []]
+        detail = f" calls {', '.join(calls)}" if calls else f" says {str(out.get('content') or '')[:100]!r}"
+    return f"  {step['seq']:>3} {step['kind']:<13} {step['name']:<16} {duration:>10}{detail}{status}"
+
+
+def cmd_run(args) -> int:
+    runner = _runner(args)
+    answers = list(args.answer or [])
+    if args.session:
+        if args.message:
+            result = runner.turn(args.session, message=args.message)
+        elif answers:
+            result = runner.turn(args.session, answer=answers.pop(0))
+        else:
+            raise CliError("--session needs a message or --answer TEXT")
+    else:
+        if not args.message:
+            raise CliError("a message is required, e.g. playground run \"What is 2+2?\"")
+        session = runner.new_session(
+            agent=args.agent, model=args.model, tools=_split(args.tools), toolset=args.toolset,
+            settings=json.loads(args.settings) if args.settings else None,
+        )
+        result = runner.turn(session.id, message=args.message)
+    clarifications = []
+    while result.status == "needs_clarification" and answers:
+        clarifications.append(result.clarification)
+        result = runner.turn(result.session_id, answer=answers.pop(0))
+    if result.status == "needs_clarification":
+        clarifications.append(result.clarification)
+    from app.tracing.document import trace_document
+
+    trace = trace_document(runner.db, result.session_id)
+    if args.json:
+        asked = [{**c.model_dump(exclude={"session_id", "run_id"})} for c in runner_clarifications(runner, result.session_id)]
+        _print_json({
+            "session_id": result.session_id, "status": result.status, "final_answer": result.final_answer,
+            "clarification": result.clarification, "clarifications": asked, "steps": trace["steps"],
+            "usage": trace["usage"], "error": result.error,
+        })
+    else:
+        print(f"session {result.session_id}")
+        for step in trace["steps"]:
+            print(_show_step(step))
+        if result.status == "needs_clarification":
+            q = result.clarification or {}
+            options = f"  options: {', '.join(q.get('options') or [])}" if q.get("options") else ""
+            print(f"\nQuestion ({q.get('kind')}): {q.get('question')}{options}")
+            print(f"Answer with: playground run --session {result.session_id} --answer \"...\"")
+        elif result.status == "error":
+            print(f"\nError: {result.error}", file=sys.stderr)
+        else:
+            print(f"\n{result.final_answer}")
+        u = trace["usage"]
+        print(f"\n{u['model_calls']} model calls, {u['tool_calls']} tool calls, {u['total_tokens']} tokens, ${u['cost']:.6f}")
+    return 1 if result.status == "error" else 0
+
+
+def runner_clarifications(runner, session_id: str):
+    from storage import repo
+
+    return repo.clarifications_for_session(runner.db, session_id)
+
+
+def cmd_trace(args) -> int:
+    from app.tracing.document import trace_document
+
+    _, db = _open(args)
+    trace = trace_document(db, args.session_id)
+    if args.json:
+        _print_json(trace)
+        return 0
+    s = trace["session"]
+    print(f"session {s['id']}  agent={s['agent']} model={s['model']} tools={','.join(s['tools'])} status={s['status']}")
+    for run in trace["runs"]:
+        print(f"\nturn {run['seq']}: {run['user_message']}")
+        for step in (st for st in trace["steps"] if st["run_id"] == run["id"]):
+            print(_show_step(step))
+        if run["final_answer"]:
+            print(f"  => {run['final_answer']}")
+    return 0
+
+
+def cmd_tools_list(args) -> int:
+    from tools import default_registry
+
+    registry = default_registry()
+    tools = [{**t.function, "side_effects": t.side_effects, "source": t.source} for t in registry.tools.values()]
+    if args.json:
+        _print_json({"tools": tools, "toolsets": registry.toolsets})
+        return 0
+    for t in tools:
+        params = ", ".join(
+            f"{name}{'' if name in t['parameters'].get('required', []) else '?'}"
+            for name in t["parameters"].get("properties", {})
+        )
+        print(f"{t['name']}({params}){'  [side effects]' if t['side_effects'] else ''}\n    {t['description']}")
+    print("\ntool sets: " + "; ".join(f"{k} = {', '.join(v)}" for k, v in registry.toolsets.items()))
+    return 0
+
+
+def cmd_agents_list(args) -> int:
+    from app import agents
+
+    listed = [{"name": a.name, "title": a.title, "description": a.description, "paper": a.paper}
+              for a in agents.AGENTS.values()]
+    if args.json:
+        _print_json({"agents": listed})
+        return 0
+    for a in listed:
+        print(f"{a['name']:<14} {a['title']}\n{'':<14} {a['description']}\n{'':<14} {a['paper']}")
+    return 0
+
+
+def cmd_models_list(args) -> int:
+    from app.llm import gateway
+
+    models = [m.__dict__ for m in gateway.available_models()]
+    if args.json:
+        _print_json({"models": models, "default": gateway.default_model()})
+        return 0
+    for m in models:
+        state = "ready" if m["ready"] else f"set {m['needs']}"
+        print(f"{m['name']:<40} {state}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from app.api import create_app
+
+    settings = Settings.from_env(args.db)
+    if args.auth:
+        settings = Settings(**{**settings.__dict__, "auth": args.auth})
+    app = create_app(settings)
+    print(f"Agent Playground on http://{args.host}:{args.port}  (database: {settings.database_url})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playground", description="Agent Playground: tool-using agents that ask.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler, help: str, json_flag: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--db", help="database URL (default: a SQLite file in your data directory)")
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print one JSON document")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("serve", cmd_serve, "serve the playground UI, the JSON API and share pages", json_flag=False)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", help="require login, as user:password")
+
+    p = add("run", cmd_run, "run one session headless")
+    p.add_argument("message", nargs="?")
+    p.add_argument("--agent", default="react")
+    p.add_argument("--model", default=DEMO_MODEL)
+    p.add_argument("--tools", action="append", help="comma-separated tool names")
+    p.add_argument("--toolset", help="a named tool set")
+    p.add_argument("--answer", action="append", help="answer to the next clarification (repeatable)")
+    p.add_argument("--session", help="continue this session (with --answer or a message)")
+    p.add_argument("--settings", help="agent settings as JSON, e.g. '{\"strictness\": \"missing_only\"}'")
+
+    p = add("trace", cmd_trace, "show a session's trace")
+    p.add_argument("session_id")
+
+    tools = sub.add_parser("tools", help="tools").add_subparsers(dest="tools_command", required=True)
+    p = tools.add_parser("list", help="list tools and tool sets")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_tools_list)
+
+    agents = sub.add_parser("agents", help="agent designs").add_subparsers(dest="agents_command", required=True)
+    p = agents.add_parser("list", help="list agent designs")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_agents_list)
+
+    models = sub.add_parser("models", help="models").add_subparsers(dest="models_command", required=True)
+    p = models.add_parser("list", help="list models and what each needs")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_models_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from app.agents import UnknownAgentError
+    from app.llm.gateway import ModelConfigError
+    from app.runner import TurnError
+    from storage import NotFound, StorageError
+    from tools.registry import UnknownToolError
+
+    try:
+        return args.handler(args)
+    except (CliError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound, StorageError) as exc:
+        print(f"playground: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Models: one gateway over LiteLLM, and the offline demo provider."""

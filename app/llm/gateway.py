@@ -1,0 +1,248 @@
+"""One gateway over LiteLLM: every model call returns a `ModelReply` with usage, cost and latency.
+
+All models, the offline demo model included, go through `complete()`. Configuration problems (unknown model,
+missing key) are found before the call by `check_model()` and reported as one line naming the model and the
+environment variable to set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from app import config  # noqa: F401  (sets LITELLM_LOCAL_MODEL_COST_MAP before litellm is imported)
+
+import litellm  # noqa: E402
+
+from app.llm import demo  # noqa: E402
+
+litellm.suppress_debug_info = True
+litellm.drop_params = True
+demo.register()
+
+
+class ModelError(Exception):
+    """A model could not be used or failed; the message is one line naming the model."""
+
+
+class ModelConfigError(ModelError):
+    pass
+
+
+@dataclass
+class ToolCall:
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    raw_arguments: str = ""
+    error: str | None = None  # set when the model's arguments were not valid JSON
+
+    def as_message_part(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.raw_arguments or json.dumps(self.arguments)},
+        }
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass
+class ModelReply:
+    model: str
+    content: str
+    tool_calls: list[ToolCall]
+    usage: Usage
+    cost: float
+    latency_ms: float
+    started_at: float
+    ended_at: float
+    finish_reason: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """The assistant message as it goes into the conversation history."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.content or ""}
+        if self.tool_calls:
+            message["tool_calls"] = [c.as_message_part() for c in self.tool_calls]
+        return message
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    provider: str
+    ready: bool
+    needs: str | None = None  # the environment variable that would make it ready
+
+
+# provider -> (variables any of which configures it, models to offer when it is configured)
+PROVIDERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "openai": (("OPENAI_API_KEY",), ("openai/gpt-4o-mini", "openai/gpt-4o", "openai/gpt-4.1-mini")),
+    "anthropic": (("ANTHROPIC_API_KEY",), ("anthropic/claude-3-5-haiku-latest", "anthropic/claude-sonnet-4-20250514")),
+    "gemini": (("GEMINI_API_KEY", "GOOGLE_API_KEY"), ("gemini/gemini-2.0-flash", "gemini/gemini-1.5-pro")),
+    "ollama": (("OLLAMA_API_BASE",), ("ollama/llama3.1", "ollama/qwen2.5")),
+    "ollama_chat": (("OLLAMA_API_BASE",), ()),
+}
+
+
+def _provider_of(model: str) -> str:
+    if model.startswith(demo.PROVIDER + "/"):
+        return demo.PROVIDER
+    try:
+        _, provider, _, _ = litellm.get_llm_provider(model=model)
+    except Exception:
+        raise ModelConfigError(
+            f"unknown model {model!r}: write it as provider/model, e.g. openai/gpt-4o-mini, "
+            f"anthropic/claude-3-5-haiku-latest, ollama/llama3.1, or {config.DEMO_MODEL}"
+        ) from None
+    return provider
+
+
+def _openai_compatible_base() -> str | None:
+    return os.environ.get("PLAYGROUND_OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or os.environ.get("OPENAI_BASE_URL")
+
+
+def check_model(model: str) -> None:
+    """Raise ModelConfigError (one line) if `model` is unknown or its provider is not configured."""
+    if not model or not model.strip():
+        raise ModelConfigError("no model given: pass --model, e.g. demo/offline or openai/gpt-4o-mini")
+    provider = _provider_of(model)
+    if provider == demo.PROVIDER:
+        if model not in demo.MODELS:
+            raise ModelConfigError(f"unknown model {model!r}: the offline provider offers {', '.join(demo.MODELS)}")
+        return
+    if provider in ("ollama", "ollama_chat"):
+        return  # LiteLLM falls back to http://localhost:11434
+    variables = PROVIDERS.get(provider, ((),))[0]
+    if provider == "openai" and _openai_compatible_base():
+        return  # a local OpenAI-compatible server may need no key
+    if variables and not any(os.environ.get(v) for v in variables):
+        raise ModelConfigError(f"model {model!r} needs {' or '.join(variables)} set in the environment")
+    if not variables:
+        missing = litellm.validate_environment(model).get("missing_keys") or []
+        if missing:
+            raise ModelConfigError(f"model {model!r} needs {' or '.join(missing)} set in the environment")
+
+
+def available_models() -> list[ModelInfo]:
+    """Models to offer: the demo models always, then each provider's models, ready or not."""
+    models = [ModelInfo(name=m, provider=demo.PROVIDER, ready=True) for m in demo.MODELS]
+    base = _openai_compatible_base()
+    if base:
+        name = os.environ.get("PLAYGROUND_OPENAI_MODEL", "openai/local-model")
+        models.append(ModelInfo(name=name, provider="openai-compatible", ready=True))
+    for provider, (variables, names) in PROVIDERS.items():
+        ready = any(os.environ.get(v) for v in variables)
+        for name in names:
+            models.append(ModelInfo(name=name, provider=provider, ready=ready, needs=None if ready else variables[0]))
+    return models
+
+
+def default_model() -> str:
+    ready = [m for m in available_models() if m.ready and m.provider != demo.PROVIDER]
+    return ready[0].name if ready else config.DEMO_MODEL
+
+
+def _parse_tool_calls(raw_calls: Any) -> list[ToolCall]:
+    calls: list[ToolCall] = []
+    for raw in raw_calls or []:
+        function = raw["function"] if isinstance(raw, dict) else raw.function
+        name = (function["name"] if isinstance(function, dict) else function.name) or ""
+        text = (function["arguments"] if isinstance(function, dict) else function.arguments) or ""
+        call_id = (raw.get("id") if isinstance(raw, dict) else raw.id) or f"call_{uuid.uuid4().hex[:12]}"
+        arguments, error = parse_arguments(text)
+        calls.append(ToolCall(id=call_id, name=name, arguments=arguments, raw_arguments=text, error=error))
+    return calls
+
+
+def parse_arguments(text: str) -> tuple[dict[str, Any], str | None]:
+    """A model's tool-call arguments as a dict, or ({}, error). Repairs the commonest slips."""
+    if not text or not text.strip():
+        return {}, None
+    candidates = [text, text.strip().strip("`").removeprefix("json").strip()]
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except (json.JSONDecodeError, TypeError):
+            continue
+        if isinstance(value, dict):
+            return value, None
+        return {}, f"arguments must be a JSON object, got {type(value).__name__}"
+    return {}, f"arguments are not valid JSON: {text[:200]!r}"
+
+
+def _cost(response: Any, model: str) -> float:
+    if model.startswith(demo.PROVIDER + "/"):
+        return 0.0
+    try:
+        return float(litellm.completion_cost(completion_response=response) or 0.0)
+    except Exception:
+        return 0.0  # a model missing from LiteLLM's price table costs "unknown", shown as 0
+
+
+def complete(
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    *,
+    timeout: float = 60.0,
+    retries: int = 2,
+    on_delta: Callable[[str], None] | None = None,
+    **options: Any,
+) -> ModelReply:
+    """Call `model` once (with retries) and return its reply. Raises ModelError on failure."""
+    check_model(model)
+    kwargs: dict[str, Any] = {"model": model, "messages": messages, "timeout": timeout, "num_retries": retries, **options}
+    if tools:
+        kwargs["tools"] = tools
+    if model.startswith("openai/") and _openai_compatible_base() and not os.environ.get("OPENAI_API_KEY"):
+        kwargs.setdefault("api_base", _openai_compatible_base())
+        kwargs.setdefault("api_key", "not-needed")
+    started = time.time()
+    try:
+        if on_delta is None:
+            response = litellm.completion(**kwargs)
+        else:
+            chunks = []
+            for chunk in litellm.completion(**kwargs, stream=True, stream_options={"include_usage": True}):
+                chunks.append(chunk)
+                delta = chunk.choices[0].delta.content if chunk.choices else None
+                if delta:
+                    on_delta(delta)
+            response = litellm.stream_chunk_builder(chunks, messages=messages)
+    except ModelError:
+        raise
+    except Exception as exc:
+        text = " ".join(str(exc).split())
+        raise ModelError(f"model {model!r} failed: {type(exc).__name__}: {text[:300]}") from exc
+    ended = time.time()
+    choice = response.choices[0]
+    usage = getattr(response, "usage", None)
+    return ModelReply(
+        model=model,
+        content=choice.message.content or "",
+        tool_calls=_parse_tool_calls(choice.message.tool_calls),
+        usage=Usage(
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        ),
+        cost=_cost(response, model),
+        latency_ms=(ended - started) * 1000,
+        started_at=started,
+        ended_at=ended,
+        finish_reason=choice.finish_reason,
+    )

@@ -1,0 +1,275 @@
+"""The runner: starts sessions and runs one turn of one, streaming steps as they happen.
+
+A turn is a user message (a new run) or the answer to the pending clarification (the same run resumed with
+`Command(resume=answer)`). The graph is compiled with a checkpointer on the same database, keyed by the
+session id, so a pending question survives a restart. Every step is stored the moment it ends; a model or
+tool failure becomes an error step and an `error` status, never a lost session.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from langgraph.types import Command
+
+from app import agents
+from app.agents.base import AgentContext, final_answer
+from app.config import Settings
+from app.llm import gateway
+from app.tracing.recorder import Recorder
+from app.tracing.steps import Step
+from storage import repo
+from storage.engine import Database
+from storage.models import SessionRow
+from tools.registry import ToolRegistry, default_registry
+
+
+class TurnError(ValueError):
+    """The turn cannot start (bad input); nothing was changed."""
+
+
+@dataclass
+class Event:
+    type: str  # step | delta | done
+    step: Step | None = None
+    text: str = ""
+    result: "TurnResult | None" = None
+
+
+@dataclass
+class TurnResult:
+    session_id: str
+    run_id: str
+    status: str  # done | needs_clarification | error
+    final_answer: str | None = None
+    clarification: dict[str, Any] | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id, "run_id": self.run_id, "status": self.status,
+            "final_answer": self.final_answer, "clarification": self.clarification, "steps": self.steps,
+            "usage": self.usage, "error": self.error,
+        }
+
+
+def step_dict(row) -> dict[str, Any]:
+    data = row.model_dump()
+    data["duration_ms"] = None if row.ended_at is None else round((row.ended_at - row.started_at) * 1000, 3)
+    return data
+
+
+def usage_of(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    prompt = sum(s["prompt_tokens"] for s in steps)
+    completion = sum(s["completion_tokens"] for s in steps)
+    return {
+        "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+        "cost": round(sum(s["cost"] for s in steps), 8),
+        "model_calls": sum(1 for s in steps if s["kind"] == "model"),
+        "tool_calls": sum(1 for s in steps if s["kind"] == "tool"),
+    }
+
+
+def make_checkpointer(db: Database):
+    if db.is_sqlite:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        conn = sqlite3.connect(db.sqlite_path or ":memory:", check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        saver = SqliteSaver(conn)
+        saver.setup()
+        return saver
+    raise TurnError(f"no checkpointer for database {db.engine.dialect.name!r} yet; use SQLite")
+
+
+class Runner:
+    def __init__(self, db: Database, settings: Settings, tools: ToolRegistry | None = None, cache_size: int = 64):
+        self.db = db
+        self.settings = settings
+        self.tools = tools or default_registry()
+        self.checkpointer = make_checkpointer(db)
+        self._graphs: OrderedDict[tuple, Any] = OrderedDict()
+        self._cache_size = cache_size
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    # -- sessions ---------------------------------------------------------------------------------------
+
+    def resolve_tools(self, tools: list[str] | None = None, toolset: str | None = None, owner: str | None = None) -> list[str]:
+        names: list[str] = []
+        if toolset:
+            row = repo.get_toolset(self.db, toolset, owner)
+            if row is not None:
+                names = list(row.tools)
+            elif toolset in self.tools.toolsets:
+                names = list(self.tools.toolsets[toolset])
+            else:
+                known = sorted({*self.tools.toolsets, *(t.name for t in repo.list_toolsets(self.db, owner))})
+                raise TurnError(f"unknown tool set {toolset!r}; known tool sets: {', '.join(known)}")
+        for name in tools or []:
+            if name not in names:
+                names.append(name)
+        self.tools.resolve(names)  # raises UnknownToolError naming the tool
+        return names
+
+    def new_session(
+        self,
+        agent: str,
+        model: str,
+        tools: list[str] | None = None,
+        toolset: str | None = None,
+        owner: str | None = None,
+        settings: dict[str, Any] | None = None,
+        title: str = "",
+    ) -> SessionRow:
+        agents.get_agent(agent)
+        gateway.check_model(model)
+        names = self.resolve_tools(tools, toolset, owner)
+        return repo.create_session(self.db, agent=agent, model=model, tools=names, toolset=toolset, owner=owner,
+                                   settings=settings or {}, title=title)
+
+    # -- graphs -----------------------------------------------------------------------------------------
+
+    def context_for(self, session: SessionRow) -> AgentContext:
+        s = self.settings
+        return AgentContext(
+            model=session.model, tools=self.tools.resolve(session.tools), settings=dict(session.settings or {}),
+            model_timeout=s.model_timeout, model_retries=s.model_retries,
+            tool_timeout=s.tool_timeout, max_steps=int((session.settings or {}).get("max_steps", s.max_agent_steps)),
+        )
+
+    def graph_for(self, session: SessionRow):
+        key = (session.agent, session.model, tuple(session.tools), json.dumps(session.settings, sort_keys=True))
+        with self._guard:
+            if key in self._graphs:
+                self._graphs.move_to_end(key)
+                return self._graphs[key]
+        spec = agents.get_agent(session.agent)
+        graph = spec.build(self.context_for(session))
+        compiled = graph if hasattr(graph, "stream") else graph.compile(checkpointer=self.checkpointer)
+        with self._guard:
+            self._graphs[key] = compiled
+            while len(self._graphs) > self._cache_size:
+                self._graphs.popitem(last=False)
+        return compiled
+
+    def _lock(self, session_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(session_id, threading.Lock())
+
+    # -- turns ------------------------------------------------------------------------------------------
+
+    def turn(self, session_id: str, message: str | None = None, answer: str | None = None,
+             owner: str | None = None, on_event: Callable[[Event], None] | None = None) -> TurnResult:
+        result: TurnResult | None = None
+        for event in self.stream(session_id, message=message, answer=answer, owner=owner):
+            if on_event:
+                on_event(event)
+            if event.type == "done":
+                result = event.result
+        assert result is not None
+        return result
+
+    def stream(self, session_id: str, message: str | None = None, answer: str | None = None,
+               owner: str | None = None) -> Iterator[Event]:
+        session = repo.get_session(self.db, session_id, owner)
+        lock = self._lock(session_id)
+        if not lock.acquire(blocking=False):
+            raise TurnError(f"session {session_id} is already running a turn; wait for it to finish")
+        try:
+            yield from self._stream(session, message, answer)
+        finally:
+            lock.release()
+
+    def _stream(self, session: SessionRow, message: str | None, answer: str | None) -> Iterator[Event]:
+        pending = repo.pending_clarification(self.db, session.id)
+        if answer is None and pending is not None and message is not None:
+            answer, message = message, None  # a message while a question is pending answers it
+        if answer is not None:
+            if pending is None:
+                raise TurnError("this session has no pending question to answer; send a message instead")
+            if not answer.strip():
+                raise TurnError("the answer is empty")
+            repo.answer_clarification(self.db, pending.id, answer)
+            run = repo.finish_run(self.db, pending.run_id, status="running")
+            graph_input: Any = Command(resume=answer)
+        else:
+            if message is None or not message.strip():
+                raise TurnError("the message is empty")
+            run = repo.start_run(self.db, session.id, message)
+            graph_input = {"messages": [{"role": "user", "content": message}]}
+            if not session.title:
+                session = repo.update_session(self.db, session.id, title=" ".join(message.split())[:80])
+        repo.update_session(self.db, session.id, status="running")
+        recorder = Recorder(self.db, session.id, run.id)
+        config = {"configurable": {"thread_id": session.id}, "recursion_limit": 200}
+        error: str | None = None
+        graph = None
+        try:
+            graph = self.graph_for(session)
+            for mode, chunk in graph.stream(graph_input, config, stream_mode=["custom", "checkpoints"]):
+                if mode == "checkpoints":
+                    recorder.on_checkpoint(chunk)
+                elif chunk.get("type") == "step":
+                    yield Event("step", step=recorder.record(chunk["step"]))
+                elif chunk.get("type") == "delta":
+                    yield Event("delta", text=chunk["text"])
+        except Exception as exc:  # the run ends; the session and its finished steps stay
+            error = str(exc) if isinstance(exc, gateway.ModelError) else f"{type(exc).__name__}: {exc}"
+            if not recorder.steps or recorder.steps[-1].status != "error":
+                failed = Step(kind="error", node="runner", name="run failed", status="error", error=error)
+                failed.ended_at = failed.started_at
+                yield Event("step", step=recorder.record(failed))
+        yield Event("done", result=self._finish(session, run.id, graph, config, error))
+
+    def _finish(self, session: SessionRow, run_id: str, graph, config: dict, error: str | None) -> TurnResult:
+        clarification = None
+        answer = None
+        if error is not None:
+            status = "error"
+        else:
+            state = graph.get_state(config)
+            if state.interrupts:
+                status = "needs_clarification"
+                clarification = self._store_question(session, run_id, state.interrupts[0])
+            else:
+                status = "done"
+                answer = final_answer(state.values.get("messages", []))
+        repo.finish_run(self.db, run_id, status=status, final_answer=answer, error=error)
+        repo.update_session(self.db, session.id, status=status)
+        steps = [step_dict(r) for r in repo.steps_for_session(self.db, session.id, run_id=run_id)]
+        return TurnResult(session_id=session.id, run_id=run_id, status=status, final_answer=answer,
+                          clarification=clarification, steps=steps, usage=usage_of(steps), error=error)
+
+    def _store_question(self, session: SessionRow, run_id: str, interrupt) -> dict[str, Any]:
+        value = interrupt.value if isinstance(interrupt.value, dict) else {"question": str(interrupt.value)}
+        request = {
+            "id": value.get("id") or interrupt.id, "kind": value.get("kind", "vague_intent"),
+            "question": value.get("question", ""), "options": list(value.get("options") or []),
+            "tool": value.get("tool"), "field": value.get("field"), "reason": value.get("reason"),
+            "detected_by": value.get("detected_by", "llm"),
+        }
+        row = repo.add_clarification(self.db, session_id=session.id, run_id=run_id, **request)
+        return {**request, "id": row.id}
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def pending_question(self, session_id: str) -> dict[str, Any] | None:
+        row = repo.pending_clarification(self.db, session_id)
+        if row is None:
+            return None
+        return {k: getattr(row, k) for k in ("id", "kind", "question", "options", "tool", "field", "reason", "detected_by")}
+
+    def conversation(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's messages from its latest checkpoint."""
+        session = repo.get_session(self.db, session_id)
+        state = self.graph_for(session).get_state({"configurable": {"thread_id": session_id}})
+        return list(state.values.get("messages", [])) if state and state.values else []
