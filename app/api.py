@@ -1,0 +1,126 @@
+"""The FastAPI app: the JSON API under /api, share pages, and the Gradio UI mounted at /.
+
+Owner scoping: every request carries an owner token in the `X-Owner-Token` header (or the
+`playground_owner` cookie browsers get). A request without one is given a new token in the response header
+and cookie. Sessions belong to the token that created them; another owner's session id is a 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.agents import UnknownAgentError
+from app.config import DEMO_MODEL, Settings
+from app.llm.gateway import ModelConfigError
+from app.runner import Runner, TurnError
+from app.tracing.document import trace_document
+from storage import NotFound, open_database, repo
+from tools.registry import UnknownToolError
+
+OWNER_HEADER = "X-Owner-Token"
+OWNER_COOKIE = "playground_owner"
+MAX_BODY_BYTES = 256 * 1024
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewSession(Strict):
+    agent: str = "react"
+    model: str = DEMO_MODEL
+    tools: list[str] = Field(default_factory=list, max_length=200)
+    toolset: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    title: str = Field(default="", max_length=200)
+
+
+class NewTurn(Strict):
+    message: str | None = Field(default=None, max_length=20_000)
+    answer: str | None = Field(default=None, max_length=20_000)
+
+    @model_validator(mode="after")
+    def one_of(self) -> "NewTurn":
+        if (self.message is None) == (self.answer is None):
+            raise ValueError("send exactly one of 'message' or 'answer'")
+        return self
+
+
+def new_owner_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def owner_of(request: Request, response: Response) -> str:
+    token = request.headers.get(OWNER_HEADER) or request.cookies.get(OWNER_COOKIE)
+    if not token or len(token) > 200:
+        token = new_owner_token()
+        response.set_cookie(OWNER_COOKIE, token, httponly=False, samesite="lax", max_age=3600 * 24 * 365)
+    response.headers[OWNER_HEADER] = token
+    return token
+
+
+def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool = True) -> FastAPI:
+    db = open_database(settings.database_url) if runner is None else runner.db
+    runner = runner or Runner(db, settings)
+    app = FastAPI(title="Agent Playground", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.runner = runner
+    app.state.settings = settings
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if request.url.path.startswith("/api/") and length and int(length) > MAX_BODY_BYTES:
+            return JSONResponse({"detail": f"request body larger than {MAX_BODY_BYTES} bytes"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_request: Request, exc: NotFound):
+        return JSONResponse({"detail": "not found"}, status_code=404)
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "database": db.engine.dialect.name}
+
+    @app.post("/api/sessions", status_code=201)
+    def create_session(body: NewSession, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        try:
+            session = runner.new_session(agent=body.agent, model=body.model, tools=body.tools, toolset=body.toolset,
+                                         owner=owner, settings=body.settings, title=body.title)
+        except (UnknownAgentError, UnknownToolError, ModelConfigError, TurnError) as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        return {"session_id": session.id}
+
+    @app.get("/api/sessions")
+    def list_sessions(q: str | None = None, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        rows = repo.list_sessions(db, owner=owner, search=q)
+        return {"sessions": [r.model_dump(exclude={"owner"}) for r in rows]}
+
+    @app.post("/api/sessions/{session_id}/turns")
+    def new_turn(session_id: str, body: NewTurn, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        repo.get_session(db, session_id, owner)
+        try:
+            result = runner.turn(session_id, message=body.message, answer=body.answer, owner=owner)
+        except TurnError as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        return result.to_dict()
+
+    @app.get("/api/sessions/{session_id}/trace")
+    def get_trace(session_id: str, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        return trace_document(db, session_id, owner)
+
+    @app.delete("/api/sessions/{session_id}")
+    def delete_session(session_id: str, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        repo.get_session(db, session_id, owner)
+        repo.delete_session(db, session_id)
+        return {"deleted": session_id}
+
+    if mount_ui:
+        from app.ui import mount
+
+        app = mount(app, runner, settings)
+    return app

@@ -1,0 +1,97 @@
+"""The Foundation contract, through the real `playground` process and a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.conftest import clean_env
+
+
+def test_calculator_run_then_trace_returns_the_same_steps(cli, db_url):
+    out = cli.json("run", "--agent", "react", "--model", "demo/offline", "--tools", "calculator", "What is (17*23)+4?")
+    assert out["status"] == "done"
+    assert "395" in out["final_answer"]
+    kinds = [s["kind"] for s in out["steps"]]
+    assert kinds == ["model", "tool", "model"]
+    for s in out["steps"]:
+        assert s["started_at"] and s["ended_at"] and s["ended_at"] >= s["started_at"]
+    tool = out["steps"][1]
+    assert tool["name"] == "calculator" and tool["input"] == {"expression": "(17*23)+4"} and tool["output"] == 395
+    assert out["usage"]["prompt_tokens"] > 0 and out["usage"]["model_calls"] == 2
+
+    trace = cli.json("trace", out["session_id"])
+    assert [s["id"] for s in trace["steps"]] == [s["id"] for s in out["steps"]]
+    assert trace["steps"] == out["steps"]
+    assert trace["final_answer"] == out["final_answer"]
+
+
+def test_steps_are_in_the_sqlite_file_with_checkpoint_ids(cli, db_url):
+    out = cli.json("run", "--tools", "calculator", "What is 6*7?")
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("select kind, checkpoint_id from steps where session_id=? order by seq",
+                            (out["session_id"],)).fetchall()
+        checkpoints = conn.execute("select count(*) from checkpoints where thread_id=?", (out["session_id"],)).fetchone()[0]
+        mode = conn.execute("pragma journal_mode").fetchone()[0]
+    assert [r[0] for r in rows] == ["model", "tool", "model"]
+    assert all(r[1] for r in rows)
+    assert checkpoints >= 3
+    assert mode == "wal"
+
+
+def test_a_tool_that_raises_gives_an_error_step_and_still_an_answer(cli):
+    proc = cli("run", "--tools", "calculator", "What is 1/0?", "--json")
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    out = json.loads(proc.stdout)
+    tool_steps = [s for s in out["steps"] if s["kind"] == "tool"]
+    assert tool_steps[0]["status"] == "error"
+    assert "ZeroDivisionError" in tool_steps[0]["error"]
+    assert out["status"] == "done" and out["final_answer"]
+    assert "division by zero" in out["final_answer"]
+
+
+def test_unknown_model_exits_non_zero_with_one_line(cli):
+    proc = cli("run", "--model", "nosuchprovider/model-x", "--tools", "calculator", "hi")
+    assert proc.returncode != 0
+    assert proc.stderr.strip().count("\n") == 0
+    assert "nosuchprovider/model-x" in proc.stderr
+
+
+def test_missing_key_names_the_variable(cli):
+    proc = cli("run", "--model", "openai/gpt-4o-mini", "hi", env=clean_env())
+    assert proc.returncode != 0
+    assert "OPENAI_API_KEY" in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+def test_unknown_tool_exits_non_zero_with_one_line(cli):
+    proc = cli("run", "--tools", "calculator,teleport", "hi")
+    assert proc.returncode != 0
+    assert "teleport" in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+def test_tools_and_agents_list(cli):
+    tools = cli.json("tools", "list")
+    names = {t["name"] for t in tools["tools"]}
+    assert {"calculator", "weather", "book_flight", "save_note", "convert_units", "date_add"} <= names
+    calc = next(t for t in tools["tools"] if t["name"] == "calculator")
+    assert calc["parameters"]["required"] == ["expression"]
+    agents = cli.json("agents", "list")
+    assert any(a["name"] == "react" and a["description"] for a in agents["agents"])
+
+
+def test_unknown_session_is_a_clear_error(cli):
+    proc = cli("trace", "does-not-exist")
+    assert proc.returncode == 2 and "does-not-exist" in proc.stderr
+
+
+def test_a_newer_schema_is_refused_not_crashed(cli, db_url):
+    cli.json("tools", "list")  # creates nothing; open the database through a run
+    cli("run", "--tools", "calculator", "2+2?", check=True)
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("update playground_meta set value='999' where key='schema_version'")
+    proc = cli("run", "--tools", "calculator", "2+2?")
+    assert proc.returncode == 2
+    assert "schema version 999" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,72 @@
+"""The runner in-process on a real SQLite file: turns, tool state across turns, failures kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.config import Settings
+from app.runner import Runner, TurnError
+from storage import open_database, repo
+
+
+@pytest.fixture
+def runner(db_url):
+    return Runner(open_database(db_url), Settings(database_url=db_url))
+
+
+def test_bookings_persist_across_turns_of_a_session(runner):
+    session = runner.new_session("react", "demo/offline", toolset="travel")
+    first = runner.turn(session.id, message="Book a flight from Paris to Rome on 2099-03-01")
+    assert first.status == "done" and "Booked BK0001" in first.final_answer
+    second = runner.turn(session.id, message="Show my bookings")
+    assert "BK0001" in second.final_answer
+    other = runner.new_session("react", "demo/offline", toolset="travel")
+    assert "no bookings" in runner.turn(other.id, message="Show my bookings").final_answer
+
+
+def test_steps_are_streamed_before_the_turn_ends(runner):
+    session = runner.new_session("react", "demo/offline", tools=["calculator"])
+    events = list(runner.stream(session.id, message="Compute 12*7, then add 5, then divide it by 3"))
+    types = [e.type for e in events]
+    assert types[-1] == "done" and types.count("step") == 7
+    assert "delta" in types
+    assert "29.666" in events[-1].result.final_answer
+
+
+def test_a_failing_model_gives_an_error_step_and_keeps_the_session(runner, monkeypatch):
+    session = runner.new_session("react", "demo/offline", tools=["calculator"])
+    ok = runner.turn(session.id, message="What is 2+3?")
+    from app.llm import gateway
+
+    def broken(*a, **k):
+        raise gateway.ModelError("model 'demo/offline' failed: InternalServerError: 500")
+
+    monkeypatch.setattr(gateway, "complete", broken)
+    failed = runner.turn(session.id, message="What is 4+4?")
+    assert failed.status == "error" and "500" in failed.error
+    assert failed.steps[-1]["status"] == "error"
+    monkeypatch.undo()
+    again = runner.turn(session.id, message="What is 4+4?")
+    assert again.status == "done" and "8" in again.final_answer
+    runs = repo.runs_for_session(runner.db, session.id)
+    assert [r.status for r in runs] == ["done", "error", "done"]
+    assert ok.steps[0]["id"] in [s.id for s in repo.steps_for_session(runner.db, session.id)]
+
+
+def test_empty_message_and_stray_answer_are_refused(runner):
+    session = runner.new_session("react", "demo/offline", tools=["calculator"])
+    with pytest.raises(TurnError, match="empty"):
+        runner.turn(session.id, message="  ")
+    with pytest.raises(TurnError, match="no pending question"):
+        runner.turn(session.id, answer="Paris")
+
+
+def test_secrets_in_the_environment_never_reach_the_database(runner, monkeypatch):
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-1234567890-secret")
+    session = runner.new_session("react", "demo/offline", tools=["save_note"])
+    result = runner.turn(session.id, message="Save a note: the password is tok-1234567890-secret")
+    assert result.status == "done"
+    import json
+
+    dumped = json.dumps([s.model_dump() for s in repo.steps_for_session(runner.db, session.id)])
+    assert "tok-1234567890-secret" not in dumped and "[REDACTED]" in dumped
