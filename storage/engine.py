@@ -7,6 +7,7 @@ stored in `playground_meta`, so running them twice is harmless.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,6 +20,14 @@ from storage.models import Meta
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+
+
+class RawJSON(str):
+    """JSON text that is already serialised: stored as is in a JSON column (saves a second json.dumps)."""
+
+
+def _json_serializer(value) -> str:
+    return value if isinstance(value, RawJSON) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 class StorageError(Exception):
@@ -65,7 +74,7 @@ def open_database(url: str) -> Database:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a long text
         raise StorageError(f"invalid database URL {url!r}: {exc}") from None
-    kwargs: dict = {}
+    kwargs: dict = {"json_serializer": _json_serializer}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, insert, or_
+from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import col, select
 
 from storage.engine import Database
@@ -38,6 +38,12 @@ def get_session(db: Database, session_id: str, owner: str | None = None) -> Sess
     if row is None or (owner is not None and row.owner != owner):
         raise NotFound(f"no session {session_id!r}")
     return row
+
+
+def touch_session(db: Database, session_id: str, **fields: Any) -> None:
+    """Set columns of a session without reading it back (the hot path of a turn)."""
+    with db.engine.begin() as conn:
+        conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(**fields, updated_at=now()))
 
 
 def update_session(db: Database, session_id: str, **fields: Any) -> SessionRow:
@@ -82,28 +88,21 @@ def delete_session(db: Database, session_id: str) -> None:
 
 
 def start_run(db: Database, session_id: str, user_message: str) -> RunRow:
-    with db.session() as s:
-        seq = s.exec(select(func.count()).where(RunRow.session_id == session_id)).one()
+    with db.engine.begin() as conn:
+        seq = conn.execute(select(func.count()).where(RunRow.session_id == session_id)).scalar_one()
         row = RunRow(session_id=session_id, seq=seq + 1, user_message=user_message)
-        s.add(row)
-        s.commit()
-        s.refresh(row)
+        conn.execute(insert(RunRow).values(**row.model_dump()))
     return row
 
 
-def finish_run(db: Database, run_id: str, **fields: Any) -> RunRow:
-    with db.session() as s:
-        row = s.get(RunRow, run_id)
-        if row is None:
-            raise NotFound(f"no run {run_id!r}")
-        for key, value in fields.items():
-            setattr(row, key, value)
-        if row.status in ("done", "error"):
-            row.ended_at = now()
-        s.add(row)
-        s.commit()
-        s.refresh(row)
-    return row
+def finish_run(db: Database, run_id: str, **fields: Any) -> None:
+    """Set a run's status (and answer or error); a finished run gets its end time."""
+    if fields.get("status") in ("done", "error"):
+        fields["ended_at"] = now()
+    with db.engine.begin() as conn:
+        result = conn.execute(update(RunRow).where(RunRow.id == run_id).values(**fields))
+    if result.rowcount == 0:
+        raise NotFound(f"no run {run_id!r}")
 
 
 def runs_for_session(db: Database, session_id: str) -> list[RunRow]:
@@ -117,6 +116,22 @@ def latest_run(db: Database, session_id: str) -> RunRow | None:
 
 
 # -- steps ----------------------------------------------------------------------------------------------
+
+
+class StepWriter:
+    """Inserts a run's steps on one held connection, committing each at once (a crash loses only the step in
+    flight). Holding the connection saves the pool checkout and BEGIN setup per step, the hot path of a run."""
+
+    def __init__(self, db: Database):
+        self._conn = db.engine.connect()
+        self._insert = insert(StepRow)
+
+    def add(self, values: dict[str, Any]) -> None:
+        self._conn.execute(self._insert, [values])
+        self._conn.commit()
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 def add_step(db: Database, values: dict[str, Any]) -> None:

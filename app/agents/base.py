@@ -83,7 +83,7 @@ def call_model(
 ) -> gateway.ModelReply:
     """One recorded model call. Answer deltas go on the custom stream when `stream` is set."""
     on_delta: Callable[[str], None] | None = None
-    if stream and ctx.stream:
+    if stream and ctx.stream and _wants_deltas():
         on_delta = lambda text: emit({"type": "delta", "node": node, "text": text})  # noqa: E731
     with step("model", node, name, input={"model": ctx.model, "messages": messages,
                                            "tools": [t["function"]["name"] for t in tools or []]}, **meta) as s:
@@ -95,6 +95,15 @@ def call_model(
         s.meta["model"] = ctx.model
         s.meta["latency_ms"] = round(reply.latency_ms, 3)
     return reply
+
+
+def _wants_deltas() -> bool:
+    from langgraph.config import get_config
+
+    try:
+        return bool(get_config().get("configurable", {}).get("stream_deltas"))
+    except RuntimeError:  # called outside a graph run
+        return False
 
 
 def _display_arguments(tool: Tool | None, arguments: dict) -> dict:
@@ -114,7 +123,10 @@ def run_tool_calls(
     """Run the assistant message's tool calls in order; returns the state update (tool messages, tool state)."""
     from langgraph.config import get_config
 
-    session_id = get_config().get("configurable", {}).get("thread_id", "")
+    try:
+        session_id = get_config().get("configurable", {}).get("thread_id", "")
+    except RuntimeError:  # called outside a graph run
+        session_id = ""
     tool_state = dict(state.get("tool_state") or {})
     messages: list[dict] = []
     known = ctx.tools_by_name

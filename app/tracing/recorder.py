@@ -1,46 +1,60 @@
 """The recorder: turns a run's stream into stored steps, each written the moment it finishes.
 
-It follows the `checkpoints` stream to stamp every step with the checkpoint its node started from (the
-point to fork from in time travel), numbers steps within the session, redacts secrets, and inserts.
+It numbers steps within the session, redacts secrets, and inserts. Steps arrive stamped with the checkpoint
+their node started from (the point to fork from in time travel).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.config import secret_values
-from app.tracing.redact import redact
+from app.tracing.redact import REDACTED, redact, redact_json
 from app.tracing.steps import Step
 from storage import repo
 from storage.engine import Database
 
 
 class Recorder:
-    def __init__(self, db: Database, session_id: str, run_id: str):
+    def __init__(self, db: Database, session_id: str, run_id: str, resumed: bool = False):
         self.db = db
+        self.resumed = resumed
+        self._rows: dict[str, dict[str, Any]] = {}
+        self._writer = repo.StepWriter(db)
         self.session_id = session_id
         self.run_id = run_id
         self.seq = repo.next_step_seq(db, session_id)
-        self.checkpoint_id: str | None = None
         self.steps: list[Step] = []
         self._secrets = secret_values()
 
-    def on_checkpoint(self, chunk: dict[str, Any]) -> None:
-        self.checkpoint_id = chunk["config"]["configurable"].get("checkpoint_id")
-
     def record(self, s: Step) -> Step:
-        s.checkpoint_id = s.checkpoint_id or self.checkpoint_id
         # Patterns (bearer tokens, sk-...) apply even when no secret is set in this environment.
-        s.input = redact(s.input, self._secrets)
-        s.output = redact(s.output, self._secrets)
+        # Inputs and outputs are serialised once here; the database stores that text as is.
+        stored_input = redact_json(s.input, self._secrets)
+        stored_output = redact_json(s.output, self._secrets)
+        if stored_input.find(REDACTED) >= 0:
+            s.input = json.loads(stored_input)
+        if stored_output.find(REDACTED) >= 0:
+            s.output = json.loads(stored_output)
         s.error = redact(s.error, self._secrets)
-        repo.add_step(self.db, {
+        row = {
             "id": s.id, "session_id": self.session_id, "run_id": self.run_id, "seq": self.seq,
             "parent_id": s.parent_id, "node": s.node, "kind": s.kind, "name": s.name, "status": s.status,
-            "started_at": s.started_at, "ended_at": s.ended_at, "input": s.input, "output": s.output,
+            "started_at": s.started_at, "ended_at": s.ended_at, "input": stored_input, "output": stored_output,
             "error": s.error, "prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens,
             "cost": s.cost, "checkpoint_id": s.checkpoint_id, "meta": s.meta,
-        })
+        }
+        self._writer.add(row)
+        self._rows[s.id] = row
         self.seq += 1
         self.steps.append(s)
         return s
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def stored(self, s: Step) -> dict[str, Any]:
+        """The step as the database holds it (the same dict `playground trace` returns)."""
+        row = self._rows[s.id]
+        return {**row, "input": s.input, "output": s.output, "duration_ms": s.duration_ms}

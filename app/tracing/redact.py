@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from app.config import secret_values
+from storage.engine import RawJSON
 
 REDACTED = "[REDACTED]"
 _PATTERNS = [
@@ -27,6 +28,11 @@ def redact_text(text: str, secrets: list[str] | None = None) -> str:
         else:
             text = pattern.sub(REDACTED, text)
     return text
+
+
+def redact_json(value: Any, secrets: list[str] | None = None) -> RawJSON:
+    """`value` serialised to JSON once, with every secret replaced (ready for a JSON column)."""
+    return RawJSON(redact_text(json.dumps(value, ensure_ascii=False, default=str), secrets))
 
 
 def redact(value: Any, secrets: list[str] | None = None) -> Any:

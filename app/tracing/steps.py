@@ -1,6 +1,6 @@
 """The Step: one model call, tool call, check, question or plan in a run. One record, used everywhere.
 
-Nodes open a step with `with step(kind, node, name, input=...) as s:` and fill in `s.output` (and tokens,
+Each step carries the id of the checkpoint its node started from, read from the node's config. Nodes open a step with `with step(kind, node, name, input=...) as s:` and fill in `s.output` (and tokens,
 cost, meta). When the block ends the step is timed and emitted on LangGraph's custom stream, where the
 runner's recorder stores it at once. A block that raises records an error step and re-raises; a LangGraph
 interrupt is not an error and records nothing (the node runs again on resume).
@@ -59,9 +59,19 @@ def emit_step(s: Step) -> None:
     emit({"type": "step", "step": s})
 
 
+def current_checkpoint_id() -> str | None:
+    """The checkpoint the running node started from (where time travel forks), if inside a graph run."""
+    try:
+        from langgraph.config import get_config
+
+        return get_config().get("configurable", {}).get("checkpoint_map", {}).get("")
+    except RuntimeError:
+        return None
+
+
 @contextmanager
 def step(kind: str, node: str, name: str, input: Any = None, **meta: Any) -> Iterator[Step]:
-    s = Step(kind=kind, node=node, name=name, input=input, meta=meta)
+    s = Step(kind=kind, node=node, name=name, input=input, meta=meta, checkpoint_id=current_checkpoint_id())
     try:
         yield s
     except GraphBubbleUp:  # interrupt(): not a failure; the node runs again on resume
