@@ -200,7 +200,7 @@ class Runner:
                 raise TurnError("this session has no pending question to answer; send a message instead")
             if not answer.strip():
                 raise TurnError("the answer is empty")
-            repo.answer_clarification(self.db, pending.id, answer)
+            pending = repo.answer_clarification(self.db, pending.id, answer)
             repo.finish_run(self.db, pending.run_id, status="running")
             run_id = pending.run_id
             graph_input: Any = Command(resume=answer)
@@ -212,6 +212,8 @@ class Runner:
         title = {} if session.title or message is None else {"title": " ".join(message.split())[:80]}
         repo.touch_session(self.db, session.id, status="running", **title)
         recorder = Recorder(self.db, session.id, run_id, resumed=answer is not None)
+        if answer is not None:
+            yield Event("step", step=recorder.record(self._answered_step(session, pending)))
         config = {"configurable": {"thread_id": session.id, "stream_deltas": deltas}, "recursion_limit": 200}
         error: str | None = None
         graph = None
@@ -258,10 +260,23 @@ class Runner:
         return TurnResult(session_id=session.id, run_id=run_id, status=status, final_answer=answer,
                           clarification=clarification, steps=steps, usage=usage_of(steps), error=error)
 
+    def _answered_step(self, session: SessionRow, row) -> Step:
+        """The question and its answer as one step, timed from asking to answering."""
+        request = {k: getattr(row, k) for k in ("id", "kind", "question", "options", "tool", "field", "reason",
+                                                "detected_by")}
+        state = self.graph_for(session).get_state({"configurable": {"thread_id": session.id}})
+        node = state.tasks[0].name if state and state.tasks else "ask"
+        answered = Step(kind="clarification", node=node, name=row.kind, input=request, output=row.answer,
+                        started_at=row.asked_at, checkpoint_id=state.config["configurable"].get("checkpoint_id"),
+                        meta={"clarification_id": row.id})
+        answered.ended_at = row.answered_at
+        return answered
+
     def _store_question(self, session: SessionRow, run_id: str, interrupt) -> dict[str, Any]:
         value = interrupt.value if isinstance(interrupt.value, dict) else {"question": str(interrupt.value)}
         request = {
-            "id": value.get("id") or interrupt.id, "kind": value.get("kind", "vague_intent"),
+            # LangGraph's interrupt id is unique per question asked (the payload's id is per kind of question).
+            "id": interrupt.id, "kind": value.get("kind", "vague_intent"),
             "question": value.get("question", ""), "options": list(value.get("options") or []),
             "tool": value.get("tool"), "field": value.get("field"), "reason": value.get("reason"),
             "detected_by": value.get("detected_by", "llm"),

@@ -11,7 +11,7 @@ from typing import Callable
 
 from langgraph.graph import StateGraph
 
-from app.agents import react
+from app.agents import awn, interact, react
 from app.agents.base import AgentContext
 
 
@@ -53,4 +53,20 @@ register(AgentSpec(
     "It never stops to ask; a missing argument surfaces as a tool error.",
     "Yao et al., ReAct: Synergizing Reasoning and Acting in Language Models (ICLR 2023)",
     react.build,
+))
+register(AgentSpec(
+    "awn", "Ask-when-Needed",
+    "Before each tool call runs, a model-free check (missing, invalid or unguided arguments) and a reflection "
+    "step judge the call against the instruction: proceed, ask the user (interrupt), or say the request is "
+    "beyond the tools. Settings: strictness (guesses | missing_only), reflection, max_questions.",
+    "Wang et al., Learning to Ask: When LLMs Meet Unclear Instruction (2024); NoisyToolBench",
+    awn.build,
+))
+register(AgentSpec(
+    "interact", "IN3 Interact",
+    "Judges whether the task is vague; if so asks about the missing details one at a time with options (at "
+    "most 5 rounds; 'skip' ends), summarises the user's intention, then executes with the ReAct loop.",
+    "Qian et al., Tell Me More! Towards Implicit User Intention Understanding of Language Model Driven Agents "
+    "(ACL 2024); Mistral-Interact",
+    interact.build,
 ))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Callable, TypedDict
 
+from app.clarify.provenance import provenance
 from app.llm import gateway
 from app.tracing.steps import emit, step
 from tools.execute import ToolResult, run_tool
@@ -112,15 +113,10 @@ def _display_arguments(tool: Tool | None, arguments: dict) -> dict:
     return {k: ("[secret]" if k in tool.secret_params else v) for k, v in arguments.items()}
 
 
-def run_tool_calls(
-    ctx: AgentContext,
-    state: AgentState,
-    calls: list[dict],
-    *,
-    node: str = "tools",
-    provenance: Callable[[dict, dict], dict] | None = None,
-) -> dict[str, Any]:
-    """Run the assistant message's tool calls in order; returns the state update (tool messages, tool state)."""
+def run_tool_calls(ctx: AgentContext, state: AgentState, calls: list[dict], *, node: str = "tools") -> dict[str, Any]:
+    """Run the assistant message's tool calls in order; returns the state update (tool messages, tool state).
+
+    Each tool step records where every argument's value came from (see app.clarify.provenance)."""
     from langgraph.config import get_config
 
     try:
@@ -134,9 +130,11 @@ def run_tool_calls(
         name = raw["function"]["name"]
         arguments, parse_error = gateway.parse_arguments(raw["function"].get("arguments") or "")
         tool = known.get(name)
-        meta: dict[str, Any] = {"tool_call_id": raw["id"]}
-        if provenance is not None:
-            meta["provenance"] = provenance(raw, arguments)
+        meta: dict[str, Any] = {
+            "tool_call_id": raw["id"],
+            "provenance": provenance(arguments, tool.function if tool else None, state.get("messages", []),
+                                     (state.get("scratch") or {}).get("answers", [])),
+        }
         with step("tool", node, name, input=_display_arguments(tool, arguments), **meta) as s:
             if tool is None:
                 result = ToolResult(ok=False, content=f"Error: there is no tool named {name!r}; available: "

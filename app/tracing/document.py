@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.clarify.grounding import grounded_in
 from app.runner import step_dict, usage_of
 from storage import repo
 from storage.engine import Database
@@ -30,4 +31,34 @@ def trace_document(db: Database, session_id: str, owner: str | None = None) -> d
         "steps": steps,
         "clarifications": clarifications,
         "usage": usage_of(steps),
+        "metrics": {"clarification": clarification_metrics(runs, clarifications)},
     }
+
+
+def clarification_metrics(runs: list[dict], clarifications: list[dict]) -> dict[str, Any]:
+    """Questions by kind, answered, redundant (the answer was already in the conversation when asked), and
+    questions asked per run that ended done (turns to resolution)."""
+    by_kind: dict[str, int] = {}
+    for c in clarifications:
+        by_kind[c["kind"]] = by_kind.get(c["kind"], 0) + 1
+    redundant = 0
+    for c in clarifications:
+        if c["answer"] is None:
+            continue
+        before = [r["user_message"] for r in runs if r["started_at"] <= c["asked_at"]]
+        before += [o["answer"] for o in clarifications if o["answered_at"] and o["answered_at"] <= c["asked_at"]]
+        if grounded_in(c["answer"], "\n".join(before)) and not _is_skip(c["answer"]):
+            redundant += 1
+    per_run = [sum(1 for c in clarifications if c["run_id"] == r["id"]) for r in runs if r["status"] == "done"]
+    return {
+        "questions": len(clarifications),
+        "by_kind": by_kind,
+        "answered": sum(1 for c in clarifications if c["answer"] is not None),
+        "redundant": redundant,
+        "with_options": sum(1 for c in clarifications if c["options"]),
+        "turns_to_resolution": round(sum(per_run) / len(per_run), 3) if per_run else None,
+    }
+
+
+def _is_skip(answer: str) -> bool:
+    return answer.strip().lower() in ("skip", "just do it", "no preference", "whatever")

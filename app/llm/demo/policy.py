@@ -59,7 +59,7 @@ def current_request(messages: list[dict]) -> tuple[str, int]:
         first = group[0]
         previous = next((m for m in reversed(messages[:first]) if m.get("role") == "assistant"), None)
         earlier_users = [i for i in users if i < first]
-        if previous and _text(previous).rstrip().endswith("?") and earlier_users:
+        if previous and "?" in _text(previous) and not previous.get("tool_calls") and earlier_users:
             group.insert(0, earlier_users[-1])
         else:
             break
@@ -89,6 +89,15 @@ def plan_request(text: str, tools: dict[str, dict]) -> Plan:
     def want(intent: str, tool: str, calls: list[Call]) -> Plan:
         return Plan(intent, calls) if tool in tools else Plan(intent, needs=tool)
 
+    if re.search(r"\b(trip|travel|vacation|holiday|getaway|itinerary)\b", lower) and not re.search(r"\bbook\b", lower):
+        origin, destination = parse.find_route(text)
+        day = parse.find_date(text)
+        calls = []
+        if "weather" in tools and destination:
+            calls.append(Call("weather", {"city": destination}))
+        if "search_flights" in tools and destination and origin and day:
+            calls.append(Call("search_flights", {"origin": origin, "destination": destination, "date": day}))
+        return Plan("trip", calls) if calls or not destination else Plan("trip", needs="weather or search_flights")
     if re.search(r"\b(weather|temperature|forecast|raining|rain|sunny|snowing|humid|windy|umbrella)\b", lower):
         cities = parse.find_cities(text)
         return want("weather", "weather", [Call("weather", {"city": c}) for c in cities] or [Call("weather", {})])
@@ -216,7 +225,13 @@ def _load(content: str) -> Any:
 
 def compose_answer(intent: str, done: list[Done]) -> str:
     if not done:
-        return "Done."
+        return "Done." if intent != "trip" else ("Tell me where you want to go (and I can check the weather and "
+                                                 "flights there), or add the travel tools to this set.")
+    if intent == "trip":
+        parts = [_ANSWERS[d.call.name](d.call.arguments, _load(d.content)) for d in done if d.call.name in _ANSWERS]
+        if not any(d.call.name == "search_flights" for d in done):
+            parts.append("Tell me where you leave from and when, and I'll look for flights.")
+        return "Trip plan: " + " ".join(parts)
     writer = _ANSWERS.get(done[-1].call.name)
     if intent == "math" and len(done) > 1:
         steps = ", then ".join(f"{d.call.arguments.get('expression')} = {d.content}" for d in done)

@@ -1,0 +1,155 @@
+"""Grounding: does a value appear in the conversation, in any of its equivalent forms?
+
+A value is grounded when the user, a tool result or an earlier clarification answer mentions it: the same
+text ignoring case, whitespace and punctuation; the same number ("1,000", "1000.0", "one thousand" is not
+attempted, but "five" is); the same date in another format ("Dec 1", "1 December", "12/01", "2026-12-01",
+"tomorrow"); or, for free text, most of its content words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+from app.llm.demo import parse as _parse
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "hundred": 100, "a couple": 2, "a pair": 2, "single": 1, "double": 2, "dozen": 12,
+}
+STOPWORDS = set("""a an the of to in on at for from by with and or is are be me my i you your it this that
+please can could would will just some any want need like get make do go""".split())
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s@.+:/-]", " ", text.lower()).split())
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().lower().replace(",", "")
+        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return float(text)
+        if text in NUMBER_WORDS:
+            return float(NUMBER_WORDS[text])
+    return None
+
+
+def numbers_in(text: str) -> set[float]:
+    found = {float(n.replace(",", "")) for n in re.findall(r"-?\d[\d,]*(?:\.\d+)?", text) if n.strip(",-")}
+    lower = text.lower()
+    for word, value in NUMBER_WORDS.items():
+        if re.search(rf"\b{word}\b", lower):
+            found.add(float(value))
+    return found
+
+
+def as_iso_date(value: str, today: date | None = None) -> str | None:
+    """The value as YYYY-MM-DD if it is a date in any format we know (impossible dates keep their numbers)."""
+    if m := _ISO.match(value):
+        return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
+    return _parse.find_date(value, today)
+
+
+def dates_in(text: str, today: date | None = None) -> set[str]:
+    """Every date mentioned in `text`, as YYYY-MM-DD (relative ones resolved against today)."""
+    today = today or date.today()
+    found: set[str] = set()
+    for m in re.finditer(r"\b\d{4}-\d{1,2}-\d{1,2}\b", text):
+        found.add(as_iso_date(m.group(0)) or "")
+    pieces = re.split(r"[.;,!?\n]| and | or ", text)
+    for piece in pieces:
+        if iso := _parse.find_date(piece, today):
+            found.add(iso)
+            y, m_, d = iso.split("-")
+            found.add(f"{int(y) - 1:04d}-{m_}-{d}")  # a yearless date may refer to this year too
+    lower = text.lower()
+    if "today" in lower:
+        found.add(today.isoformat())
+    if "tomorrow" in lower:
+        found.add((today + timedelta(days=1)).isoformat())
+    found.discard("")
+    return found
+
+
+@dataclass
+class Source:
+    kind: str  # user | tool | clarification
+    index: int  # message index in the conversation
+    text: str
+
+
+def sources(conversation: list[dict], answers: Iterable[int] = ()) -> list[Source]:
+    """The messages that can ground a value: user turns (answers marked as such) and tool results."""
+    answer_indexes = set(answers)
+    found: list[Source] = []
+    for i, message in enumerate(conversation):
+        role = message.get("role")
+        content = message.get("content")
+        if isinstance(content, list):
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        content = str(content or "")
+        if role == "user":
+            found.append(Source("clarification" if i in answer_indexes or message.get("name") == "clarification"
+                                else "user", i, content))
+        elif role == "tool":
+            found.append(Source("tool", i, content))
+    return found
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1]
+
+
+def grounded_in(value: Any, text: str, today: date | None = None) -> bool:
+    """Whether `value` appears in `text` in some equivalent form."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(grounded_in(v, text, today) for v in value)
+    if isinstance(value, dict):
+        return all(grounded_in(v, text, today) for v in value.values())
+    number = as_number(value)
+    if number is not None:
+        return number in numbers_in(text)
+    value_text = str(value).strip()
+    if not value_text:
+        return True
+    norm_value, norm_text = normalise(value_text), normalise(text)
+    if norm_value and norm_value in norm_text:
+        return True
+    if re.sub(r"\s", "", norm_value) in re.sub(r"\s", "", norm_text):
+        return True
+    iso = as_iso_date(value_text, today) if re.search(r"\d|today|tomorrow|day", value_text.lower()) else None
+    if iso and iso in dates_in(text, today):
+        return True
+    if re.fullmatch(r"[\d\s\.\+\-\*/\(\)\^%a-z]*", value_text.lower()) and re.search(r"\d", value_text):
+        # an arithmetic expression: grounded if every number in it is
+        return all(n in numbers_in(text) for n in numbers_in(value_text))
+    words = content_words(value_text)
+    if not words:
+        return True
+    present = sum(1 for w in words if re.search(rf"\b{re.escape(w)}", norm_text))
+    if len(words) <= 3:
+        return present == len(words)
+    return present / len(words) >= 0.6
+
+
+def find_source(value: Any, conversation: list[dict], answers: Iterable[int] = (),
+                today: date | None = None) -> Source | None:
+    """The latest message that grounds `value` (clarification answers first, then user turns, then tools)."""
+    candidates = sources(conversation, answers)
+    for kind in ("clarification", "user", "tool"):
+        for source in reversed(candidates):
+            if source.kind == kind and grounded_in(value, source.text, today):
+                return source
+    return None

@@ -1,0 +1,86 @@
+"""The clarification agents through the real CLI: ask, answer, resume; and what the trace records."""
+
+from __future__ import annotations
+
+
+def test_awn_asks_for_a_missing_city_then_answers_with_it(cli):
+    asked = cli.json("run", "--agent", "awn", "--model", "demo/offline", "--tools", "weather", "What's the weather like?")
+    assert asked["status"] == "needs_clarification"
+    q = asked["clarification"]
+    assert q["kind"] == "missing_argument" and q["field"] == "city" and q["question"]
+    assert not [s for s in asked["steps"] if s["kind"] == "tool"]  # nothing ran on a guess
+
+    resumed = cli.json("run", "--session", asked["session_id"], "--answer", "Paris")
+    assert resumed["status"] == "done" and "Paris" in resumed["final_answer"]
+    tool = [s for s in resumed["steps"] if s["kind"] == "tool"][0]
+    assert tool["input"] == {"city": "Paris"}
+    assert tool["meta"]["provenance"]["city"]["source"] == "clarification"
+    assert any(s["kind"] == "clarification" and s["output"] == "Paris" for s in resumed["steps"])
+
+
+def test_awn_with_answer_in_one_command(cli):
+    out = cli.json("run", "--agent", "awn", "--tools", "weather", "--answer", "Paris", "What's the weather like?")
+    assert out["status"] == "done" and "Paris" in out["final_answer"]
+    assert [c["answer"] for c in out["clarifications"]] == ["Paris"]
+
+
+def test_awn_asks_nothing_on_a_clear_request(cli):
+    out = cli.json("run", "--agent", "awn", "--tools", "weather", "What's the weather in Rome?")
+    assert out["status"] == "done" and "Rome" in out["final_answer"]
+    assert out["clarifications"] == []
+
+
+def test_awn_questions_an_impossible_date_and_rebooks(cli):
+    out = cli.json("run", "--agent", "awn", "--toolset", "travel", "Book a flight from Paris to Rome on 31 February")
+    assert out["clarification"]["kind"] == "invalid_value" and out["clarification"]["field"] == "date"
+    done = cli.json("run", "--session", out["session_id"], "--answer", "2099-03-01")
+    assert "Booked" in done["final_answer"] and "2099-03-01" in done["final_answer"]
+
+
+def test_awn_says_plainly_when_no_tool_can_serve(cli):
+    out = cli.json("run", "--agent", "awn", "--tools", "weather", "Order me a pizza")
+    assert out["status"] == "done" and "can't" in out["final_answer"]
+    assert not [s for s in out["steps"] if s["kind"] == "tool"]
+
+
+def test_interact_asks_with_options_and_summarises_before_any_tool(cli):
+    out = cli.json("run", "--agent", "interact", "--toolset", "travel", "Plan a trip for me")
+    assert out["status"] == "needs_clarification"
+    assert out["clarification"]["kind"] == "vague_intent" and out["clarification"]["options"]
+    done = cli.json("run", "--agent", "interact", "--toolset", "travel", "--answer", "Rome", "--answer", "next Friday",
+                    "--answer", "just do it", "Plan a trip for me")
+    kinds = [s["kind"] for s in done["steps"]]
+    assert "summary" in kinds and "tool" in kinds
+    assert kinds.index("summary") < kinds.index("tool")
+    summary = next(s for s in done["steps"] if s["kind"] == "summary")
+    assert "Rome" in summary["output"]
+    assert "Rome" in done["final_answer"]
+    assert len(done["clarifications"]) == 3
+
+
+def test_interact_clear_task_goes_straight_to_work(cli):
+    out = cli.json("run", "--agent", "interact", "--tools", "weather", "What's the weather in Tokyo?")
+    assert out["status"] == "done" and out["clarifications"] == [] and "Tokyo" in out["final_answer"]
+
+
+def test_trace_has_clarification_metrics(cli):
+    out = cli.json("run", "--agent", "awn", "--tools", "weather", "--answer", "Paris", "What's the weather like?")
+    trace = cli.json("trace", out["session_id"])
+    metrics = trace["metrics"]["clarification"]
+    assert metrics["questions"] == 1 and metrics["answered"] == 1 and metrics["redundant"] == 0
+    assert metrics["by_kind"] == {"missing_argument": 1} and metrics["turns_to_resolution"] == 1
+
+
+def test_a_redundant_question_is_counted(db_url):
+    from app.config import Settings
+    from app.runner import Runner
+    from app.tracing.document import trace_document
+    from storage import open_database
+
+    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    session = runner.new_session("interact", "demo/offline", toolset="travel")
+    first = runner.turn(session.id, message="Plan a trip for me, I'm going alone")
+    assert first.status == "needs_clarification"
+    runner.turn(session.id, answer="alone")  # the user already said so
+    metrics = trace_document(runner.db, session.id)["metrics"]["clarification"]
+    assert metrics["redundant"] == 1
