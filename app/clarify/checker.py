@@ -167,7 +167,13 @@ def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
                 continue
             if "default" in schema and value == schema["default"]:
                 continue
-            if grounding.grounded_in(value, text, today):
+            if grounding.grounded_in(value, text, today, composed=bool(grounding.COMPOSED_FIELDS.match(field))):
+                if candidates := grounding.competing_references(value, conversation, answers or []):
+                    found.append(ClarificationRequest(
+                        kind="ambiguous_argument", tool=tool["name"], field=field, detected_by="grounding",
+                        reason=f"{value!r} is one of {len(candidates)} candidates and you named none of them",
+                        question=f"Which {_label(field)} do you mean?", options=candidates[:6],
+                    ))
                 continue
             options = [str(v) for v in schema.get("enum", [])] or _examples(schema.get("description") or "")
             found.append(ClarificationRequest(

@@ -23,6 +23,13 @@ NUMBER_WORDS = {
 }
 STOPWORDS = set("""a an the of to in on at for from by with and or is are be me my i you your it this that
 please can could would will just some any want need like get make do go""".split())
+# Codes a user says in words.
+ALIASES = {
+    "usd": ("dollar", "dollars", "$", "bucks"), "eur": ("euro", "euros", "€"), "gbp": ("pound", "pounds", "£", "quid"),
+    "jpy": ("yen",), "cny": ("yuan", "renminbi"), "chf": ("swiss franc", "francs"),
+}
+# Free-text fields the model is expected to compose: grounded when they share any content word.
+COMPOSED_FIELDS = re.compile(r"^(body|message|content|text|subject|title|description|notes?|comment|summary|prompt)$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
@@ -110,8 +117,8 @@ def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1]
 
 
-def grounded_in(value: Any, text: str, today: date | None = None) -> bool:
-    """Whether `value` appears in `text` in some equivalent form."""
+def grounded_in(value: Any, text: str, today: date | None = None, composed: bool = False) -> bool:
+    """Whether `value` appears in `text` in some equivalent form. `composed`: text the model writes itself."""
     if value is None or isinstance(value, bool):
         return True
     if isinstance(value, (list, tuple)):
@@ -127,6 +134,8 @@ def grounded_in(value: Any, text: str, today: date | None = None) -> bool:
     norm_value, norm_text = normalise(value_text), normalise(text)
     if norm_value and norm_value in norm_text:
         return True
+    if any(re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", norm_text) for alias in ALIASES.get(norm_value, ())):
+        return True
     if re.sub(r"\s", "", norm_value) in re.sub(r"\s", "", norm_text):
         return True
     iso = as_iso_date(value_text, today) if re.search(r"\d|today|tomorrow|day", value_text.lower()) else None
@@ -139,6 +148,8 @@ def grounded_in(value: Any, text: str, today: date | None = None) -> bool:
     if not words:
         return True
     present = sum(1 for w in words if re.search(rf"\b{re.escape(w)}", norm_text))
+    if composed:
+        return present >= 1
     if len(words) <= 3:
         return present == len(words)
     return present / len(words) >= 0.6
@@ -153,3 +164,35 @@ def find_source(value: Any, conversation: list[dict], answers: Iterable[int] = (
             if source.kind == kind and grounded_in(value, source.text, today):
                 return source
     return None
+
+
+def _scalar_lists(value: Any) -> Iterable[list]:
+    if isinstance(value, list):
+        if len(value) > 1 and all(isinstance(v, (str, int, float)) for v in value):
+            yield value
+        for item in value:
+            yield from _scalar_lists(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _scalar_lists(item)
+
+
+def competing_references(value: Any, conversation: list[dict], answers: Iterable[int] = ()) -> list[str]:
+    """Other candidates when `value` was picked from a tool result listing several and the user named none of
+    them: a "multiple possible references" case. Empty when the pick is not ambiguous."""
+    import json
+
+    said = "\n".join(s.text for s in sources(conversation, answers) if s.kind in ("user", "clarification"))
+    if grounded_in(value, said):
+        return []
+    for source in sources(conversation, answers):
+        if source.kind != "tool":
+            continue
+        try:
+            data = json.loads(source.text)
+        except (json.JSONDecodeError, TypeError):
+            continue
+        for candidates in _scalar_lists(data):
+            if value in candidates:
+                return [str(c) for c in candidates]
+    return []
