@@ -38,6 +38,7 @@ class Recorder:
         if stored_output.find(REDACTED) >= 0:
             s.output = json.loads(stored_output)
         s.error = redact(s.error, self._secrets)
+        s.meta = redact(s.meta, self._secrets)  # provenance excerpts quote the conversation
         row = {
             "id": s.id, "session_id": self.session_id, "run_id": self.run_id, "seq": self.seq,
             "parent_id": s.parent_id, "node": s.node, "kind": s.kind, "name": s.name, "status": s.status,
