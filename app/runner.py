@@ -292,6 +292,24 @@ class Runner:
             return None
         return {k: getattr(row, k) for k in ("id", "kind", "question", "options", "tool", "field", "reason", "detected_by")}
 
+    def trace(self, session_id: str, owner: str | None = None) -> dict[str, Any]:
+        from app.tracing.document import trace_document
+
+        return trace_document(self.db, session_id, owner)
+
+    def try_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Run one tool outside any session (the Tools tab's form)."""
+        from tools.execute import run_tool
+
+        result = run_tool(self.tools.get(name), arguments, tool_state={}, timeout=self.settings.tool_timeout)
+        return {"ok": result.ok, "result": result.value if result.ok else None, "error": result.error,
+                "duration_ms": round((result.ended_at - result.started_at) * 1000, 3)}
+
+    def graph_mermaid(self, session_id: str) -> str:
+        """The session's agent graph as Mermaid text."""
+        session = repo.get_session(self.db, session_id)
+        return self.graph_for(session).get_graph().draw_mermaid()
+
     def conversation(self, session_id: str) -> list[dict[str, Any]]:
         """The session's messages from its latest checkpoint."""
         session = repo.get_session(self.db, session_id)

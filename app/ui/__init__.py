@@ -1,14 +1,19 @@
-"""The browser UI, mounted on the FastAPI app at /."""
+"""The browser UI (Gradio Blocks), mounted on the FastAPI app at /."""
 
 from __future__ import annotations
 
+import gradio as gr
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 
 def mount(app: FastAPI, runner, settings) -> FastAPI:
-    @app.get("/", response_class=HTMLResponse)
-    def index() -> str:
-        return "<!doctype html><title>Agent Playground</title><h1>Agent Playground</h1><p>The JSON API is at /api.</p>"
+    from app.ui.app import CSS, build_blocks
 
-    return app
+    auth = None
+    if settings.auth:
+        user, _, password = settings.auth.partition(":")
+        auth = [(user, password)]
+    blocks = build_blocks(runner, auth_enabled=auth is not None)
+    blocks.queue(default_concurrency_limit=32)
+    return gr.mount_gradio_app(app, blocks, path="/", auth=auth, theme=gr.themes.Soft(), css=CSS,
+                               footer_links=["api"], ssr_mode=False)

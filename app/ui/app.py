@@ -1,0 +1,419 @@
+"""The playground UI: Chat, Inspector, Sessions and Tools tabs, as one Gradio Blocks app.
+
+Everything goes through the `Runner` and the storage repositories. Each browser keeps an anonymous owner id
+in localStorage (`gr.BrowserState`) and sees only its own sessions; with login configured the user name is
+the owner. The current session id is kept the same way, so a reload (or a server restart) brings back the
+conversation and any pending question.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+from typing import Any
+
+import gradio as gr
+
+from app import agents
+from app.llm import gateway
+from app.runner import Runner, TurnError
+from app.ui import render
+from storage import NotFound, repo
+
+MAX_OPTIONS = 6
+EXAMPLES = [
+    ("Weather, no city (AwN asks)", "awn", "weather", "What's the weather like?"),
+    ("Arithmetic chain", "react", "math", "Compute 12*7, then add 5, then divide it by 3"),
+    ("Impossible date", "awn", "travel", "Book a flight from Paris to Rome on 31 February"),
+    ("Vague trip (IN3 asks)", "interact", "travel", "Plan a trip for me"),
+    ("Beyond the tools", "awn", "math", "Order me a pizza"),
+]
+
+CSS = """
+#header h1 {margin-bottom: 0}
+#header p {margin-top: 2px; color: var(--body-text-color-subdued)}
+.option-btn {min-width: 0 !important; flex: 0 1 auto !important}
+#question {border-left: 4px solid #ec4899; padding-left: 12px}
+.presenter #chat {font-size: 1.3em}
+"""
+
+
+def _session_choices(runner: Runner, owner: str | None, search: str | None = None) -> list[tuple[str, str]]:
+    rows = repo.list_sessions(runner.db, owner=owner, search=search) if owner else []
+    return [(f"{r.title or 'Untitled'} · {r.agent} · {r.status}", r.id) for r in rows]
+
+
+def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
+    tool_names = runner.tools.names()
+    agent_choices = [(f"{a.title} ({a.name})", a.name) for a in agents.AGENTS.values()]
+    model_choices = [m.name for m in gateway.available_models() if m.ready] or ["demo/offline"]
+    all_models = [(m.name if m.ready else f"{m.name} (set {m.needs})", m.name) for m in gateway.available_models()]
+
+    def toolset_choices(owner: str | None) -> list[str]:
+        saved = [t.name for t in repo.list_toolsets(runner.db, owner)] if owner else []
+        return ["(custom)", *runner.tools.toolsets, *[s for s in saved if s not in runner.tools.toolsets]]
+
+    def resolve_owner(stored: str | None, request: gr.Request | None) -> str:
+        if auth_enabled and request is not None and getattr(request, "username", None):
+            return f"user:{request.username}"
+        return stored or secrets.token_urlsafe(18)
+
+    def agent_info(name: str) -> str:
+        try:
+            spec = agents.get_agent(name)
+        except KeyError:
+            return ""
+        return f"{html.escape(spec.description)}\n\n<sub>{html.escape(spec.paper)}</sub>"
+
+    def ask_updates(question: dict[str, Any] | None) -> list[Any]:
+        if not question:
+            return [gr.update(visible=False), gr.update(value="")] + [gr.update(visible=False)] * MAX_OPTIONS
+        options = [str(o) for o in question.get("options") or []][:MAX_OPTIONS]
+        text = (f"**The agent asks:** {html.escape(question.get('question') or '')}\n\n"
+                f"<sub>{html.escape(question.get('kind') or '')} · field `{html.escape(str(question.get('field') or '-'))}`"
+                f" · detected by {html.escape(question.get('detected_by') or '')}. Click an option or type an answer.</sub>")
+        buttons = [gr.update(visible=i < len(options), value=options[i] if i < len(options) else "")
+                   for i in range(MAX_OPTIONS)]
+        return [gr.update(visible=True), gr.update(value=text)] + buttons
+
+    def session_line(session_id: str | None) -> str:
+        if not session_id:
+            return "_New session: send a message to start._"
+        return f"Session `{session_id}`"
+
+    def load_session(session_id: str | None, owner: str) -> tuple[list, dict | None]:
+        if not session_id:
+            return [], None
+        try:
+            trace = runner.trace(session_id, owner)
+        except NotFound:
+            return [], None
+        pending = runner.pending_question(session_id)
+        return render.chat_from_trace(trace, pending), pending
+
+    with gr.Blocks(title="Agent Playground", fill_width=True) as demo:
+        owner_store = gr.BrowserState(None, storage_key="agent_playground_owner")
+        session_store = gr.BrowserState(None, storage_key="agent_playground_session")
+        owner = gr.State(None)
+        session_id = gr.State(None)
+
+        gr.Markdown("# Agent Playground\nTool-using agents that ask when they should. Compose tools, chat, answer "
+                    "the agent's questions, and inspect every step.", elem_id="header")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=1, min_width=280):
+                        agent_dd = gr.Dropdown(agent_choices, value="awn", label="Agent", elem_id="agent")
+                        agent_md = gr.Markdown(agent_info("awn"))
+                        model_dd = gr.Dropdown(all_models, value=gateway.default_model(), label="Model",
+                                               allow_custom_value=True, elem_id="model")
+                        toolset_dd = gr.Dropdown(toolset_choices(None), value="travel", label="Tool set",
+                                                 elem_id="toolset")
+                        tools_dd = gr.Dropdown(tool_names, value=runner.tools.toolsets["travel"], multiselect=True,
+                                               label="Tools", elem_id="tools")
+                        new_btn = gr.Button("New chat", elem_id="new-chat")
+                        session_md = gr.Markdown(session_line(None), elem_id="session-line")
+                        gr.Markdown("**Try**")
+                        example_btns = [gr.Button(label, size="sm") for label, *_ in EXAMPLES]
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(label="Conversation", height=600, elem_id="chat", allow_tags=False,
+                                             buttons=["copy"], placeholder="Steps appear here as the agent works.")
+                        with gr.Group(visible=False, elem_id="ask-panel") as ask_panel:
+                            ask_md = gr.Markdown(elem_id="question")
+                            with gr.Row():
+                                option_btns = [gr.Button(visible=False, size="sm", elem_classes="option-btn",
+                                                         elem_id=f"option-{i}") for i in range(MAX_OPTIONS)]
+                        with gr.Row():
+                            message = gr.Textbox(placeholder="Message the agent. When it asks, your reply answers.",
+                                                 show_label=False, scale=6, elem_id="message", autofocus=True)
+                            send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                        error_md = gr.Markdown(elem_id="chat-error")
+
+            with gr.Tab("Inspector", id="inspector"):
+                with gr.Row():
+                    inspect_dd = gr.Dropdown([], label="Session", scale=4, elem_id="inspect-session")
+                    refresh_btn = gr.Button("Refresh", scale=1, elem_id="inspect-refresh")
+                summary = gr.Markdown(elem_id="inspect-summary")
+                timeline = gr.Plot(label="Timeline", elem_id="timeline")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        steps_df = gr.Dataframe(headers=render.STEP_COLUMNS, interactive=False, label="Steps "
+                                                "(click a row for its detail)", elem_id="steps-table", wrap=True)
+                    with gr.Column(scale=2):
+                        tree_md = gr.Markdown(label="Step tree", elem_id="step-tree")
+                step_json = gr.JSON(label="Step detail: messages sent, response, arguments, result, provenance",
+                                    elem_id="step-detail")
+                tokens_plot = gr.Plot(label="Tokens", elem_id="tokens")
+                graph_md = gr.Markdown(elem_id="agent-graph")
+                trace_state = gr.State(None)
+
+            with gr.Tab("Sessions", id="sessions"):
+                with gr.Row():
+                    search = gr.Textbox(label="Search titles and messages", scale=4, elem_id="session-search")
+                    search_btn = gr.Button("Search", scale=1)
+                sessions_dd = gr.Dropdown([], label="Your sessions", elem_id="sessions-list")
+                with gr.Row():
+                    open_btn = gr.Button("Open in chat", variant="primary", elem_id="open-session")
+                    rename_box = gr.Textbox(label="New title", scale=3, elem_id="rename-box")
+                    rename_btn = gr.Button("Rename", elem_id="rename")
+                    delete_btn = gr.Button("Delete", variant="stop", elem_id="delete")
+                sessions_md = gr.Markdown()
+
+            with gr.Tab("Tools", id="tools-tab"):
+                with gr.Row():
+                    with gr.Column(scale=2):
+                        tool_pick = gr.Dropdown(tool_names, value=tool_names[0], label="Tool", elem_id="tool-pick")
+                        tool_doc = gr.Markdown()
+                        tool_schema = gr.JSON(label="JSON schema")
+                    with gr.Column(scale=3):
+                        gr.Markdown("**Try it**: the form is generated from the schema.")
+
+                        @gr.render(inputs=tool_pick)
+                        def tool_form(name: str):
+                            tool = runner.tools.get(name)
+                            props = tool.parameters.get("properties", {})
+                            fields = []
+                            for pname, spec in props.items():
+                                label = f"{pname}{' *' if pname in tool.required else ''}"
+                                info = spec.get("description")
+                                if "enum" in spec:
+                                    comp = gr.Dropdown(spec["enum"], value=spec.get("default"), label=label, info=info)
+                                elif spec.get("type") in ("integer", "number"):
+                                    comp = gr.Number(value=spec.get("default"), label=label, info=info,
+                                                     precision=0 if spec.get("type") == "integer" else None)
+                                elif spec.get("type") == "boolean":
+                                    comp = gr.Checkbox(value=bool(spec.get("default")), label=label, info=info)
+                                else:
+                                    comp = gr.Textbox(value=spec.get("default") or "", label=label, info=info)
+                                fields.append((pname, comp))
+                            run = gr.Button(f"Run {name}", variant="primary", elem_id="try-run")
+                            out = gr.JSON(label="Result", elem_id="try-result")
+
+                            def run_it(*values):
+                                args = {p: v for (p, _), v in zip(fields, values) if v not in (None, "")}
+                                return runner.try_tool(name, args)
+
+                            run.click(run_it, [c for _, c in fields], out)
+
+                gr.Markdown("### Compose a tool set")
+                with gr.Row():
+                    compose = gr.CheckboxGroup(tool_names, label="Tools", scale=4, elem_id="compose-tools")
+                    with gr.Column(scale=1):
+                        toolset_name = gr.Textbox(label="Name", elem_id="toolset-name")
+                        save_set = gr.Button("Save tool set", variant="primary", elem_id="save-toolset")
+                        saved_md = gr.Markdown()
+
+        # -- events --------------------------------------------------------------------------------------
+
+        ask_outputs = [ask_panel, ask_md, *option_btns]
+
+        def on_load(stored_owner, stored_session, request: gr.Request):
+            who = resolve_owner(stored_owner, request)
+            history, pending = load_session(stored_session, who)
+            sid = stored_session if history or pending else None
+            config: list[Any] = [gr.update()] * 4
+            if sid:
+                s = repo.get_session(runner.db, sid)
+                config = [s.agent, s.model, s.toolset or "(custom)", s.tools]
+            choices = _session_choices(runner, who)
+            return [who, who, sid, sid, history, session_line(sid), *config, *ask_updates(pending),
+                    gr.update(choices=toolset_choices(who)), gr.update(choices=choices, value=sid),
+                    gr.update(choices=choices, value=sid)]
+
+        demo.load(on_load, [owner_store, session_store],
+                  [owner, owner_store, session_id, session_store, chatbot, session_md, agent_dd, model_dd, toolset_dd,
+                   tools_dd, *ask_outputs, toolset_dd, inspect_dd, sessions_dd])
+
+        agent_dd.change(agent_info, agent_dd, agent_md)
+
+        def pick_toolset(name: str, who: str | None):
+            if not name or name == "(custom)":
+                return gr.update()
+            row = repo.get_toolset(runner.db, name, who)
+            return row.tools if row else runner.tools.toolsets.get(name, [])
+
+        toolset_dd.input(pick_toolset, [toolset_dd, owner], tools_dd)
+        tools_dd.input(lambda: "(custom)", None, toolset_dd)
+
+        def start_session(who, agent, model, toolset, tools):
+            named = toolset if toolset and toolset != "(custom)" else None
+            return runner.new_session(agent=agent, model=model, tools=list(tools or []) if not named else [],
+                                      toolset=named, owner=who)
+
+        def chat(text: str, who, sid, agent, model, toolset, tools, history, answer: str | None = None,
+                 request: gr.Request = None):
+            """One turn from the chat box or an option button; yields the chat as steps arrive."""
+            who = who or resolve_owner(None, request)
+            text = (answer if answer is not None else text or "").strip()
+            history = list(history or [])
+            hidden = ask_updates(None)
+
+            def out(box: Any, chat_history: list, ask: list, error: str = "") -> list[Any]:
+                return [box, sid, sid, chat_history, session_line(sid), *ask, error, who, who]
+
+            if not text:
+                yield out(gr.update(), history, [gr.update()] * len(ask_outputs), "Type a message first.")
+                return
+            try:
+                custom = toolset in (None, "", "(custom)")
+                if sid:
+                    s = repo.get_session(runner.db, sid, who)
+                    wanted = runner.resolve_tools(list(tools or []) if custom else [], None if custom else toolset, who)
+                    if (s.agent, s.model, list(s.tools)) != (agent, model, wanted) and not runner.pending_question(sid):
+                        sid, history = None, []  # the settings changed: a new session
+                if not sid:
+                    sid = runner.new_session(agent=agent, model=model, tools=list(tools or []) if custom else [],
+                                             toolset=None if custom else toolset, owner=who).id
+            except Exception as exc:  # unknown model, missing key, unknown tool: say so, keep the message
+                yield out(text, history, [gr.update()] * len(ask_outputs), f"⚠️ {html.escape(str(exc))}")
+                return
+            is_answer = runner.pending_question(sid) is not None
+            history.append({"role": "user", "content": render.text(text)})
+            live = {"role": "assistant", "content": ""}
+            yield out("", history, hidden)
+            try:
+                for event in runner.stream(sid, message=None if is_answer else text,
+                                           answer=text if is_answer else None, owner=who, deltas=True):
+                    if event.type == "step":
+                        if live in history:
+                            history.remove(live)  # text the model wrote before a tool call: the step shows it
+                            live = {"role": "assistant", "content": ""}
+                        history.append(render.step_message(event.step))
+                        yield out("", history, hidden)
+                    elif event.type == "delta":
+                        if live not in history:
+                            history.append(live)
+                        live["content"] += render.text(event.text)
+                        yield out("", history, hidden)
+                    elif event.type == "done":
+                        result = event.result
+                        if live in history:
+                            history.remove(live)
+                        if result.status == "needs_clarification":
+                            history.append(render.question_message(result.clarification))
+                            yield out("", history, ask_updates(result.clarification))
+                        elif result.status == "error":
+                            history.append({"role": "assistant", "content": f"⚠️ {html.escape(result.error or '')}"})
+                            yield out("", history, hidden)
+                        else:
+                            history.append({"role": "assistant", "content": render.text(result.final_answer)})
+                            yield out("", history, hidden)
+            except TurnError as exc:
+                yield out(text, history[:-1], hidden, f"⚠️ {html.escape(str(exc))}")
+
+        def answer_option(choice, who, sid, agent, model, toolset, tools, history, request: gr.Request = None):
+            yield from chat("", who, sid, agent, model, toolset, tools, history, answer=choice, request=request)
+
+        chat_inputs = [message, owner, session_id, agent_dd, model_dd, toolset_dd, tools_dd, chatbot]
+        chat_outputs = [message, session_id, session_store, chatbot, session_md, *ask_outputs, error_md, owner,
+                        owner_store]
+        send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat")
+        message.submit(chat, chat_inputs, chat_outputs, api_visibility="private")
+        for i, btn in enumerate(option_btns):
+            btn.click(answer_option, [btn, *chat_inputs[1:]], chat_outputs, api_name=f"answer_option_{i}",
+                      api_visibility="private" if i else "public")
+
+        def new_chat():
+            return [None, None, [], session_line(None), *ask_updates(None), ""]
+
+        new_btn.click(new_chat, None, [session_id, session_store, chatbot, session_md, *ask_outputs, error_md])
+
+        for btn, (_, agent_name, toolset_name_, prompt) in zip(example_btns, EXAMPLES):
+            btn.click(lambda a=agent_name, t=toolset_name_, p=prompt: [
+                a, t, runner.tools.toolsets.get(t, []), p, None, None, [], session_line(None), *ask_updates(None)],
+                None, [agent_dd, toolset_dd, tools_dd, message, session_id, session_store, chatbot, session_md,
+                       *ask_outputs])
+
+        # -- inspector --
+
+        def inspect(sid: str | None, who: str | None):
+            if not sid or not who:
+                empty = render.timeline_figure([])
+                return ["_Pick a session (the current one is chosen for you)._", empty, [], "", None,
+                        render.tokens_figure([]), "", None]
+            trace = runner.trace(sid, who)
+            steps = trace["steps"]
+            return [render.summary_markdown(trace), render.timeline_figure(steps), render.step_rows(steps),
+                    render.step_tree(steps, trace["runs"]), steps[-1] if steps else None,
+                    render.tokens_figure(steps), "**Agent graph**\n\n```mermaid\n" + runner.graph_mermaid(sid) + "\n```",
+                    trace]
+
+        inspect_outputs = [summary, timeline, steps_df, tree_md, step_json, tokens_plot, graph_md, trace_state]
+        inspect_dd.change(inspect, [inspect_dd, owner], inspect_outputs)
+        refresh_btn.click(lambda sid, who: [gr.update(choices=_session_choices(runner, who), value=sid),
+                                             *inspect(sid, who)], [inspect_dd, owner], [inspect_dd, *inspect_outputs])
+
+        def show_step(trace, evt: gr.SelectData):
+            if not trace or evt is None:
+                return None
+            row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+            return trace["steps"][row] if 0 <= row < len(trace["steps"]) else None
+
+        steps_df.select(show_step, trace_state, step_json)
+
+        def to_inspector(sid, who):
+            return gr.update(choices=_session_choices(runner, who), value=sid)
+
+        tabs.select(lambda sid, who: [to_inspector(sid, who), to_inspector(sid, who)], [session_id, owner],
+                    [inspect_dd, sessions_dd])
+
+        # -- sessions --
+
+        def find(q, who):
+            choices = _session_choices(runner, who, q or None)
+            return gr.update(choices=choices, value=choices[0][1] if choices else None), f"{len(choices)} session(s)"
+
+        search_btn.click(find, [search, owner], [sessions_dd, sessions_md])
+        search.submit(find, [search, owner], [sessions_dd, sessions_md])
+
+        def open_session(sid, who):
+            history, pending = load_session(sid, who)
+            s = repo.get_session(runner.db, sid, who)
+            return [sid, sid, history, session_line(sid), s.agent, s.model, s.toolset or "(custom)", s.tools,
+                    *ask_updates(pending), gr.Tabs(selected="chat")]
+
+        open_btn.click(open_session, [sessions_dd, owner],
+                       [session_id, session_store, chatbot, session_md, agent_dd, model_dd, toolset_dd, tools_dd,
+                        *ask_outputs, tabs])
+
+        def rename(sid, title, who):
+            if not sid or not (title or "").strip():
+                return gr.update(), "Pick a session and type a title."
+            repo.get_session(runner.db, sid, who)
+            repo.update_session(runner.db, sid, title=title.strip()[:200])
+            return gr.update(choices=_session_choices(runner, who), value=sid), "Renamed."
+
+        rename_btn.click(rename, [sessions_dd, rename_box, owner], [sessions_dd, sessions_md])
+
+        def delete(sid, who, current):
+            if not sid:
+                return gr.update(), "Pick a session.", current, current
+            repo.get_session(runner.db, sid, who)
+            repo.delete_session(runner.db, sid)
+            keep = None if current == sid else current
+            return gr.update(choices=_session_choices(runner, who), value=None), "Deleted.", keep, keep
+
+        delete_btn.click(delete, [sessions_dd, owner, session_id], [sessions_dd, sessions_md, session_id, session_store])
+
+        # -- tools --
+
+        def describe(name):
+            tool = runner.tools.get(name)
+            flags = " · ⚠️ has side effects" if tool.side_effects else ""
+            return f"**{tool.name}**{flags}\n\n{html.escape(tool.description)}", tool.parameters
+
+        tool_pick.change(describe, tool_pick, [tool_doc, tool_schema])
+        demo.load(describe, tool_pick, [tool_doc, tool_schema])
+
+        def save_toolset(name, chosen, who):
+            name = (name or "").strip()
+            if not name or not chosen:
+                return "Give the tool set a name and pick at least one tool.", gr.update()
+            if name in runner.tools.toolsets:
+                return f"{name!r} is a built-in tool set; choose another name.", gr.update()
+            repo.save_toolset(runner.db, name, chosen, owner=who)
+            return f"Saved **{html.escape(name)}**: {', '.join(chosen)}.", gr.update(choices=toolset_choices(who))
+
+        save_set.click(save_toolset, [toolset_name, compose, owner], [saved_md, toolset_dd])
+    return demo

@@ -1,0 +1,198 @@
+"""Pure functions from steps and traces to what the UI shows: chat messages, tables, Plotly figures.
+
+The same functions render a live run and a reloaded session, so the two always look alike. Text from
+models and tools goes into Markdown code blocks or is escaped; the Chatbot sanitises what remains.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import plotly.graph_objects as go
+
+KIND_ICON = {"model": "🧠", "tool": "🛠️", "check": "🔎", "clarification": "❓", "summary": "📝", "answer": "💬",
+             "error": "⚠️", "plan": "🗺️"}
+KIND_COLOR = {"model": "#6366f1", "tool": "#10b981", "check": "#f59e0b", "clarification": "#ec4899",
+              "summary": "#0ea5e9", "answer": "#64748b", "error": "#ef4444", "plan": "#8b5cf6"}
+SOURCE_BADGE = {"user": "👤 user", "clarification": "❓ answer", "tool": "🛠️ tool result", "default": "⚙️ default",
+                "guess": "⚠️ **guess**"}
+
+
+def text(value: Any) -> str:
+    """Model, tool or user text for the chat: HTML shown as text, Markdown kept."""
+    return html.escape(str(value or ""), quote=False)
+
+
+def code(value: Any, lang: str = "json") -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    if len(text) > 4000:
+        text = text[:4000] + "\n… (truncated in the chat; the inspector has it all)"
+    return f"```{lang}\n{text.replace('```', '` ` `')}\n```"
+
+
+def _get(step: Any, key: str, default: Any = None) -> Any:
+    return step.get(key, default) if isinstance(step, dict) else getattr(step, key, default)
+
+
+def step_title(step: Any) -> str:
+    kind, name = _get(step, "kind"), _get(step, "name")
+    icon = KIND_ICON.get(kind, "•")
+    if kind == "model":
+        output = _get(step, "output") or {}
+        calls = [c["function"]["name"] for c in (output.get("tool_calls") or [])] if isinstance(output, dict) else []
+        label = f"{name}: calls {', '.join(calls)}" if calls else f"{name}"
+    elif kind == "tool":
+        label = f"{name}({', '.join(f'{k}={v!r}' for k, v in (_get(step, 'input') or {}).items())})"[:90]
+    else:
+        label = name
+    status = " — error" if _get(step, "status") == "error" else ""
+    return html.escape(f"{icon} {label}{status}", quote=False)
+
+
+def provenance_lines(step: Any) -> str:
+    prov = (_get(step, "meta") or {}).get("provenance") or {}
+    if not prov:
+        return ""
+    lines = [f"- `{html.escape(k)}` ← {SOURCE_BADGE.get(v.get('source'), v.get('source'))}" for k, v in prov.items()]
+    return "**Where each argument came from**\n" + "\n".join(lines)
+
+
+def step_body(step: Any) -> str:
+    kind = _get(step, "kind")
+    parts: list[str] = []
+    if _get(step, "error"):
+        parts.append(f"**Error:** {html.escape(str(_get(step, 'error')))}")
+    if kind == "model":
+        output = _get(step, "output") or {}
+        if isinstance(output, dict) and output.get("tool_calls"):
+            parts.append(code([{"tool": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"] or "{}")}
+                               for c in output["tool_calls"]]))
+        elif isinstance(output, dict) and output.get("content"):
+            parts.append(code(output["content"], "text"))
+        parts.append(f"{_get(step, 'prompt_tokens', 0)} prompt + {_get(step, 'completion_tokens', 0)} completion tokens")
+    elif kind == "tool":
+        parts.append("**Arguments**\n" + code(_get(step, "input")))
+        parts.append(provenance_lines(step))
+        parts.append("**Result**\n" + code(_get(step, "output")))
+    elif kind == "clarification":
+        question = (_get(step, "input") or {}).get("question", "")
+        parts.append(f"**Asked:** {text(question)}\n\n**Answer:** {text(_get(step, 'output'))}")
+    else:
+        if _get(step, "input") is not None:
+            parts.append(code(_get(step, "input")))
+        if _get(step, "output") is not None:
+            parts.append(code(_get(step, "output")))
+    return "\n\n".join(p for p in parts if p)
+
+
+def duration_s(step: Any) -> float | None:
+    started, ended = _get(step, "started_at"), _get(step, "ended_at")
+    return None if not (started and ended) else round(ended - started, 3)
+
+
+def step_message(step: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {"title": step_title(step), "status": "done"}
+    if (d := duration_s(step)) is not None:
+        meta["duration"] = d
+    return {"role": "assistant", "content": step_body(step) or " ", "metadata": meta}
+
+
+def question_message(question: dict[str, Any]) -> dict[str, Any]:
+    options = question.get("options") or []
+    text = f"**{html.escape(question.get('question') or '')}**"
+    if options:
+        text += "\n\n" + " · ".join(f"`{html.escape(str(o))}`" for o in options)
+    text += f"\n\n<sub>{html.escape(question.get('kind', ''))} · detected by {html.escape(question.get('detected_by') or '')}</sub>"
+    return {"role": "assistant", "content": text}
+
+
+def chat_from_trace(trace: dict[str, Any], pending: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The whole session as chat messages: each turn's user message, its steps, questions, answers, answer."""
+    messages: list[dict[str, Any]] = []
+    for run in trace["runs"]:
+        messages.append({"role": "user", "content": text(run["user_message"])})
+        for step in (s for s in trace["steps"] if s["run_id"] == run["id"]):
+            if step["kind"] == "clarification":
+                messages.append(question_message(step["input"] or {}))
+                messages.append({"role": "user", "content": text(step["output"])})
+            else:
+                messages.append(step_message(step))
+        if run["final_answer"]:
+            messages.append({"role": "assistant", "content": text(run["final_answer"])})
+        elif run["status"] == "error" and run.get("error"):
+            messages.append({"role": "assistant", "content": f"⚠️ {html.escape(run['error'])}"})
+    if pending:
+        messages.append(question_message(pending))
+    return messages
+
+
+# -- inspector ------------------------------------------------------------------------------------------
+
+STEP_COLUMNS = ["#", "kind", "name", "status", "ms", "prompt tok", "completion tok", "cost $", "checkpoint"]
+
+
+def step_rows(steps: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[s["seq"], s["kind"], s["name"], s["status"], round(s["duration_ms"] or 0, 1), s["prompt_tokens"],
+             s["completion_tokens"], round(s["cost"], 6), (s["checkpoint_id"] or "")[-8:]] for s in steps]
+
+
+def step_tree(steps: list[dict[str, Any]], runs: list[dict[str, Any]]) -> str:
+    lines = []
+    for run in runs:
+        lines.append(f"**Turn {run['seq']}** — {html.escape(run['user_message'][:80])} · _{run['status']}_")
+        node = None
+        for s in (s for s in steps if s["run_id"] == run["id"]):
+            if s["node"] != node:
+                lines.append(f"- node `{s['node']}`")
+                node = s["node"]
+            guess = " ⚠️ guessed argument" if any(v.get("source") == "guess" for v in
+                                                  (s.get("meta") or {}).get("provenance", {}).values()) else ""
+            lines.append(f"    - #{s['seq']} {step_title(s)} · {round(s['duration_ms'] or 0, 1)} ms{guess}")
+    return "\n".join(lines) or "_No steps yet._"
+
+
+def timeline_figure(steps: list[dict[str, Any]]) -> go.Figure:
+    fig = go.Figure()
+    if steps:
+        t0 = min(s["started_at"] for s in steps)
+        for kind in dict.fromkeys(s["kind"] for s in steps):
+            chosen = [s for s in steps if s["kind"] == kind]
+            fig.add_trace(go.Bar(
+                name=kind, orientation="h", marker_color=KIND_COLOR.get(kind, "#94a3b8"),
+                y=[f"#{s['seq']} {s['name']}" for s in chosen],
+                x=[max((s["ended_at"] or s["started_at"]) - s["started_at"], 0.0005) * 1000 for s in chosen],
+                base=[(s["started_at"] - t0) * 1000 for s in chosen],
+                hovertext=[f"{s['kind']} {s['name']}: {round(s['duration_ms'] or 0, 1)} ms" for s in chosen],
+            ))
+        fig.update_yaxes(autorange="reversed", categoryorder="array",
+                         categoryarray=[f"#{s['seq']} {s['name']}" for s in steps])
+    fig.update_layout(barmode="overlay", height=max(260, 26 * len(steps) + 90), margin=dict(l=10, r=10, t=40, b=30),
+                      title="Timeline (ms since the first step)", xaxis_title="ms", legend_orientation="h",
+                      template="plotly_white")
+    return fig
+
+
+def tokens_figure(steps: list[dict[str, Any]]) -> go.Figure:
+    model_steps = [s for s in steps if s["kind"] == "model"]
+    labels = [f"#{s['seq']} {s['name']}" for s in model_steps]
+    fig = go.Figure([
+        go.Bar(name="prompt tokens", x=labels, y=[s["prompt_tokens"] for s in model_steps], marker_color="#6366f1"),
+        go.Bar(name="completion tokens", x=labels, y=[s["completion_tokens"] for s in model_steps], marker_color="#10b981"),
+    ])
+    fig.update_layout(barmode="stack", height=280, margin=dict(l=10, r=10, t=40, b=30), template="plotly_white",
+                      title="Tokens per model call (cost in the table)", legend_orientation="h")
+    return fig
+
+
+def summary_markdown(trace: dict[str, Any]) -> str:
+    s, u = trace["session"], trace["usage"]
+    m = trace.get("metrics", {}).get("clarification", {})
+    kinds = ", ".join(f"{k} {v}" for k, v in (m.get("by_kind") or {}).items()) or "none"
+    return (f"**{html.escape(s['title'] or 'Untitled')}** · agent `{s['agent']}` · model `{s['model']}` · "
+            f"tools {', '.join(f'`{t}`' for t in s['tools']) or 'none'} · status **{s['status']}**\n\n"
+            f"{u['model_calls']} model calls · {u['tool_calls']} tool calls · {u['prompt_tokens']} prompt + "
+            f"{u['completion_tokens']} completion tokens · ${u['cost']:.6f}\n\n"
+            f"Clarifications: {m.get('questions', 0)} asked ({kinds}) · {m.get('answered', 0)} answered · "
+            f"{m.get('redundant', 0)} redundant · turns to resolution {m.get('turns_to_resolution')}")

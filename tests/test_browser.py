@@ -1,0 +1,72 @@
+"""The playground in a real headless Chromium (Debian's), driven by Playwright: chat, clarify, inspect."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+if CHROMIUM is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs Debian's chromium for the browser tests (apt-get install chromium)")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+pytestmark = pytest.mark.browser
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_chat_clarify_and_inspect(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    page.locator("#message textarea").fill("What's the weather like?")
+    page.locator("#send").click()
+    option = page.locator("#option-0")
+    option.wait_for(state="visible")
+    assert option.inner_text().strip() == "Paris"
+    assert "Which city" in page.locator("#question").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-clarification.png"), full_page=True)
+
+    option.click()
+    page.get_by_text("In Paris it is").last.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "chat-answered.png"), full_page=True)
+
+    # A reload brings the same conversation back from the server.
+    page.reload()
+    page.get_by_text("In Paris it is").last.wait_for()
+
+    page.get_by_role("tab", name="Inspector").click()
+    page.locator("#timeline").get_by_text("Timeline").first.wait_for()
+    page.locator("#steps-table").get_by_text("check_tool_call").first.wait_for()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "inspector.png"), full_page=True)
+
+
+def test_model_html_is_inert(server, page):
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    hostile = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>"
+    page.locator("#message textarea").fill(f"call weather with {hostile}")
+    page.locator("#send").click()
+    page.get_by_text("The weather tool failed").last.wait_for()  # the error echoes the value back
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.pwned === undefined")
+    assert page.locator("#chat img[src=x]").count() == 0

@@ -1,0 +1,28 @@
+"""The chat driven through gradio_client on a real server: a clarification asked and answered."""
+
+from __future__ import annotations
+
+from gradio_client import Client
+
+
+def _text(message) -> str:
+    content = message["content"]
+    if isinstance(content, list):
+        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def test_chat_with_a_clarification(server):
+    client = Client(server.url + "/", verbose=False)
+    out = client.predict("What's the weather like?", "awn", "demo/offline", "(custom)", ["weather"], [],
+                         api_name="/chat")
+    history = out[2]
+    titles = [(m.get("metadata") or {}).get("title", "") for m in history]
+    assert any("model" in t for t in titles) and any("check_tool_call" in t for t in titles)
+    assert "Which city" in _text(history[-1])
+    assert out[4]["value"].startswith("**The agent asks:**")  # the question panel is shown
+
+    out = client.predict("Paris", "awn", "demo/offline", "(custom)", ["weather"], history, api_name="/chat")
+    history = out[2]
+    assert any("weather(city='Paris')" in (m.get("metadata") or {}).get("title", "") for m in history)
+    assert "In Paris it is" in _text(history[-1])
