@@ -69,3 +69,26 @@ def test_bad_input_gets_clear_4xx(server):
         assert both.status_code == 422
         stray = c.post(f"/api/sessions/{sid}/turns", json={"answer": "Paris"}, headers={"X-Owner-Token": token})
         assert stray.status_code == 409 and "no pending question" in stray.json()["detail"]
+
+
+def test_a_pending_question_survives_a_server_restart(tmp_path):
+    from tests.conftest import Server
+
+    db = f"sqlite:///{tmp_path / 'restart.db'}"
+    first = Server(db)
+    try:
+        with new_client(first) as c:
+            created = c.post("/api/sessions", json={"agent": "awn", "tools": ["weather"]})
+            headers = {"X-Owner-Token": created.headers["X-Owner-Token"]}
+            sid = created.json()["session_id"]
+            asked = c.post(f"/api/sessions/{sid}/turns", json={"message": "What's the weather like?"}, headers=headers)
+            assert asked.json()["status"] == "needs_clarification"
+    finally:
+        first.stop()
+    second = Server(db)
+    try:
+        with new_client(second) as c:
+            done = c.post(f"/api/sessions/{sid}/turns", json={"answer": "Tokyo"}, headers=headers).json()
+            assert done["status"] == "done" and "Tokyo" in done["final_answer"]
+    finally:
+        second.stop()

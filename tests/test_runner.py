@@ -70,3 +70,19 @@ def test_secrets_in_the_environment_never_reach_the_database(runner, monkeypatch
 
     dumped = json.dumps([s.model_dump() for s in repo.steps_for_session(runner.db, session.id)])
     assert "tok-1234567890-secret" not in dumped and "[REDACTED]" in dumped
+
+
+def test_sessions_are_searchable_renamable_and_owner_scoped(runner):
+    a = runner.new_session("react", "demo/offline", tools=["calculator"], owner="alice")
+    runner.turn(a.id, message="What is 6*7?")
+    b = runner.new_session("react", "demo/offline", tools=["weather"], owner="alice")
+    runner.turn(b.id, message="Weather in Oslo?")
+    runner.new_session("react", "demo/offline", tools=["weather"], owner="bob")
+    assert {s.id for s in repo.list_sessions(runner.db, owner="alice")} == {a.id, b.id}
+    assert [s.id for s in repo.list_sessions(runner.db, owner="alice", search="oslo")] == [b.id]
+    assert repo.get_session(runner.db, a.id).title == "What is 6*7?"
+    repo.update_session(runner.db, a.id, title="Multiplication")
+    assert [s.id for s in repo.list_sessions(runner.db, owner="alice", search="multipl")] == [a.id]
+    assert repo.list_sessions(runner.db, owner="bob", search="oslo") == []
+    with pytest.raises(repo.NotFound):
+        repo.get_session(runner.db, a.id, owner="bob")
