@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# LiteLLM fetches its price table from the network at import unless told otherwise. Set before any import.
+# No network unless a real model is chosen: LiteLLM fetches its price table at import and Gradio sends
+# analytics unless told otherwise. Set before either is imported.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 DEMO_MODEL = "demo/offline"
 

@@ -92,3 +92,19 @@ def test_a_pending_question_survives_a_server_restart(tmp_path):
             assert done["status"] == "done" and "Tokyo" in done["final_answer"]
     finally:
         second.stop()
+
+
+def test_login_when_auth_is_configured(tmp_path):
+    from tests.conftest import Server
+
+    server = Server(f"sqlite:///{tmp_path / 'auth.db'}", "--auth", "teacher:s3cret")
+    try:
+        with new_client(server) as c:
+            assert c.get("/config").status_code == 401  # the app needs a login
+            ok = c.post("/login", data={"username": "teacher", "password": "s3cret"})
+            assert ok.status_code == 200
+            assert c.get("/config").status_code == 200  # the session cookie now opens it
+            bad = httpx.post(server.url + "/login", data={"username": "teacher", "password": "nope"})
+            assert bad.status_code == 400
+    finally:
+        server.stop()

@@ -63,11 +63,12 @@ def _coerce(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
-def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
+def type_matches(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether `value` has the JSON type `schema` asks for (booleans are not numbers)."""
     kind = schema.get("type")
     if kind is None:
         if "anyOf" in schema:
-            return any(_type_ok(value, s) for s in schema["anyOf"])
+            return any(type_matches(value, s) for s in schema["anyOf"])
         return True
     kinds = kind if isinstance(kind, list) else [kind]
     for k in kinds:
@@ -97,7 +98,7 @@ def validate_arguments(tool: Tool, arguments: Any) -> tuple[dict[str, Any], list
         value = _coerce(value, schema)
         if value is None and name not in tool.required:
             continue
-        if not _type_ok(value, schema):
+        if not type_matches(value, schema):
             problems.append(f"argument {name!r} must be {schema.get('type', 'valid')}, got {json.dumps(value)}")
             continue
         if "enum" in schema and value not in schema["enum"]:

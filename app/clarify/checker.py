@@ -15,8 +15,8 @@ from typing import Any
 
 from app.clarify import grounding
 from app.clarify.request import ClarificationRequest
+from tools.execute import type_matches
 
-_JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
 _BOOKING_WORDS = re.compile(r"\b(book|booking|reserve|reservation|schedule|appointment|flight|depart|travel|"
                             r"check-?in|meeting|event|deliver|ship)\w*", re.IGNORECASE)
 _DATE_HINT = re.compile(r"\b(date|day|yyyy-mm-dd|when)\b", re.IGNORECASE)
@@ -48,22 +48,11 @@ def _is_date_field(field: str, schema: dict) -> bool:
 
 
 def _type_ok(value: Any, schema: dict) -> bool:
-    kind = schema.get("type")
-    if kind is None:
-        return True
-    kinds = kind if isinstance(kind, list) else [kind]
-    for k in kinds:
-        if k == "null" and value is None:
-            return True
-        expected = _JSON_TYPES.get(k)
-        if expected is None:
-            return True
-        if isinstance(value, expected) and not (k in ("integer", "number") and isinstance(value, bool)):
-            return True
-        if k in ("integer", "number") and isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value):
-            # the executor coerces numeric strings; number words ("two") it does not
-            return k == "number" or float(value).is_integer()
-    return False
+    # The executor coerces numeric strings ("3") before running a tool; number words ("three") it does not.
+    if schema.get("type") in ("integer", "number") and isinstance(value, str):
+        if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value):
+            return schema["type"] == "number" or float(value).is_integer()
+    return type_matches(value, schema)
 
 
 def _value_problems(tool: dict, field: str, value: Any, schema: dict, today: date) -> list[ClarificationRequest]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from app.llm.demo import parse as _parse
+from app.dates import find_date
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -64,7 +64,7 @@ def as_iso_date(value: str, today: date | None = None) -> str | None:
     """The value as YYYY-MM-DD if it is a date in any format we know (impossible dates keep their numbers)."""
     if m := _ISO.match(value):
         return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
-    return _parse.find_date(value, today)
+    return find_date(value, today)
 
 
 def dates_in(text: str, today: date | None = None) -> set[str]:
@@ -75,7 +75,7 @@ def dates_in(text: str, today: date | None = None) -> set[str]:
         found.add(as_iso_date(m.group(0)) or "")
     pieces = re.split(r"[.;,!?\n]| and | or ", text)
     for piece in pieces:
-        if iso := _parse.find_date(piece, today):
+        if iso := find_date(piece, today):
             found.add(iso)
             y, m_, d = iso.split("-")
             found.add(f"{int(y) - 1:04d}-{m_}-{d}")  # a yearless date may refer to this year too

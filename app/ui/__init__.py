@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import gradio as gr
 from fastapi import FastAPI
+
+from app import config  # noqa: F401  (turns Gradio's analytics off before gradio is imported)
+
+import gradio as gr  # noqa: E402
 
 
 def mount(app: FastAPI, runner, settings) -> FastAPI:

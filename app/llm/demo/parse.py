@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+
+from app.dates import find_date  # noqa: F401  (the demo model reads dates like everyone else)
 
 CITIES = [
     "Amsterdam", "Athens", "Bangkok", "Barcelona", "Beijing", "Berlin", "Boston", "Buenos Aires", "Cairo",
@@ -23,9 +24,6 @@ TIMEZONES = {
     "Beijing": "Asia/Shanghai", "Shanghai": "Asia/Shanghai", "Seoul": "Asia/Seoul", "Moscow": "Europe/Moscow",
     "Toronto": "America/Toronto", "Lisbon": "Europe/Lisbon", "Cairo": "Africa/Cairo", "Amsterdam": "Europe/Amsterdam",
 }
-MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 
 def find_cities(text: str) -> list[str]:
@@ -62,38 +60,6 @@ def find_route(text: str) -> tuple[str | None, str | None]:
     if origin is None and rest:
         origin = rest.pop(0)
     return origin, destination
-
-
-def _with_year(month: int, day: int, year: int | None, today: date) -> str:
-    if year is None:
-        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def find_date(text: str, today: date | None = None) -> str | None:
-    """A date as YYYY-MM-DD; impossible dates (31 February) keep their numbers, as a model would write them."""
-    today = today or date.today()
-    lower = text.lower()
-    if m := re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", lower):
-        return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
-    if m := re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(\d{{4}}))?", lower):
-        return _with_year(MONTHS.index(m[2][:3]) + 1, int(m[1]), int(m[3]) if m[3] else None, today)
-    if m := re.search(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", lower):
-        return _with_year(MONTHS.index(m[1][:3]) + 1, int(m[2]), int(m[3]) if m[3] else None, today)
-    if m := re.search(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b", lower):
-        return _with_year(int(m[1]), int(m[2]), int(m[3]) if m[3] else None, today)
-    if "day after tomorrow" in lower:
-        return (today + timedelta(days=2)).isoformat()
-    if "tomorrow" in lower:
-        return (today + timedelta(days=1)).isoformat()
-    if re.search(r"\btoday\b|\btonight\b", lower):
-        return today.isoformat()
-    if m := re.search(r"\bin\s+(\d+)\s+days?\b", lower):
-        return (today + timedelta(days=int(m[1]))).isoformat()
-    if m := re.search(r"\b(?:next|on|this)\s+(" + "|".join(WEEKDAYS) + r")\b", lower):
-        ahead = (WEEKDAYS.index(m[1]) - today.weekday()) % 7 or 7
-        return (today + timedelta(days=ahead)).isoformat()
-    return None
 
 
 _WORD_OPS = [

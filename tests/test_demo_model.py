@@ -1,0 +1,77 @@
+"""The offline demo model through the real LiteLLM path: sync, async and streaming, and its scenarios."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from app.llm import gateway
+from tools import default_registry, run_tool
+
+REG = default_registry()
+
+
+def converse(text: str, tools: list[str]) -> tuple[str, list[tuple[str, dict]]]:
+    schemas = [REG.get(n).openai for n in tools]
+    messages = [{"role": "user", "content": text}]
+    calls = []
+    for _ in range(8):
+        reply = gateway.complete("demo/offline", messages, schemas)
+        messages.append(reply.message)
+        if not reply.tool_calls:
+            return reply.content, calls
+        for call in reply.tool_calls:
+            calls.append((call.name, call.arguments))
+            result = run_tool(REG.get(call.name), call.arguments, tool_state={})
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": result.content})
+    raise AssertionError("no answer after 8 calls")
+
+
+def test_async_and_streaming_go_through_litellm():
+    import litellm
+
+    tools = [REG.get("weather").openai]
+    messages = [{"role": "user", "content": "weather in Oslo"}]
+    response = asyncio.run(litellm.acompletion(model="demo/offline", messages=messages, tools=tools))
+    call = response.choices[0].message.tool_calls[0]
+    assert call.function.name == "weather" and json.loads(call.function.arguments) == {"city": "Oslo"}
+
+    chunks = list(litellm.completion(model="demo/offline", messages=[{"role": "user", "content": "hello"}], stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.startswith("Hello!") and len(chunks) > 3
+
+    deltas: list[str] = []
+    reply = gateway.complete("demo/offline", [{"role": "user", "content": "hello"}], on_delta=deltas.append)
+    assert "".join(deltas) == reply.content and reply.usage.completion_tokens > 0
+
+
+@pytest.mark.parametrize("text, tools, expected_calls, answer_has", [
+    ("What is (17*23)+4?", ["calculator"], [("calculator", {"expression": "(17*23)+4"})], "395"),
+    ("what's seventeen... no: 17 times 23 plus 4", ["calculator"], [("calculator", {"expression": "17 * 23 + 4"})], "395"),
+    ("How's the weather in Paris?", ["weather"], [("weather", {"city": "Paris"})], "Paris"),
+    ("is it raining in new york", ["weather"], [("weather", {"city": "New York"})], "New York"),
+    ("Book a flight from Paris to Rome on 2099-05-01", ["book_flight"],
+     [("book_flight", {"origin": "Paris", "destination": "Rome", "date": "2099-05-01"})], "Booked"),
+    ("Save a note: buy milk", ["save_note"], [("save_note", {"text": "buy milk"})], "buy milk"),
+    ("Convert 10 km to miles", ["convert_units"], [("convert_units", {"value": 10.0, "from_unit": "km", "to_unit": "miles"})], "6.2"),
+    ("call date_add with date=2026-01-01, days=30", ["date_add"], [("date_add", {"date": "2026-01-01", "days": 30})], "2026-01-31"),
+])
+def test_scenarios(text, tools, expected_calls, answer_has):
+    answer, calls = converse(text, tools)
+    assert calls == expected_calls
+    assert answer_has in answer
+
+
+def test_missing_argument_unsupported_and_unknown():
+    answer, calls = converse("What's the weather like?", ["weather"])
+    assert calls == [("weather", {})] and "city" in answer
+    answer, calls = converse("Book a flight from Paris to Rome", ["book_flight"])
+    assert "date" not in calls[0][1] and "date" in answer
+    answer, calls = converse("Order me a pizza", ["weather"])
+    assert calls == [] and "can't" in answer
+    answer, calls = converse("What's the weather in Rome?", ["calculator"])
+    assert calls == [] and "weather" in answer and "can't" in answer
+    answer, calls = converse("Write me a sonnet about autumn", ["calculator"])
+    assert calls == [] and "offline demo model" in answer and "OPENAI_API_KEY" in answer
