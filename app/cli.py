@@ -72,17 +72,13 @@ def cmd_run(args) -> int:
             settings=json.loads(args.settings) if args.settings else None,
         )
         result = runner.turn(session.id, message=args.message)
-    clarifications = []
     while result.status == "needs_clarification" and answers:
-        clarifications.append(result.clarification)
         result = runner.turn(result.session_id, answer=answers.pop(0))
-    if result.status == "needs_clarification":
-        clarifications.append(result.clarification)
     from app.tracing.document import trace_document
 
     trace = trace_document(runner.db, result.session_id)
     if args.json:
-        asked = [{**c.model_dump(exclude={"session_id", "run_id"})} for c in runner_clarifications(runner, result.session_id)]
+        asked = [{k: v for k, v in c.items() if k not in ("session_id", "run_id")} for c in trace["clarifications"]]
         _print_json({
             "session_id": result.session_id, "status": result.status, "final_answer": result.final_answer,
             "clarification": result.clarification, "clarifications": asked, "steps": trace["steps"],
@@ -104,12 +100,6 @@ def cmd_run(args) -> int:
         u = trace["usage"]
         print(f"\n{u['model_calls']} model calls, {u['tool_calls']} tool calls, {u['total_tokens']} tokens, ${u['cost']:.6f}")
     return 1 if result.status == "error" else 0
-
-
-def runner_clarifications(runner, session_id: str):
-    from storage import repo
-
-    return repo.clarifications_for_session(runner.db, session_id)
 
 
 def cmd_trace(args) -> int:

@@ -309,9 +309,3 @@ class Runner:
         """The session's agent graph as Mermaid text."""
         session = repo.get_session(self.db, session_id)
         return self.graph_for(session).get_graph().draw_mermaid()
-
-    def conversation(self, session_id: str) -> list[dict[str, Any]]:
-        """The session's messages from its latest checkpoint."""
-        session = repo.get_session(self.db, session_id)
-        state = self.graph_for(session).get_state({"configurable": {"thread_id": session_id}})
-        return list(state.values.get("messages", [])) if state and state.values else []

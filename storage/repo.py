@@ -134,12 +134,6 @@ class StepWriter:
         self._conn.close()
 
 
-def add_step(db: Database, values: dict[str, Any]) -> None:
-    """Insert one finished step. `values` are StepRow column values."""
-    with db.engine.begin() as conn:
-        conn.execute(insert(StepRow), [values])
-
-
 def next_step_seq(db: Database, session_id: str) -> int:
     with db.session() as s:
         top = s.exec(select(func.max(StepRow.seq)).where(StepRow.session_id == session_id)).one()
@@ -219,10 +213,9 @@ def list_toolsets(db: Database, owner: str | None = None) -> list[ToolSetRow]:
 
 
 def get_toolset(db: Database, name: str, owner: str | None = None) -> ToolSetRow | None:
-    for row in list_toolsets(db, owner):
-        if row.name == name and row.owner == owner:
-            return row
-    return next((row for row in list_toolsets(db, owner) if row.name == name), None)
+    """The owner's tool set of that name, else a shared one (owner None)."""
+    rows = [row for row in list_toolsets(db, owner) if row.name == name]
+    return next((row for row in rows if row.owner == owner), rows[0] if rows else None)
 
 
 def delete_toolset(db: Database, name: str, owner: str | None = None) -> None:

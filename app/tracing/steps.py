@@ -77,7 +77,9 @@ def step(kind: str, node: str, name: str, input: Any = None, **meta: Any) -> Ite
     except GraphBubbleUp:  # interrupt(): not a failure; the node runs again on resume
         raise
     except Exception as exc:
-        s.status, s.error = "error", f"{type(exc).__name__}: {exc}" if not str(exc).startswith("model ") else str(exc)
+        s.status = "error"
+        # A ModelError already reads "model 'x' failed: ..."; anything else gets its exception type.
+        s.error = str(exc) if str(exc).startswith("model ") else f"{type(exc).__name__}: {exc}"
         s.ended_at = time.time()
         emit_step(s)
         raise
