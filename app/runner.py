@@ -74,7 +74,21 @@ def usage_of(steps: list[dict[str, Any]]) -> dict[str, Any]:
         "cost": round(sum(s["cost"] for s in steps), 8),
         "model_calls": sum(1 for s in steps if s["kind"] == "model"),
         "tool_calls": sum(1 for s in steps if s["kind"] == "tool"),
+        "by_node": _usage_by_node(steps),
     }
+
+
+def _usage_by_node(steps: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Model calls and tokens per graph node: where a design spends its tokens (ReWOO's planner and solver vs
+    ReAct's agent)."""
+    nodes: dict[str, dict[str, int]] = {}
+    for s in steps:
+        if s["kind"] == "model":
+            entry = nodes.setdefault(s["node"], {"model_calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+            entry["model_calls"] += 1
+            entry["prompt_tokens"] += s["prompt_tokens"]
+            entry["completion_tokens"] += s["completion_tokens"]
+    return nodes
 
 
 def make_checkpointer(db: Database):
@@ -152,14 +166,28 @@ class Runner:
             if key in self._graphs:
                 self._graphs.move_to_end(key)
                 return self._graphs[key]
-        spec = agents.get_agent(session.agent)
-        graph = spec.build(self.context_for(session))
-        compiled = graph if hasattr(graph, "stream") else graph.compile(checkpointer=self.checkpointer)
+        graph = agents.build_graph(session.agent, self.context_for(session))
+        compiled = self._compile(session.agent, graph)
         with self._guard:
             self._graphs[key] = compiled
             while len(self._graphs) > self._cache_size:
                 self._graphs.popitem(last=False)
         return compiled
+
+    def _compile(self, agent: str, graph):
+        """Compile with our checkpointer. A graph compiled elsewhere (a bring-your-own factory) is recompiled
+        from its builder with its interrupt points, since interrupts and resumption need the checkpointer."""
+        from langgraph.graph import StateGraph
+
+        if isinstance(graph, StateGraph):
+            return graph.compile(checkpointer=self.checkpointer)
+        builder = getattr(graph, "builder", None)
+        if isinstance(builder, StateGraph):
+            return builder.compile(checkpointer=self.checkpointer,
+                                   interrupt_before=getattr(graph, "interrupt_before_nodes", None) or None,
+                                   interrupt_after=getattr(graph, "interrupt_after_nodes", None) or None)
+        raise TurnError(f"agent {agent!r} built a {type(graph).__name__}; expected a LangGraph StateGraph or a "
+                        "graph compiled from one")
 
     def _lock(self, session_id: str) -> threading.Lock:
         with self._guard:

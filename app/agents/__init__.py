@@ -1,6 +1,7 @@
 """Agent designs: each is a module with a `build(ctx) -> StateGraph`, registered here with one line.
 
-Bring-your-own designs are registered at run time with `register()`.
+Bring-your-own designs are registered at run time with `register()` (see `app.agents.byo`). `build_graph`
+builds a design for a session and applies the settings every design shares (the tool-use gate).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Callable
 
 from langgraph.graph import StateGraph
 
-from app.agents import awn, interact, react
+from app.agents import awn, dfsdt, interact, plan_execute, react, rewoo
 from app.agents.base import AgentContext
+from app.agents.gate import with_gate
 
 
 class UnknownAgentError(KeyError):
@@ -27,6 +29,12 @@ class AgentSpec:
     description: str
     paper: str
     build: Callable[[AgentContext], StateGraph]
+    settings: tuple[str, ...] = ()  # design-specific settings, shown in the UI
+    source: str = "built-in"  # or the module:factory of a bring-your-own graph
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "title": self.title, "description": self.description, "paper": self.paper,
+                "settings": [*self.settings, "tool_gate"], "source": self.source}
 
 
 AGENTS: dict[str, AgentSpec] = {}
@@ -47,12 +55,25 @@ def get_agent(name: str) -> AgentSpec:
     raise UnknownAgentError(f"unknown agent {name!r}{hint}; known agents: {', '.join(AGENTS)}")
 
 
+def build_graph(name: str, ctx: AgentContext):
+    """The design's graph for `ctx` (a StateGraph, or a compiled graph from a bring-your-own factory), with the
+    tool-use gate in front when the `tool_gate` setting is on."""
+    graph = get_agent(name).build(ctx)
+    if ctx.settings.get("tool_gate"):
+        if not isinstance(graph, StateGraph):
+            graph = getattr(graph, "builder", None)
+            if not isinstance(graph, StateGraph):
+                raise ValueError(f"the tool-use gate cannot be put in front of agent {name!r}: it is not a StateGraph")
+        graph = with_gate(graph, ctx)
+    return graph
+
+
 register(AgentSpec(
     "react", "ReAct",
     "Reason and act: the model calls tools and reads their results in a loop until it can answer. "
     "It never stops to ask; a missing argument surfaces as a tool error.",
     "Yao et al., ReAct: Synergizing Reasoning and Acting in Language Models (ICLR 2023)",
-    react.build,
+    react.build, ("refine",),
 ))
 register(AgentSpec(
     "awn", "Ask-when-Needed",
@@ -60,7 +81,7 @@ register(AgentSpec(
     "step judge the call against the instruction: proceed, ask the user (interrupt), or say the request is "
     "beyond the tools. Settings: strictness (guesses | missing_only), reflection, max_questions.",
     "Wang et al., Learning to Ask: When LLMs Meet Unclear Instruction (2024); NoisyToolBench",
-    awn.build,
+    awn.build, ("strictness", "reflection", "max_questions", "refine"),
 ))
 register(AgentSpec(
     "interact", "IN3 Interact",
@@ -68,5 +89,28 @@ register(AgentSpec(
     "most 5 rounds; 'skip' ends), summarises the user's intention, then executes with the ReAct loop.",
     "Qian et al., Tell Me More! Towards Implicit User Intention Understanding of Language Model Driven Agents "
     "(ACL 2024); Mistral-Interact",
-    interact.build,
+    interact.build, ("max_rounds",),
+))
+register(AgentSpec(
+    "rewoo", "ReWOO",
+    "Reasoning without observation: the planner writes the whole plan in one model call, naming each tool "
+    "result #E1, #E2... for later steps; workers run the tools with no model call; a solver answers from the "
+    "evidence. Fewer tokens than ReAct (compare the per-node usage), but the plan cannot adapt to results.",
+    "Xu et al., ReWOO: Decoupling Reasoning from Observations for Efficient Augmented Language Models (2023)",
+    rewoo.build,
+))
+register(AgentSpec(
+    "plan_execute", "Plan-and-Execute",
+    "A planner lists the steps; an executor does one step at a time with the tools; after each step a "
+    "re-planner finishes or rewrites the remaining steps, e.g. when a step failed or found something new.",
+    "Wang et al., Plan-and-Solve Prompting (ACL 2023); LangGraph's plan-and-execute agent, after BabyAGI",
+    plan_execute.build,
+))
+register(AgentSpec(
+    "dfsdt", "DFSDT (ToolLLM)",
+    "Depth-first search over a decision tree of tool calls: a failed call or a give-up ends a branch, the "
+    "search backtracks and tries a different action there, bounded by width, depth and a model-call budget. "
+    "The inspector draws the tree.",
+    "Qin et al., ToolLLM: Facilitating Large Language Models to Master 16000+ Real-world APIs (ICLR 2024)",
+    dfsdt.build, ("width", "depth", "budget"),
 ))

@@ -26,7 +26,8 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
-from app.agents.base import AgentContext, AgentState, call_model, run_tool_calls, turn_messages
+from app.agents import refine
+from app.agents.base import AgentContext, AgentState, call_model, parse_json, run_tool_calls, turn_messages
 from app.agents.react import system_prompt
 from app.clarify import check_tool_call
 from app.clarify.request import ClarificationRequest
@@ -47,17 +48,6 @@ Never invent values. Reply with JSON only:
 
 def _scratch(state: AgentState) -> dict[str, Any]:
     return dict(state.get("scratch") or {})
-
-
-def _parse_json(text: str) -> dict[str, Any] | None:
-    match = re.search(r"\{.*\}", text or "", re.DOTALL)
-    if not match:
-        return None
-    try:
-        value = json.loads(match.group(0))
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def build(ctx: AgentContext) -> StateGraph:
@@ -115,7 +105,7 @@ def build(ctx: AgentContext) -> StateGraph:
         reply = call_model(ctx, [{"role": "system", "content": REFLECT_SYSTEM},
                                  {"role": "user", "content": json.dumps(payload, ensure_ascii=False)}],
                            node="reflect", name="reflection")
-        verdict = _parse_json(reply.content) or {"decision": "proceed", "reason": "unparseable reflection"}
+        verdict = parse_json(reply.content) or {"decision": "proceed", "reason": "unparseable reflection"}
         return {"scratch": {**scratch, "verdict": verdict}}
 
     def decide(state: AgentState) -> str:
@@ -188,7 +178,14 @@ def build(ctx: AgentContext) -> StateGraph:
     graph.add_node("tools", lambda state: run_tool_calls(ctx, state, state["messages"][-1]["tool_calls"]))
     graph.add_edge(START, "start")
     graph.add_edge("start", "agent")
-    graph.add_conditional_edges("agent", lambda s: "check" if _scratch(s).get("pending") else END, ["check", END])
+    first_check = "check"
+    if refine.rounds(ctx):  # refinement (app.agents.refine) before the check: agent -> refine -> check
+        graph.add_node("refine", lambda state: {"scratch": {**_scratch(state), "pending": refine.refine_message(
+            ctx, _scratch(state)["pending"], state["messages"])}})
+        graph.add_edge("refine", "check")
+        first_check = "refine"
+    graph.add_conditional_edges("agent", lambda s: first_check if _scratch(s).get("pending") else END,
+                                [first_check, END])
     graph.add_conditional_edges("check", after_check, ["reflect", "ask", "accept", "unsupported", "give_up"])
     graph.add_conditional_edges("reflect", decide, ["ask", "accept", "unsupported", "give_up"])
     graph.add_edge("ask", "agent")

@@ -9,6 +9,7 @@ conversation and forks with it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Callable, TypedDict
@@ -171,3 +172,36 @@ def final_answer(messages: list[dict]) -> str | None:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def tool_catalog(tools: list[Tool]) -> str:
+    """The tools as prompt text, one line each: `- name(arg*: type, unit: metric|imperial): description`
+    (`*` marks a required argument). Shorter than the JSON schemas, for designs that plan in text."""
+    lines = []
+    for t in tools:
+        params = []
+        for name, spec in t.parameters.get("properties", {}).items():
+            kind = "|".join(map(str, spec["enum"])) if "enum" in spec else str(spec.get("type", "string"))
+            params.append(f"{name}{'*' if name in t.required else ''}: {kind}")
+        lines.append(f"- {t.name}({', '.join(params)}): {' '.join(t.description.split())}")
+    return "\n".join(lines)
+
+
+def tool_call(name: str, arguments: dict[str, Any], call_id: str | None = None) -> dict[str, Any]:
+    """An OpenAI-format tool call, for designs that decide calls themselves (planners, searches)."""
+    import uuid
+
+    return {"id": call_id or f"call_{uuid.uuid4().hex[:12]}", "type": "function",
+            "function": {"name": name, "arguments": dumps(arguments)}}
+
+
+def parse_json(text: str) -> dict[str, Any] | None:
+    """The first JSON object in a model's reply (models wrap JSON in prose or code fences), or None."""
+    match = re.search(r"\{.*\}", text or "", re.DOTALL)
+    if not match:
+        return None
+    try:
+        value = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None

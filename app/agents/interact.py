@@ -19,8 +19,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
-from app.agents.awn import _parse_json
-from app.agents.base import AgentContext, AgentState, call_model, last_user_text, run_tool_calls
+from app.agents.base import AgentContext, AgentState, call_model, last_user_text, parse_json, run_tool_calls
 from app.agents.react import agent_node, has_tool_calls
 from app.clarify.request import ClarificationRequest
 from app.tracing.steps import step
@@ -53,7 +52,7 @@ def build(ctx: AgentContext) -> StateGraph:
         task = last_user_text(state["messages"])
         reply = call_model(ctx, [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": task}],
                            node="judge", name="vagueness judgement")
-        verdict = _parse_json(reply.content) or {"vague": False, "thought": "unparseable judgement",
+        verdict = parse_json(reply.content) or {"vague": False, "thought": "unparseable judgement",
                                                  "missing_details": []}
         details = [d for d in verdict.get("missing_details") or [] if isinstance(d, dict) and d.get("inquiry")]
         details.sort(key=lambda d: -int(str(d.get("importance", "1"))[:1] or 1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 
+from app.agents import refine
 from app.agents.base import AgentContext, AgentState, call_model, run_tool_calls, today, turn_messages
 
 SYSTEM = (
@@ -38,10 +39,29 @@ def has_tool_calls(state: AgentState) -> bool:
 
 
 def build(ctx: AgentContext) -> StateGraph:
+    """With the `refine` setting, proposed calls go through the refinement node first (app.agents.refine)."""
     graph = StateGraph(AgentState)
-    graph.add_node("agent", agent_node(ctx))
     graph.add_node("tools", lambda state: run_tool_calls(ctx, state, state["messages"][-1]["tool_calls"]))
     graph.add_edge(START, "agent")
-    graph.add_conditional_edges("agent", lambda s: "tools" if has_tool_calls(s) else END, ["tools", END])
     graph.add_edge("tools", "agent")
+    if not refine.rounds(ctx):
+        graph.add_node("agent", agent_node(ctx))
+        graph.add_conditional_edges("agent", lambda s: "tools" if has_tool_calls(s) else END, ["tools", END])
+        return graph
+    propose = agent_node(ctx)
+
+    def agent(state: AgentState) -> dict:
+        update = propose(state)
+        message = update["messages"][0]
+        return {"scratch": {"proposed": message}} if message.get("tool_calls") else update
+
+    def refine_node(state: AgentState) -> dict:
+        proposed = (state.get("scratch") or {})["proposed"]
+        return {"messages": [refine.refine_message(ctx, proposed, state["messages"])], "scratch": {"proposed": None}}
+
+    graph.add_node("agent", agent)
+    graph.add_node("refine", refine_node)
+    graph.add_conditional_edges("agent", lambda s: "refine" if (s.get("scratch") or {}).get("proposed") else END,
+                                ["refine", END])
+    graph.add_edge("refine", "tools")
     return graph

@@ -13,9 +13,10 @@ from typing import Any
 import plotly.graph_objects as go
 
 KIND_ICON = {"model": "🧠", "tool": "🛠️", "check": "🔎", "clarification": "❓", "summary": "📝", "answer": "💬",
-             "error": "⚠️", "plan": "🗺️"}
+             "error": "⚠️", "plan": "🗺️", "refine": "🔧", "decision": "🚦", "search": "🌳", "node": "⬡"}
 KIND_COLOR = {"model": "#6366f1", "tool": "#10b981", "check": "#f59e0b", "clarification": "#ec4899",
-              "summary": "#0ea5e9", "answer": "#64748b", "error": "#ef4444", "plan": "#8b5cf6"}
+              "summary": "#0ea5e9", "answer": "#64748b", "error": "#ef4444", "plan": "#8b5cf6",
+              "refine": "#14b8a6", "decision": "#a3a3a3", "search": "#0f766e", "node": "#94a3b8"}
 SOURCE_BADGE = {"user": "👤 user", "clarification": "❓ answer", "tool": "🛠️ tool result", "default": "⚙️ default",
                 "guess": "⚠️ **guess**"}
 
@@ -150,7 +151,32 @@ def step_tree(steps: list[dict[str, Any]], runs: list[dict[str, Any]]) -> str:
             guess = " ⚠️ guessed argument" if any(v.get("source") == "guess" for v in
                                                   (s.get("meta") or {}).get("provenance", {}).values()) else ""
             lines.append(f"    - #{s['seq']} {step_title(s)} · {round(s['duration_ms'] or 0, 1)} ms{guess}")
+        for s in (s for s in steps if s["run_id"] == run["id"] and s["kind"] == "search"):
+            lines.append(search_tree(s))
     return "\n".join(lines) or "_No steps yet._"
+
+
+SEARCH_BADGE = {"ok": "✅", "answer": "🏁", "failed": "❌", "gave_up": "↩️ gave up", "exhausted": "⛔ exhausted",
+                "depth_limit": "📏 depth limit", "root": "🌱", "pending": "…"}
+
+
+def search_tree(step: dict[str, Any]) -> str:
+    """A DFSDT search tree (the `search tree` step) as a nested list: each node's action and outcome."""
+    nodes = step.get("output") or []
+    meta = step.get("meta") or {}
+    lines = [f"\n**Search tree** · {len(nodes) - 1} node(s) · {meta.get('model_calls', '?')} model call(s) · "
+             f"outcome {html.escape(str(meta.get('outcome', '')))}"]
+
+    def walk(node_id: Any, indent: int) -> None:
+        for n in (n for n in nodes if n.get("parent") == node_id):
+            result = html.escape(" ".join(str(n.get("result") or "").split())[:90])
+            lines.append(f"{'    ' * indent}- `{html.escape(str(n.get('action')))}` "
+                         f"{SEARCH_BADGE.get(n.get('status'), n.get('status'))}" + (f" — {result}" if result else ""))
+            walk(n.get("id"), indent + 1)
+
+    lines.append("- 🌱 start")
+    walk(0, 1)
+    return "\n".join(lines)
 
 
 def timeline_figure(steps: list[dict[str, Any]]) -> go.Figure:
@@ -190,9 +216,12 @@ def summary_markdown(trace: dict[str, Any]) -> str:
     s, u = trace["session"], trace["usage"]
     m = trace.get("metrics", {}).get("clarification", {})
     kinds = ", ".join(f"{k} {v}" for k, v in (m.get("by_kind") or {}).items()) or "none"
+    by_node = " · ".join(f"`{html.escape(n)}` {v['model_calls']}× {v['prompt_tokens']}+{v['completion_tokens']}"
+                         for n, v in (u.get("by_node") or {}).items()) or "none"
     return (f"**{html.escape(s['title'] or 'Untitled')}** · agent `{s['agent']}` · model `{s['model']}` · "
             f"tools {', '.join(f'`{t}`' for t in s['tools']) or 'none'} · status **{s['status']}**\n\n"
             f"{u['model_calls']} model calls · {u['tool_calls']} tool calls · {u['prompt_tokens']} prompt + "
             f"{u['completion_tokens']} completion tokens · ${u['cost']:.6f}\n\n"
+            f"Tokens by node: {by_node}\n\n"
             f"Clarifications: {m.get('questions', 0)} asked ({kinds}) · {m.get('answered', 0)} answered · "
             f"{m.get('redundant', 0)} redundant · turns to resolution {m.get('turns_to_resolution')}")

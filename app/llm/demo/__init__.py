@@ -30,13 +30,14 @@ def estimate_tokens(value: Any) -> int:
 
 def think(messages: list[dict], tools: list[dict] | None):
     """The demo model's reply to `messages`: a policy.Reply."""
-    from app.llm.demo import policy, tasks
+    from app.llm.demo import design_tasks, policy, tasks  # noqa: F401  (design_tasks registers its tasks)
 
     system = next((m.get("content") or "" for m in messages if m.get("role") == "system"), "")
     if isinstance(system, str) and (match := _TASK.search(system)):
         handler = tasks.TASKS.get(match.group(1))
         if handler is not None:
-            return policy.Reply(content=handler(messages, tools or []))
+            result = handler(messages, tools or [])
+            return result if isinstance(result, policy.Reply) else policy.Reply(content=result)
     return policy.respond(messages, tools or [])
 
 

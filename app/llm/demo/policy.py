@@ -290,3 +290,24 @@ _ANSWERS: dict[str, Callable[[dict, Any], str]] = {
     "date_add": lambda a, r: f"That date is {r['date']}, a {r['weekday']}.",
     "date_diff": lambda a, r: f"There are {r['days']} days from {r['start']} to {r['end']}.",
 }
+
+
+def suggest_fix(call: Call, error: str) -> Call | None:
+    """A corrected call when the error names the bad value and lists the valid ones (as tools here do), e.g.
+    "no offline weather for 'Pariss'; cities available: Paris, Rome" -> city="Paris". None when it cannot."""
+    import difflib
+
+    options: list[str] = []
+    if m := re.search(r"available:\s*([^;\n]+)", error):
+        options = [o.strip(" .'\"") for o in m[1].split(",") if o.strip(" .'\"")]
+    elif m := re.search(r"one of \[([^\]]+)\]", error):
+        options = [o.strip(" '\"") for o in m[1].split(",")]
+    if not options:
+        return None
+    for key, value in call.arguments.items():
+        if isinstance(value, str) and (f"'{value}'" in error or f'"{value}"' in error):
+            lowered = {o.lower(): o for o in options}
+            close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+            if close and lowered[close[0]] != value:
+                return Call(call.name, {**call.arguments, key: lowered[close[0]]})
+    return None
