@@ -26,7 +26,7 @@ def _print_json(value: Any) -> None:
 def _open(args):
     from storage import open_database
 
-    settings = Settings.from_env(getattr(args, "db", None))
+    settings = Settings.from_env(getattr(args, "db", None)).with_graphs(getattr(args, "graph", None))
     return settings, open_database(settings.database_url)
 
 
@@ -67,8 +67,13 @@ def cmd_run(args) -> int:
     else:
         if not args.message:
             raise CliError("a message is required, e.g. playground run \"What is 2+2?\"")
+        agent = args.agent
+        if agent is None:
+            from app.agents.byo import load
+
+            agent = load(args.graph[-1]).name if args.graph else "react"
         session = runner.new_session(
-            agent=args.agent, model=args.model, tools=_split(args.tools), toolset=args.toolset,
+            agent=agent, model=args.model, tools=_split(args.tools), toolset=args.toolset,
             settings=json.loads(args.settings) if args.settings else None,
         )
         result = runner.turn(session.id, message=args.message)
@@ -142,8 +147,10 @@ def cmd_tools_list(args) -> int:
 def cmd_agents_list(args) -> int:
     from app import agents
 
-    listed = [{"name": a.name, "title": a.title, "description": a.description, "paper": a.paper}
-              for a in agents.AGENTS.values()]
+    from app.agents.byo import register_graphs
+
+    register_graphs(Settings.from_env(args.db).with_graphs(args.graph).graphs)
+    listed = [a.to_dict() for a in agents.AGENTS.values()]
     if args.json:
         _print_json({"agents": listed})
         return 0
@@ -170,7 +177,7 @@ def cmd_serve(args) -> int:
 
     from app.api import create_app
 
-    settings = Settings.from_env(args.db)
+    settings = Settings.from_env(args.db).with_graphs(args.graph)
     if args.auth:
         settings = Settings(**{**settings.__dict__, "auth": args.auth})
     app = create_app(settings)
@@ -195,10 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help="require login, as user:password")
+    p.add_argument("--graph", action="append", help="add your own agent design: package.module:factory (repeatable)")
 
     p = add("run", cmd_run, "run one session headless")
     p.add_argument("message", nargs="?")
-    p.add_argument("--agent", default="react")
+    p.add_argument("--agent", help="agent design (default: react, or the --graph design)")
+    p.add_argument("--graph", action="append", help="your own agent design: package.module:factory")
     p.add_argument("--model", default=DEMO_MODEL)
     p.add_argument("--tools", action="append", help="comma-separated tool names")
     p.add_argument("--toolset", help="a named tool set")
@@ -218,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     agents = sub.add_parser("agents", help="agent designs").add_subparsers(dest="agents_command", required=True)
     p = agents.add_parser("list", help="list agent designs")
     p.add_argument("--db")
+    p.add_argument("--graph", action="append", help="also load package.module:factory")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_agents_list)
 
@@ -232,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from app.agents import UnknownAgentError
+    from app.agents.byo import GraphSpecError
     from app.llm.gateway import ModelConfigError
     from app.runner import TurnError
     from storage import NotFound, StorageError
@@ -239,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return args.handler(args)
-    except (CliError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound, StorageError) as exc:
+    except (CliError, GraphSpecError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound, StorageError) as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -39,6 +39,7 @@ class Settings:
     tool_timeout: float = 10.0
     max_agent_steps: int = 12
     auth: str | None = None  # "user:password" enables login in the UI
+    graphs: tuple[str, ...] = ()  # bring-your-own graphs, "package.module:factory"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -57,7 +58,13 @@ class Settings:
             tool_timeout=float(env.get("PLAYGROUND_TOOL_TIMEOUT", 10)),
             max_agent_steps=int(env.get("PLAYGROUND_MAX_STEPS", 12)),
             auth=env.get("PLAYGROUND_AUTH") or None,
+            graphs=tuple(g.strip() for g in env.get("PLAYGROUND_GRAPHS", "").split(",") if g.strip()),
         )
+
+    def with_graphs(self, graphs: list[str] | None) -> "Settings":
+        """These settings plus the bring-your-own graphs given on the command line."""
+        extra = tuple(g for g in graphs or [] if g not in self.graphs)
+        return Settings(**{**self.__dict__, "graphs": self.graphs + extra}) if extra else self
 
 
 def secret_values(min_length: int = 6) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -91,6 +92,23 @@ def _usage_by_node(steps: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return nodes
 
 
+def message_dicts(messages: list[Any]) -> list[dict[str, Any]]:
+    """OpenAI-format dicts, also from LangChain message objects (bring-your-own graphs using MessagesState)."""
+    if all(isinstance(m, dict) for m in messages):
+        return messages
+    from langchain_core.messages import convert_to_openai_messages
+
+    return [m if isinstance(m, dict) else convert_to_openai_messages(m) for m in messages]
+
+
+def _node_step(node: str, update: Any, started: float) -> Step:
+    if isinstance(update, dict) and "messages" in update:
+        update = {**update, "messages": message_dicts(list(update["messages"] or []))}
+    recorded = Step(kind="node", node=node, name=node, output=update, started_at=started)
+    recorded.ended_at = time.time()
+    return recorded
+
+
 def make_checkpointer(db: Database):
     if db.is_sqlite:
         from langgraph.checkpoint.sqlite import SqliteSaver
@@ -110,6 +128,10 @@ class Runner:
         self.settings = settings
         self.tools = tools or default_registry()
         self.checkpointer = make_checkpointer(db)
+        if settings.graphs:
+            from app.agents.byo import register_graphs
+
+            register_graphs(settings.graphs)
         self._graphs: OrderedDict[tuple, Any] = OrderedDict()
         self._cache_size = cache_size
         self._locks: dict[str, threading.Lock] = {}
@@ -250,8 +272,21 @@ class Runner:
             # durability="sync": the checkpoint is written before the next step starts. The default ("async")
             # writes it from a background thread on a second connection, and our step inserts then wait in
             # SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2).
-            for chunk in graph.stream(graph_input, config, stream_mode="custom", durability="sync"):
-                if chunk.get("type") == "step":
+            # A bring-your-own graph may not record its own steps: its node updates become `node` steps.
+            node_steps = agents.get_agent(session.agent).source != "built-in"
+            stepped: set[str] = set()
+            last = time.time()
+            for chunk in graph.stream(graph_input, config, stream_mode=["custom", "updates"] if node_steps else
+                                      "custom", durability="sync"):
+                mode, chunk = chunk if node_steps else ("custom", chunk)
+                if mode == "updates":
+                    for node, update in (chunk or {}).items():
+                        if node not in stepped and not node.startswith("__"):
+                            yield Event("step", step=recorder.record(_node_step(node, update, last)))
+                    stepped.clear()
+                    last = time.time()
+                elif chunk.get("type") == "step":
+                    stepped.add(chunk["step"].node)
                     yield Event("step", step=recorder.record(chunk["step"]))
                 elif chunk.get("type") == "delta":
                     yield Event("delta", text=chunk["text"])
@@ -278,7 +313,7 @@ class Runner:
                 clarification = self._store_question(session, run_id, state.interrupts[0])
             else:
                 status = "done"
-                answer = final_answer(state.values.get("messages", []))
+                answer = final_answer(message_dicts(state.values.get("messages", [])))
         repo.finish_run(self.db, run_id, status=status, final_answer=answer, error=error)
         repo.touch_session(self.db, session.id, status=status)
         if recorder.resumed:  # a resumed run: its steps from before the question are in the database
