@@ -107,6 +107,30 @@ def cmd_run(args) -> int:
     return 1 if result.status == "error" else 0
 
 
+def cmd_compare(args) -> int:
+    from app import compare
+
+    runner = _runner(args)
+    settings = json.loads(args.settings) if args.settings else {}
+    columns = [{"agent": agent, "model": model, "settings": settings} for agent, model in args.pair]
+    result: dict[str, Any] = {}
+    for result in compare.run(runner, args.prompt, columns, tools=_split(args.tools), toolset=args.toolset):
+        if not args.json:
+            done = [c for c in result["columns"] if c["status"] != "waiting"]
+            print(f"  {done[-1]['agent']} / {done[-1]['model']}: {done[-1]['status']}", file=sys.stderr)
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"comparison {result['id']}: {result['prompt']}")
+    for c in result["columns"]:
+        print(f"\n{c['agent']} / {c['model']}  (session {c['session_id']})  {c['status']}")
+        print(f"  {c['steps']} steps, {c['model_calls']} model calls, {c['tool_calls']} tool calls, "
+              f"{c['questions']} questions, {c['prompt_tokens']}+{c['completion_tokens']} tokens, "
+              f"${c['cost']:.6f}, {c['latency_ms']} ms")
+        print(f"  {c['answer']}")
+    return 0
+
+
 def cmd_trace(args) -> int:
     from app.tracing.document import trace_document
 
@@ -214,6 +238,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answer", action="append", help="answer to the next clarification (repeatable)")
     p.add_argument("--session", help="continue this session (with --answer or a message)")
     p.add_argument("--settings", help="agent settings as JSON, e.g. '{\"strictness\": \"missing_only\"}'")
+
+    p = add("compare", cmd_compare, "send one prompt to 2-4 (agent, model) pairs and compare them")
+    p.add_argument("prompt")
+    p.add_argument("--pair", nargs=2, action="append", metavar=("AGENT", "MODEL"), required=True,
+                   help="an agent and a model (repeat 2-4 times)")
+    p.add_argument("--tools", action="append", help="comma-separated tool names")
+    p.add_argument("--toolset", help="a named tool set")
+    p.add_argument("--settings", help="agent settings for every column, as JSON")
+    p.add_argument("--graph", action="append", help="also load package.module:factory")
 
     p = add("trace", cmd_trace, "show a session's trace")
     p.add_argument("session_id")

@@ -107,3 +107,15 @@ class ToolSetRow(SQLModel, table=True):
     name: str
     tools: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: float = Field(default_factory=now)
+
+
+class ComparisonRow(SQLModel, table=True):
+    """One prompt sent to several (agent, model) pairs; each column is a session of its own."""
+
+    __tablename__ = "comparisons"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    owner: str | None = Field(default=None, index=True)
+    prompt: str
+    # [{"agent", "model", "settings", "session_id"}], in column order
+    columns: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: float = Field(default_factory=now, index=True)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import col, select
 
 from storage.engine import Database
-from storage.models import ClarificationRow, RunRow, SessionRow, StepRow, ToolSetRow, now
+from storage.models import ClarificationRow, ComparisonRow, RunRow, SessionRow, StepRow, ToolSetRow, now
 
 
 class NotFound(LookupError):
@@ -222,3 +222,36 @@ def delete_toolset(db: Database, name: str, owner: str | None = None) -> None:
     with db.session() as s:
         s.exec(delete(ToolSetRow).where(ToolSetRow.name == name, ToolSetRow.owner == owner))
         s.commit()
+
+
+# -- comparisons -----------------------------------------------------------------------------------------
+
+
+def save_comparison(db: Database, prompt: str, columns: list[dict[str, Any]], owner: str | None = None) -> ComparisonRow:
+    row = ComparisonRow(prompt=prompt, columns=list(columns), owner=owner)
+    with db.session() as s:
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def get_comparison(db: Database, comparison_id: str, owner: str | None = None) -> ComparisonRow:
+    with db.session() as s:
+        row = s.get(ComparisonRow, comparison_id)
+    if row is None or (owner is not None and row.owner != owner):
+        raise NotFound(f"no comparison {comparison_id!r}")
+    return row
+
+
+def list_comparisons(db: Database, owner: str | None = None, limit: int = 100) -> list[ComparisonRow]:
+    query = select(ComparisonRow).order_by(col(ComparisonRow.created_at).desc()).limit(limit)
+    if owner is not None:
+        query = query.where(ComparisonRow.owner == owner)
+    with db.session() as s:
+        return list(s.exec(query))
+
+
+def update_comparison(db: Database, comparison_id: str, columns: list[dict[str, Any]]) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(update(ComparisonRow).where(ComparisonRow.id == comparison_id).values(columns=list(columns)))

@@ -70,3 +70,33 @@ def test_model_html_is_inert(server, page):
     page.wait_for_timeout(500)
     assert page.evaluate("window.pwned === undefined")
     assert page.locator("#chat img[src=x]").count() == 0
+
+
+def test_compare_side_by_side_and_open_a_column(server, page):
+    """Compare react and rewoo on one prompt in the Compare tab; the plot draws; a column's link opens its
+    session in the inspector, and the dfsdt search tree is drawn there."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    page.get_by_role("tab", name="Compare").click()
+    page.locator("#compare-prompt textarea").fill("call weather with city=Pariss")
+    for i, agent in enumerate(["ReWOO (rewoo)", "DFSDT (ToolLLM) (dfsdt)"]):
+        box = page.locator(f"#compare-agent-{i} input")
+        box.click()
+        box.fill(agent.split(" (")[0])
+        page.locator(f"#compare-agent-{i}").get_by_role("option", name=agent).click()
+    page.locator("#compare-run").click()
+    table = page.locator("#compare-table")
+    table.get_by_text("In Paris it is").wait_for()  # dfsdt recovered from the typo
+    assert "could not finish" in table.inner_text()  # rewoo's one-shot plan did not
+    page.locator("#compare-plot").get_by_text("prompt tokens").first.wait_for()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+
+    with page.context.expect_page() as opened:  # Gradio opens Markdown links in a new tab
+        table.get_by_role("link", name="inspector").last.click()
+    page = opened.value
+    page.set_default_timeout(90_000)
+    page.locator("#step-tree").get_by_text("Search tree").first.wait_for()
+    assert "Pariss" in page.locator("#step-tree").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "dfsdt-tree.png"), full_page=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from app import agents
+from app import agents, compare
 from app.llm import gateway
 from app.runner import Runner, TurnError
 from app.ui import render
@@ -37,6 +37,38 @@ CSS = """
 #question {border-left: 4px solid #ec4899; padding-left: 12px}
 .presenter #chat {font-size: 1.3em}
 """
+
+
+SETTINGS_HINT = {
+    "awn": '{"strictness": "guesses", "reflection": true, "max_questions": 3}',
+    "interact": '{"max_rounds": 5}',
+    "dfsdt": '{"width": 2, "depth": 6, "budget": 12}',
+}
+
+
+def agent_settings(gate: bool, refine: float | None, extra: str | None) -> dict[str, Any]:
+    """The session settings from the settings panel; ValueError names a bad JSON field."""
+    settings: dict[str, Any] = {}
+    if (extra or "").strip():
+        try:
+            settings = json.loads(extra)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"More settings is not valid JSON: {exc.msg} at character {exc.pos}") from exc
+        if not isinstance(settings, dict):
+            raise ValueError("More settings must be a JSON object, like {\"width\": 3}")
+    if gate:
+        settings["tool_gate"] = True
+    if refine:
+        settings["refine"] = int(refine)
+    return settings
+
+
+def settings_controls(settings: dict[str, Any] | None) -> list[Any]:
+    """The settings panel's values for a session's settings."""
+    settings = dict(settings or {})
+    gate = bool(settings.pop("tool_gate", False))
+    refine = int(settings.pop("refine", 0) or 0)
+    return [gate, refine, json.dumps(settings) if settings else ""]
 
 
 def _session_choices(runner: Runner, owner: str | None, search: str | None = None) -> list[tuple[str, str]]:
@@ -112,6 +144,13 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                                                  elem_id="toolset")
                         tools_dd = gr.Dropdown(tool_names, value=runner.tools.toolsets["travel"], multiselect=True,
                                                label="Tools", elem_id="tools")
+                        with gr.Accordion("Agent settings", open=False, elem_id="agent-settings"):
+                            gate_cb = gr.Checkbox(False, label="Tool-use gate: answer directly when no tool is needed",
+                                                  elem_id="tool-gate")
+                            refine_num = gr.Slider(0, 3, value=0, step=1, elem_id="refine",
+                                                   label="Refine tool calls before they run (rounds; react, awn)")
+                            extra_tb = gr.Textbox("", label="More settings (JSON)", elem_id="agent-settings-json",
+                                                  placeholder=SETTINGS_HINT.get("awn", ""))
                         new_btn = gr.Button("New chat", elem_id="new-chat")
                         session_md = gr.Markdown(session_line(None), elem_id="session-line")
                         gr.Markdown("**Try**")
@@ -159,6 +198,32 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     rename_btn = gr.Button("Rename", elem_id="rename")
                     delete_btn = gr.Button("Delete", variant="stop", elem_id="delete")
                 sessions_md = gr.Markdown()
+
+            with gr.Tab("Compare", id="compare"):
+                gr.Markdown("One prompt, 2–4 agent and model pairs, side by side. Each column is a session of its "
+                            "own: open it in the chat (to answer a question) or the inspector.")
+                cmp_prompt = gr.Textbox(label="Prompt", elem_id="compare-prompt", lines=2)
+                with gr.Row():
+                    cmp_toolset = gr.Dropdown(toolset_choices(None), value="travel", label="Tool set",
+                                              elem_id="compare-toolset")
+                    cmp_tools = gr.Dropdown(tool_names, value=runner.tools.toolsets["travel"], multiselect=True,
+                                            label="Tools", elem_id="compare-tools")
+                cmp_fields = []
+                for i, default in enumerate(["react", "awn", "", ""]):
+                    with gr.Row():
+                        cmp_fields.append(gr.Dropdown([("(none)", ""), *agent_choices], value=default,
+                                                      label=f"Column {i + 1}: agent", elem_id=f"compare-agent-{i}"))
+                        cmp_fields.append(gr.Dropdown(all_models, value=gateway.default_model(), label="Model",
+                                                      allow_custom_value=True, elem_id=f"compare-model-{i}"))
+                        cmp_fields.append(gr.Textbox(label="Settings (JSON)", placeholder='{"tool_gate": true}',
+                                                     elem_id=f"compare-settings-{i}"))
+                cmp_run = gr.Button("Compare", variant="primary", elem_id="compare-run")
+                cmp_error = gr.Markdown(elem_id="compare-error")
+                cmp_table = gr.Markdown(render.comparison_markdown(None), elem_id="compare-table")
+                cmp_plot = gr.Plot(elem_id="compare-plot")
+                with gr.Row():
+                    cmp_saved = gr.Dropdown([], label="Saved comparisons", scale=4, elem_id="compare-saved")
+                    cmp_open = gr.Button("Open", scale=1, elem_id="compare-open")
 
             with gr.Tab("Tools", id="tools-tab"):
                 with gr.Row():
@@ -210,22 +275,28 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
 
         def on_load(stored_owner, stored_session, request: gr.Request):
             who = resolve_owner(stored_owner, request)
-            history, pending = load_session(stored_session, who)
-            sid = stored_session if history or pending else None
-            config: list[Any] = [gr.update()] * 4
+            params = dict(request.query_params) if request is not None else {}
+            wanted = params.get("session") or stored_session  # ?session=ID opens that session (compare links)
+            history, pending = load_session(wanted, who)
+            sid = wanted if history or pending else None
+            config: list[Any] = [gr.update()] * 7
             if sid:
                 s = repo.get_session(runner.db, sid)
-                config = [s.agent, s.model, s.toolset or "(custom)", s.tools]
+                config = [s.agent, s.model, s.toolset or "(custom)", s.tools, *settings_controls(s.settings)]
             choices = _session_choices(runner, who)
+            tab = params.get("tab") if params.get("tab") in ("chat", "inspector", "sessions", "compare") else None
             return [who, who, sid, sid, history, session_line(sid), *config, *ask_updates(pending),
                     gr.update(choices=toolset_choices(who)), gr.update(choices=choices, value=sid),
-                    gr.update(choices=choices, value=sid)]
+                    gr.update(choices=choices, value=sid), gr.update(choices=compare.saved(runner, who)),
+                    gr.Tabs(selected=tab) if tab else gr.update()]
 
         demo.load(on_load, [owner_store, session_store],
                   [owner, owner_store, session_id, session_store, chatbot, session_md, agent_dd, model_dd, toolset_dd,
-                   tools_dd, *ask_outputs, toolset_dd, inspect_dd, sessions_dd])
+                   tools_dd, gate_cb, refine_num, extra_tb, *ask_outputs, toolset_dd, inspect_dd, sessions_dd,
+                   cmp_saved, tabs])
 
-        agent_dd.change(agent_info, agent_dd, agent_md)
+        agent_dd.change(lambda name: [agent_info(name), gr.update(placeholder=SETTINGS_HINT.get(name, "{}"))],
+                        agent_dd, [agent_md, extra_tb])
 
         def pick_toolset(name: str, who: str | None):
             if not name or name == "(custom)":
@@ -241,8 +312,8 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return runner.new_session(agent=agent, model=model, tools=list(tools or []) if not named else [],
                                       toolset=named, owner=who)
 
-        def chat(text: str, who, sid, agent, model, toolset, tools, history, answer: str | None = None,
-                 request: gr.Request = None):
+        def chat(text: str, who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
+                 answer: str | None = None, request: gr.Request = None):
             """One turn from the chat box or an option button; yields the chat as steps arrive."""
             who = who or resolve_owner(None, request)
             text = (answer if answer is not None else text or "").strip()
@@ -257,14 +328,16 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 return
             try:
                 custom = toolset in (None, "", "(custom)")
+                settings = agent_settings(gate, refine, extra)
                 if sid:
                     s = repo.get_session(runner.db, sid, who)
                     wanted = runner.resolve_tools(list(tools or []) if custom else [], None if custom else toolset, who)
-                    if (s.agent, s.model, list(s.tools)) != (agent, model, wanted) and not runner.pending_question(sid):
-                        sid, history = None, []  # the settings changed: a new session
+                    if ((s.agent, s.model, list(s.tools), s.settings or {}) != (agent, model, wanted, settings)
+                            and not runner.pending_question(sid)):
+                        sid, history = None, []  # the agent, model, tools or settings changed: a new session
                 if not sid:
                     sid = runner.new_session(agent=agent, model=model, tools=list(tools or []) if custom else [],
-                                             toolset=None if custom else toolset, owner=who).id
+                                             toolset=None if custom else toolset, owner=who, settings=settings).id
             except Exception as exc:  # unknown model, missing key, unknown tool: say so, keep the message
                 yield out(text, history, [gr.update()] * len(ask_outputs), f"⚠️ {html.escape(str(exc))}")
                 return
@@ -302,10 +375,13 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             except TurnError as exc:
                 yield out(text, history[:-1], hidden, f"⚠️ {html.escape(str(exc))}")
 
-        def answer_option(choice, who, sid, agent, model, toolset, tools, history, request: gr.Request = None):
-            yield from chat("", who, sid, agent, model, toolset, tools, history, answer=choice, request=request)
+        def answer_option(choice, who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
+                          request: gr.Request = None):
+            yield from chat("", who, sid, agent, model, toolset, tools, history, gate, refine, extra, answer=choice,
+                            request=request)
 
-        chat_inputs = [message, owner, session_id, agent_dd, model_dd, toolset_dd, tools_dd, chatbot]
+        chat_inputs = [message, owner, session_id, agent_dd, model_dd, toolset_dd, tools_dd, chatbot, gate_cb,
+                       refine_num, extra_tb]
         chat_outputs = [message, session_id, session_store, chatbot, session_md, *ask_outputs, error_md, owner,
                         owner_store]
         send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat")
@@ -355,8 +431,9 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         def to_inspector(sid, who):
             return gr.update(choices=_session_choices(runner, who), value=sid)
 
-        tabs.select(lambda sid, who: [to_inspector(sid, who), to_inspector(sid, who)], [session_id, owner],
-                    [inspect_dd, sessions_dd])
+        tabs.select(lambda sid, who: [to_inspector(sid, who), to_inspector(sid, who),
+                                      gr.update(choices=compare.saved(runner, who) if who else [])],
+                    [session_id, owner], [inspect_dd, sessions_dd, cmp_saved])
 
         # -- sessions --
 
@@ -371,11 +448,11 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             history, pending = load_session(sid, who)
             s = repo.get_session(runner.db, sid, who)
             return [sid, sid, history, session_line(sid), s.agent, s.model, s.toolset or "(custom)", s.tools,
-                    *ask_updates(pending), gr.Tabs(selected="chat")]
+                    *settings_controls(s.settings), *ask_updates(pending), gr.Tabs(selected="chat")]
 
         open_btn.click(open_session, [sessions_dd, owner],
                        [session_id, session_store, chatbot, session_md, agent_dd, model_dd, toolset_dd, tools_dd,
-                        *ask_outputs, tabs])
+                        gate_cb, refine_num, extra_tb, *ask_outputs, tabs])
 
         def rename(sid, title, who):
             if not sid or not (title or "").strip():
@@ -395,6 +472,48 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return gr.update(choices=_session_choices(runner, who), value=None), "Deleted.", keep, keep
 
         delete_btn.click(delete, [sessions_dd, owner, session_id], [sessions_dd, sessions_md, session_id, session_store])
+
+        # -- compare --
+
+        cmp_toolset.input(pick_toolset, [cmp_toolset, owner], cmp_tools)
+        cmp_tools.input(lambda: "(custom)", None, cmp_toolset)
+
+        def run_compare(prompt, toolset, tools, who, *fields, request: gr.Request = None):
+            """Run the comparison, showing each column as it finishes."""
+            who = who or resolve_owner(None, request)
+            columns = []
+            try:
+                for i in range(0, len(fields), 3):
+                    agent, model, raw = fields[i:i + 3]
+                    if agent:
+                        try:
+                            settings = json.loads(raw) if (raw or "").strip() else {}
+                        except json.JSONDecodeError as exc:
+                            raise TurnError(f"column {i // 3 + 1}: settings are not valid JSON: {exc.msg}") from exc
+                        columns.append({"agent": agent, "model": model, "settings": settings})
+                custom = toolset in (None, "", "(custom)")
+                result = None
+                for result in compare.run(runner, prompt, columns, tools=list(tools or []) if custom else None,
+                                          toolset=None if custom else toolset, owner=who):
+                    yield ["", render.comparison_markdown(result), render.comparison_figure(result), gr.update()]
+                yield ["", render.comparison_markdown(result), render.comparison_figure(result),
+                       gr.update(choices=compare.saved(runner, who), value=result["id"] if result else None)]
+            except Exception as exc:  # unknown agent or model, missing key, bad settings: say which column
+                yield [f"⚠️ {html.escape(str(exc))}", gr.update(), gr.update(), gr.update()]
+
+        cmp_run.click(run_compare, [cmp_prompt, cmp_toolset, cmp_tools, owner, *cmp_fields],
+                      [cmp_error, cmp_table, cmp_plot, cmp_saved], api_name="compare")
+
+        def open_comparison(cid, who):
+            if not cid:
+                return ["Pick a saved comparison.", gr.update(), gr.update(), gr.update()]
+            try:
+                result = compare.load(runner, cid, who)
+            except NotFound:
+                return ["⚠️ That comparison is gone.", gr.update(), gr.update(), gr.update()]
+            return ["", render.comparison_markdown(result), render.comparison_figure(result), result["prompt"]]
+
+        cmp_open.click(open_comparison, [cmp_saved, owner], [cmp_error, cmp_table, cmp_plot, cmp_prompt])
 
         # -- tools --
 

@@ -170,7 +170,8 @@ def search_tree(step: dict[str, Any]) -> str:
     def walk(node_id: Any, indent: int) -> None:
         for n in (n for n in nodes if n.get("parent") == node_id):
             result = html.escape(" ".join(str(n.get("result") or "").split())[:90])
-            lines.append(f"{'    ' * indent}- `{html.escape(str(n.get('action')))}` "
+            action = str(n.get("action")).replace("`", "'")  # a code span shows its text literally: no HTML
+            lines.append(f"{'    ' * indent}- `{action}` "
                          f"{SEARCH_BADGE.get(n.get('status'), n.get('status'))}" + (f" — {result}" if result else ""))
             walk(n.get("id"), indent + 1)
 
@@ -225,3 +226,56 @@ def summary_markdown(trace: dict[str, Any]) -> str:
             f"Tokens by node: {by_node}\n\n"
             f"Clarifications: {m.get('questions', 0)} asked ({kinds}) · {m.get('answered', 0)} answered · "
             f"{m.get('redundant', 0)} redundant · turns to resolution {m.get('turns_to_resolution')}")
+
+
+# -- compare ----------------------------------------------------------------------------------------------
+
+def _cell(value: Any, limit: int = 220) -> str:
+    flat = " ".join(str("" if value is None else value).split())
+    flat = flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return html.escape(flat).replace("|", "&#124;")
+
+
+def comparison_markdown(comparison: dict[str, Any] | None) -> str:
+    """The columns side by side: one table column per (agent, model), one row per figure, and links to each
+    column's session in the chat and the inspector."""
+    if not comparison:
+        return "_Pick 2–4 agent and model pairs, write a prompt and press Compare._"
+    cols = comparison["columns"]
+    head = "| | " + " | ".join(f"**{_cell(c['agent'])}** · `{_cell(c['model'])}`" for c in cols) + " |"
+    rows = [head, "|---" * (len(cols) + 1) + "|"]
+
+    def row(label: str, fn) -> None:
+        rows.append(f"| {label} | " + " | ".join(fn(c) for c in cols) + " |")
+
+    row("status", lambda c: _cell(c["status"]))
+    row("answer", lambda c: _cell(c.get("answer")))
+    for key, label in [("steps", "steps"), ("model_calls", "model calls"), ("tool_calls", "tool calls"),
+                       ("questions", "questions asked"), ("prompt_tokens", "prompt tokens"),
+                       ("completion_tokens", "completion tokens")]:
+        row(label, lambda c, k=key: _cell(c.get(k, "")))
+    row("cost", lambda c: "" if c.get("cost") is None else f"${c['cost']:.6f}")
+    row("latency", lambda c: "" if c.get("latency_ms") is None else f"{c['latency_ms']:.0f} ms")
+    row("settings", lambda c: _cell(json.dumps(c.get("settings") or {})))
+    row("trace", lambda c: (f"[chat](?session={c['session_id']}&tab=chat) · "
+                            f"[inspector](?session={c['session_id']}&tab=inspector)") if c.get("session_id") and
+        c["status"] != "deleted" else "")
+    return f"**Prompt:** {_cell(comparison['prompt'], 500)}\n\n" + "\n".join(rows)
+
+
+def comparison_figure(comparison: dict[str, Any] | None) -> go.Figure:
+    from plotly.subplots import make_subplots
+
+    panels = [("prompt_tokens", "prompt tokens"), ("completion_tokens", "completion tokens"),
+              ("latency_ms", "latency (ms)"), ("steps", "steps"), ("questions", "questions asked")]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[1] for p in panels])
+    cols = [c for c in (comparison or {}).get("columns", []) if c.get("session_id")]
+    labels = [f"{i}. {c['agent']}<br>{c['model']}" for i, c in enumerate(cols, start=1)]
+    palette = ["#6366f1", "#10b981", "#f59e0b", "#ec4899"]
+    for j, (key, _) in enumerate(panels, start=1):
+        fig.add_trace(go.Bar(x=labels, y=[c.get(key) or 0 for c in cols], marker_color=palette[: len(cols)],
+                             showlegend=False, hovertemplate="%{x}: %{y}<extra></extra>"), row=1, col=j)
+    fig.update_yaxes(rangemode="nonnegative")
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
+                      title="Side by side")
+    return fig
