@@ -26,3 +26,22 @@ def test_chat_with_a_clarification(server):
     history = out[2]
     assert any("weather(city='Paris')" in (m.get("metadata") or {}).get("title", "") for m in history)
     assert "In Paris it is" in _text(history[-1])
+
+
+def test_agent_settings_from_the_chat_panel(server):
+    """The settings panel's tool-use gate and refinement reach the session."""
+    client = Client(server.url + "/", verbose=False)
+    out = client.predict("hi", "react", "demo/offline", "(custom)", ["calculator"], [], True, 0, "",
+                         api_name="/chat")
+    titles = [(m.get("metadata") or {}).get("title", "") for m in out[2]]
+    assert any("answer directly" in t for t in titles) and not any("calculator(" in t for t in titles)
+
+    out = client.predict("call weather with town=Paris, units=Metric", "react", "demo/offline", "(custom)",
+                         ["weather"], [], False, 2, "", api_name="/chat")
+    titles = [(m.get("metadata") or {}).get("title", "") for m in out[2]]
+    assert any("refine weather" in t for t in titles) and "In Paris it is" in _text(out[2][-1])
+
+    out = client.predict("hi", "dfsdt", "demo/offline", "(custom)", ["weather"], [], False, 0, "{not json",
+                         api_name="/chat")
+    errors = [o for o in out if isinstance(o, str) and "not valid JSON" in o]
+    assert errors and out[0] == "hi"  # the error is shown and the message is kept
