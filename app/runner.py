@@ -368,6 +368,12 @@ class Runner:
         return {"ok": result.ok, "result": result.value if result.ok else None, "error": result.error,
                 "duration_ms": round((result.ended_at - result.started_at) * 1000, 3)}
 
+    def design_mermaid(self, agent: str, settings: dict[str, Any] | None = None) -> str:
+        """A design's graph as Mermaid text, before any session (the chat's agent panel)."""
+        ctx = AgentContext(model="demo/offline", tools=[], settings=dict(settings or {}))
+        graph = agents.build_graph(agent, ctx)
+        return (graph.compile() if hasattr(graph, "compile") else graph).get_graph().draw_mermaid()
+
     def graph_mermaid(self, session_id: str) -> str:
         """The session's agent graph as Mermaid text."""
         session = repo.get_session(self.db, session_id)

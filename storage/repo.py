@@ -22,8 +22,7 @@ class NotFound(LookupError):
 # -- sessions -------------------------------------------------------------------------------------------
 
 
-def create_session(db: Database, **fields: Any) -> SessionRow:
-    row = SessionRow(**fields)
+def _insert(db: Database, row: Any) -> Any:
     with db.session() as s:
         s.add(row)
         s.commit()
@@ -31,13 +30,22 @@ def create_session(db: Database, **fields: Any) -> SessionRow:
     return row
 
 
+def _owned(db: Database, table: type, row_id: str, owner: str | None, what: str) -> Any:
+    """The row, or NotFound. With `owner`, another owner's row is NotFound too."""
+    with db.session() as s:
+        row = s.get(table, row_id)
+    if row is None or (owner is not None and row.owner != owner):
+        raise NotFound(f"no {what} {row_id!r}")
+    return row
+
+
+def create_session(db: Database, **fields: Any) -> SessionRow:
+    return _insert(db, SessionRow(**fields))
+
+
 def get_session(db: Database, session_id: str, owner: str | None = None) -> SessionRow:
     """The session, or NotFound. With `owner`, another owner's session is NotFound too."""
-    with db.session() as s:
-        row = s.get(SessionRow, session_id)
-    if row is None or (owner is not None and row.owner != owner):
-        raise NotFound(f"no session {session_id!r}")
-    return row
+    return _owned(db, SessionRow, session_id, owner, "session")
 
 
 def touch_session(db: Database, session_id: str, **fields: Any) -> None:
@@ -228,20 +236,11 @@ def delete_toolset(db: Database, name: str, owner: str | None = None) -> None:
 
 
 def save_comparison(db: Database, prompt: str, columns: list[dict[str, Any]], owner: str | None = None) -> ComparisonRow:
-    row = ComparisonRow(prompt=prompt, columns=list(columns), owner=owner)
-    with db.session() as s:
-        s.add(row)
-        s.commit()
-        s.refresh(row)
-    return row
+    return _insert(db, ComparisonRow(prompt=prompt, columns=list(columns), owner=owner))
 
 
 def get_comparison(db: Database, comparison_id: str, owner: str | None = None) -> ComparisonRow:
-    with db.session() as s:
-        row = s.get(ComparisonRow, comparison_id)
-    if row is None or (owner is not None and row.owner != owner):
-        raise NotFound(f"no comparison {comparison_id!r}")
-    return row
+    return _owned(db, ComparisonRow, comparison_id, owner, "comparison")
 
 
 def list_comparisons(db: Database, owner: str | None = None, limit: int = 100) -> list[ComparisonRow]:

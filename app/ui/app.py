@@ -98,6 +98,13 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return ""
         return f"{html.escape(spec.description)}\n\n<sub>{html.escape(spec.paper)}</sub>"
 
+    def design_graph(name: str, gate: bool = False, refine: float | None = 0) -> str:
+        try:
+            text = runner.design_mermaid(name, {"tool_gate": bool(gate), "refine": int(refine or 0)})
+        except Exception as exc:  # a bring-your-own factory may need tools or fail: say so, keep the UI
+            return f"_The graph cannot be drawn: {html.escape(str(exc))}_"
+        return "```mermaid\n" + text + "\n```"
+
     def ask_updates(question: dict[str, Any] | None) -> list[Any]:
         if not question:
             return [gr.update(visible=False), gr.update(value="")] + [gr.update(visible=False)] * MAX_OPTIONS
@@ -138,6 +145,8 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     with gr.Column(scale=1, min_width=280):
                         agent_dd = gr.Dropdown(agent_choices, value="awn", label="Agent", elem_id="agent")
                         agent_md = gr.Markdown(agent_info("awn"))
+                        with gr.Accordion("Its graph", open=False, elem_id="design-graph-panel"):
+                            design_md = gr.Markdown(design_graph("awn"), elem_id="design-graph")
                         model_dd = gr.Dropdown(all_models, value=gateway.default_model(), label="Model",
                                                allow_custom_value=True, elem_id="model")
                         toolset_dd = gr.Dropdown(toolset_choices(None), value="travel", label="Tool set",
@@ -295,8 +304,11 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                    tools_dd, gate_cb, refine_num, extra_tb, *ask_outputs, toolset_dd, inspect_dd, sessions_dd,
                    cmp_saved, tabs])
 
-        agent_dd.change(lambda name: [agent_info(name), gr.update(placeholder=SETTINGS_HINT.get(name, "{}"))],
-                        agent_dd, [agent_md, extra_tb])
+        agent_dd.change(lambda name, gate, refine: [agent_info(name), design_graph(name, gate, refine),
+                                                     gr.update(placeholder=SETTINGS_HINT.get(name, "{}"))],
+                        [agent_dd, gate_cb, refine_num], [agent_md, design_md, extra_tb])
+        for control in (gate_cb, refine_num):
+            control.change(design_graph, [agent_dd, gate_cb, refine_num], design_md)
 
         def pick_toolset(name: str, who: str | None):
             if not name or name == "(custom)":
