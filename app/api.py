@@ -8,12 +8,16 @@ and cookie. Sessions belong to the token that created them; another owner's sess
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any, Literal
 
+import plotly
+
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app import sharing
 from app.agents import UnknownAgentError
 from app.config import DEMO_MODEL, Settings
 from app.llm.gateway import ModelConfigError
@@ -25,6 +29,10 @@ from tools.registry import UnknownToolError
 OWNER_HEADER = "X-Owner-Token"
 OWNER_COOKIE = "playground_owner"
 MAX_BODY_BYTES = 256 * 1024
+# Share links carry their token in the URL: never send it on as a referrer; keep the pages out of indexes.
+SHARE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex", "Cache-Control": "no-store",
+                 "X-Content-Type-Options": "nosniff"}
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 class Strict(BaseModel):
@@ -38,6 +46,10 @@ class NewSession(Strict):
     toolset: str | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
     title: str = Field(default="", max_length=200)
+
+
+class NewShare(Strict):
+    expires_days: float | None = Field(default=None, gt=0, le=3650)
 
 
 class NewTurn(Strict):
@@ -118,6 +130,46 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         repo.get_session(db, session_id, owner)
         repo.delete_session(db, session_id)
         return {"deleted": session_id}
+
+    # -- shares: the owner creates, lists and revokes; anyone with the token reads ------------------------
+
+    @app.post("/api/sessions/{session_id}/share-preview")
+    def share_preview(session_id: str, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        return sharing.preview(db, session_id, owner)
+
+    @app.post("/api/sessions/{session_id}/shares", status_code=201)
+    def create_share(session_id: str, body: NewShare, request: Request, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        return sharing.create(db, session_id, owner, body.expires_days, base_url=str(request.base_url))
+
+    @app.get("/api/sessions/{session_id}/shares")
+    def list_shares(session_id: str, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        return {"shares": sharing.listing(db, session_id, owner)}
+
+    @app.delete("/api/shares/{share_id}")
+    def revoke_share(share_id: str, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        return {"revoked": sharing.revoke(db, share_id, owner)}
+
+    @app.get("/api/share/{token}")
+    def shared_json(token: str) -> JSONResponse:
+        doc = sharing.open_token(db, token)
+        return JSONResponse(doc, headers=SHARE_HEADERS)
+
+    @app.get("/share/static/plotly.min.js")
+    def plotly_bundle() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/share/{token}")
+    def shared_page(token: str) -> HTMLResponse:
+        from app.ui.share_page import page
+
+        try:
+            doc = sharing.open_token(db, token)
+        except NotFound:
+            return PlainTextResponse("Not Found", status_code=404)
+        nonce = secrets.token_urlsafe(16)
+        csp = (f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
+        return HTMLResponse(page(doc, nonce), headers={**SHARE_HEADERS, "Content-Security-Policy": csp})
 
     if mount_ui:
         from app.ui import mount

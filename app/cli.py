@@ -131,6 +131,75 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_share(args) -> int:
+    from app import sharing
+
+    _, db = _open(args)
+    if args.revoke:
+        if not sharing.revoke_token(db, args.revoke):
+            raise CliError("no live share link with that token")
+        print("revoked")
+        return 0
+    if not args.session_id:
+        raise CliError("give a SESSION_ID to share, or --revoke TOKEN")
+    if args.preview:
+        found = sharing.preview(db, args.session_id)
+        if args.json:
+            _print_json(found)
+        else:
+            for item in found["redactions"] or [{"where": "-", "what": "nothing to redact"}]:
+                print(f"{item['where']}: {item['what']}")
+        return 0
+    if args.expires is not None and args.expires <= 0:
+        raise CliError("--expires must be a positive number of days")
+    share = sharing.create(db, args.session_id, expires_days=args.expires)
+    if args.json:
+        _print_json(share)
+    else:
+        for item in share["redactions"]:
+            print(f"redacted: {item['where']}: {item['what']}", file=sys.stderr)
+        print(share["path"])
+    return 0
+
+
+def cmd_export(args) -> int:
+    from app.tracing import export
+
+    _, db = _open(args)
+    doc = export.export_session(db, args.session_id)
+    if args.format == "openinference":
+        doc = export.openinference({**doc, "session": {**doc["session"]}})
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from app.tracing import export
+
+    _, db = _open(args)
+    try:
+        with open(args.file, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{args.file} is not JSON: {exc.msg} at line {exc.lineno}") from None
+    try:
+        session_id = export.import_session(db, data)
+    except export.ImportProblem as exc:
+        raise CliError(f"cannot import {args.file}: {exc}") from None
+    if args.json:
+        _print_json({"session_id": session_id})
+    else:
+        print(session_id)
+    return 0
+
+
 def cmd_trace(args) -> int:
     from app.tracing.document import trace_document
 
@@ -247,6 +316,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--toolset", help="a named tool set")
     p.add_argument("--settings", help="agent settings for every column, as JSON")
     p.add_argument("--graph", action="append", help="also load package.module:factory")
+
+    p = add("share", cmd_share, "make a read-only share link to a session's trace (prints /share/<token>)")
+    p.add_argument("session_id", nargs="?")
+    p.add_argument("--expires", type=float, metavar="DAYS", help="the link stops working after DAYS days")
+    p.add_argument("--revoke", metavar="TOKEN", help="revoke the link with this token")
+    p.add_argument("--preview", action="store_true", help="list what would be redacted, share nothing")
+
+    p = add("export", cmd_export, "write a session as JSON (redacted) or OpenInference spans", json_flag=False)
+    p.add_argument("session_id")
+    p.add_argument("--format", choices=["json", "openinference"], default="json")
+    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+
+    p = add("import", cmd_import, "import an exported session (read-only); prints the new session id")
+    p.add_argument("file")
 
     p = add("trace", cmd_trace, "show a session's trace")
     p.add_argument("session_id")

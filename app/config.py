@@ -75,3 +75,8 @@ def secret_values(min_length: int = 6) -> list[str]:
         if _SECRET_NAME.search(name) and value and len(value) >= min_length
     }
     return sorted(values, key=len, reverse=True)
+
+
+def secret_names() -> dict[str, str]:
+    """{value: variable name} of the secret-looking environment variables (for the share preview)."""
+    return {value: name for name, value in os.environ.items() if _SECRET_NAME.search(name) and value and len(value) >= 6}

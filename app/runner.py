@@ -242,6 +242,8 @@ class Runner:
             lock.release()
 
     def _stream(self, session: SessionRow, message: str | None, answer: str | None, deltas: bool) -> Iterator[Event]:
+        if (session.settings or {}).get("read_only"):
+            raise TurnError("this session is an imported trace and is read-only; start a new session to chat")
         pending = repo.pending_clarification(self.db, session.id)
         if answer is None and pending is not None and message is not None:
             answer, message = message, None  # a message while a question is pending answers it
@@ -375,6 +377,9 @@ class Runner:
         return (graph.compile() if hasattr(graph, "compile") else graph).get_graph().draw_mermaid()
 
     def graph_mermaid(self, session_id: str) -> str:
-        """The session's agent graph as Mermaid text."""
+        """The session's agent graph as Mermaid text (an imported session's design, drawn without its tools)."""
         session = repo.get_session(self.db, session_id)
+        if (session.settings or {}).get("read_only"):
+            return self.design_mermaid(session.agent, {k: v for k, v in session.settings.items()
+                                                       if k in ("tool_gate", "refine")})
         return self.graph_for(session).get_graph().draw_mermaid()

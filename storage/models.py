@@ -119,3 +119,19 @@ class ComparisonRow(SQLModel, table=True):
     # [{"agent", "model", "settings", "session_id"}], in column order
     columns: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: float = Field(default_factory=now, index=True)
+
+
+class ShareRow(SQLModel, table=True):
+    """A read-only link to a session's trace. Only the SHA-256 of the token is stored; the snapshot is the
+    redacted trace as it was when shared."""
+
+    __tablename__ = "shares"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    token_hash: str = Field(index=True, unique=True)
+    session_id: str = Field(index=True)
+    owner: str | None = None
+    created_at: float = Field(default_factory=now)
+    expires_at: float | None = None
+    revoked_at: float | None = None
+    views: int = 0
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import col, select
 
 from storage.engine import Database
-from storage.models import ClarificationRow, ComparisonRow, RunRow, SessionRow, StepRow, ToolSetRow, now
+from storage.models import ClarificationRow, ComparisonRow, RunRow, ShareRow, SessionRow, StepRow, ToolSetRow, now
 
 
 class NotFound(LookupError):
@@ -86,7 +86,7 @@ def list_sessions(
 
 def delete_session(db: Database, session_id: str) -> None:
     with db.session() as s:
-        for table in (StepRow, ClarificationRow, RunRow):
+        for table in (StepRow, ClarificationRow, RunRow, ShareRow):  # deleting a session kills its links
             s.exec(delete(table).where(table.session_id == session_id))
         s.exec(delete(SessionRow).where(SessionRow.id == session_id))
         s.commit()
@@ -254,3 +254,57 @@ def list_comparisons(db: Database, owner: str | None = None, limit: int = 100) -
 def update_comparison(db: Database, comparison_id: str, columns: list[dict[str, Any]]) -> None:
     with db.engine.begin() as conn:
         conn.execute(update(ComparisonRow).where(ComparisonRow.id == comparison_id).values(columns=list(columns)))
+
+
+# -- shares -----------------------------------------------------------------------------------------------
+
+
+def add_share(db: Database, **fields: Any) -> ShareRow:
+    return _insert(db, ShareRow(**fields))
+
+
+def share_by_hash(db: Database, token_hash: str) -> ShareRow | None:
+    with db.session() as s:
+        return s.exec(select(ShareRow).where(ShareRow.token_hash == token_hash)).first()
+
+
+def count_share_view(db: Database, share_id: str) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(update(ShareRow).where(ShareRow.id == share_id).values(views=ShareRow.views + 1))
+
+
+def revoke_share(db: Database, share_id: str) -> bool:
+    """Revoke; False if there is no such live share."""
+    with db.engine.begin() as conn:
+        done = conn.execute(update(ShareRow).where(ShareRow.id == share_id, col(ShareRow.revoked_at).is_(None))
+                            .values(revoked_at=now()))
+    return bool(done.rowcount)
+
+
+def shares_for_session(db: Database, session_id: str) -> list[ShareRow]:
+    with db.session() as s:
+        return list(s.exec(select(ShareRow).where(ShareRow.session_id == session_id)
+                           .order_by(col(ShareRow.created_at).desc())))
+
+
+def get_share(db: Database, share_id: str, owner: str | None = None) -> ShareRow:
+    return _owned(db, ShareRow, share_id, owner, "share")
+
+
+# -- import -----------------------------------------------------------------------------------------------
+
+
+def insert_trace(db: Database, session: dict[str, Any], runs: list[dict[str, Any]], steps: list[dict[str, Any]],
+                 clarifications: list[dict[str, Any]]) -> SessionRow:
+    """A whole session's rows in one transaction (an imported trace): all or nothing."""
+    row = SessionRow(**session)
+    with db.session() as s:
+        s.add(row)
+        s.flush()
+        s.add_all(RunRow(**r) for r in runs)
+        s.flush()
+        s.add_all(StepRow(**st) for st in steps)
+        s.add_all(ClarificationRow(**c) for c in clarifications)
+        s.commit()
+        s.refresh(row)
+    return row

@@ -1,0 +1,130 @@
+"""Share links: a read-only snapshot of a session's trace behind an unguessable, revocable, expiring token.
+
+- The token is 32 random bytes (256 bits, URL-safe base64); only its SHA-256 is stored, so a database leak
+  gives no working link. Looking a token up is a lookup of its hash; an unknown, revoked or expired token takes
+  the same path and gets the same plain 404.
+- The snapshot is the trace as it was when shared, redacted: values of secret-looking environment variables,
+  Authorization headers and well-known key formats. Values of tool parameters marked secret never reach a trace
+  at all. `preview()` lists what will be redacted before anything is shared; the page and the JSON are redacted
+  again when served, with the serving process's secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from typing import Any
+
+from app.config import secret_names
+from app.tracing.document import trace_document
+from app.tracing.redact import REDACTED, _PATTERNS, redact
+from storage import NotFound, repo
+from storage.engine import Database
+
+TOKEN_BYTES = 32
+_PATTERN_NAMES = ["an Authorization header", "an OpenAI-style API key", "an AWS access key", "a GitHub token"]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _where(path: list[Any], doc: dict[str, Any]) -> str:
+    """A readable place in the trace document for a JSON path."""
+    if path[:1] == ["runs"] and len(path) > 1:
+        return f"turn {path[1] + 1} ({path[2] if len(path) > 2 else ''})"
+    if path[:1] == ["steps"] and len(path) > 1:
+        step = doc["steps"][path[1]]
+        return f"step #{step['seq']} {step['kind']} {step['name']} ({path[2] if len(path) > 2 else ''})"
+    if path[:1] == ["clarifications"] and len(path) > 2:
+        return f"clarification {path[1] + 1} ({path[2]})"
+    return "/".join(map(str, path))
+
+
+def findings(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """What redaction will hide, and where: [{"where", "what"}] (the values themselves are never listed)."""
+    names = secret_names()
+    found: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def note(path: list[Any], what: str) -> None:
+        key = (_where(path, doc), what)
+        if key not in seen:
+            seen.add(key)
+            found.append({"where": key[0], "what": what})
+
+    def walk(value: Any, path: list[Any]) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if v == "[secret]":
+                    note(path + [k], f"the value of secret tool parameter {k!r} (never stored)")
+                walk(v, path + [k])
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, path + [i])
+        elif isinstance(value, str):
+            for secret, name in names.items():
+                if secret in value:
+                    note(path, f"the value of the environment variable {name}")
+            for pattern, label in zip(_PATTERNS, _PATTERN_NAMES):
+                if pattern.search(value) and REDACTED not in value:
+                    note(path, label)
+
+    walk({k: doc[k] for k in ("runs", "steps", "clarifications") if k in doc}, [])
+    return found
+
+
+def shareable(db: Database, session_id: str, owner: str | None = None) -> dict[str, Any]:
+    """The redacted trace document a share would show (no owner, no ids that lead back)."""
+    doc = trace_document(db, session_id, owner)
+    return redact(doc)
+
+
+def preview(db: Database, session_id: str, owner: str | None = None) -> dict[str, Any]:
+    doc = trace_document(db, session_id, owner)
+    return {"session_id": session_id, "redactions": findings(doc)}
+
+
+def create(db: Database, session_id: str, owner: str | None = None, expires_days: float | None = None,
+           base_url: str = "") -> dict[str, Any]:
+    if expires_days is not None and expires_days <= 0:
+        raise ValueError("--expires must be a positive number of days")
+    doc = shareable(db, session_id, owner)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires_at = time.time() + expires_days * 86400 if expires_days else None
+    row = repo.add_share(db, token_hash=hash_token(token), session_id=session_id, owner=owner,
+                         expires_at=expires_at, snapshot=doc)
+    path = f"/share/{token}"
+    return {"id": row.id, "token": token, "path": path, "url": base_url.rstrip("/") + path if base_url else path,
+            "expires_at": expires_at, "redactions": findings(trace_document(db, session_id, owner))}
+
+
+def open_token(db: Database, token: str, count_view: bool = True) -> dict[str, Any]:
+    """The shared document, or NotFound (unknown, revoked and expired alike)."""
+    row = repo.share_by_hash(db, hash_token(token or ""))
+    live = row is not None and row.revoked_at is None and (row.expires_at is None or row.expires_at > time.time())
+    if not live:
+        raise NotFound("not found")
+    if count_view:
+        repo.count_share_view(db, row.id)
+    return {**redact(row.snapshot), "share": {"created_at": row.created_at, "expires_at": row.expires_at,
+                                              "views": row.views + (1 if count_view else 0)}}
+
+
+def revoke_token(db: Database, token: str) -> bool:
+    row = repo.share_by_hash(db, hash_token(token or ""))
+    return row is not None and repo.revoke_share(db, row.id)
+
+
+def revoke(db: Database, share_id: str, owner: str | None = None) -> bool:
+    repo.get_share(db, share_id, owner)
+    return repo.revoke_share(db, share_id)
+
+
+def listing(db: Database, session_id: str, owner: str | None = None) -> list[dict[str, Any]]:
+    repo.get_session(db, session_id, owner)
+    now = time.time()
+    return [{"id": r.id, "created_at": r.created_at, "expires_at": r.expires_at, "views": r.views,
+             "state": "revoked" if r.revoked_at else ("expired" if r.expires_at and r.expires_at <= now else "live")}
+            for r in repo.shares_for_session(db, session_id)]
