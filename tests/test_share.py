@@ -1,0 +1,125 @@
+"""Share links and export/import, through the real CLI and a real server."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import httpx
+
+from tests.conftest import Server, clean_env
+
+SECRET = "s3cr3t-value-8842"
+
+
+def _run(cli, *args, env=None):
+    return cli.json("run", *args, env=env)
+
+
+def test_share_a_cli_session_then_revoke(cli, db_url):
+    run = _run(cli, "--agent", "awn", "--tools", "weather", "--answer", "Paris", "What's the weather like?")
+    path = cli("share", run["session_id"], "--expires", "7", check=True).stdout.strip()
+    assert path.startswith("/share/") and len(path.removeprefix("/share/")) >= 43  # 256 bits, base64url
+    token = path.removeprefix("/share/")
+    server = Server(db_url)
+    try:
+        page = httpx.get(server.url + path)
+        assert page.status_code == 200 and "In Paris it is" in page.text
+        assert "Which city" in page.text and "check_tool_call" in page.text  # the question and every step
+        assert "nonce-" in page.headers["content-security-policy"]
+        assert page.headers["referrer-policy"] == "no-referrer"
+        data = httpx.get(f"{server.url}/api/share/{token}").json()
+        assert data["final_answer"] == run["final_answer"] and len(data["steps"]) == len(run["steps"])
+        assert data["share"]["views"] == 2 and data["share"]["expires_at"]
+        assert "owner" not in data["session"]
+
+        assert cli("share", "--revoke", token, check=True).stdout.strip() == "revoked"
+        gone = [httpx.get(server.url + path), httpx.get(f"{server.url}/api/share/{token}"),
+                httpx.get(f"{server.url}/share/{secrets.token_urlsafe(32)}"),
+                httpx.get(f"{server.url}/api/share/{secrets.token_urlsafe(32)}")]
+        assert [r.status_code for r in gone] == [404] * 4
+        assert gone[0].text == gone[2].text  # revoked and unknown look the same
+        assert cli("share", "--revoke", token).returncode == 2  # already revoked: said so
+    finally:
+        server.stop()
+
+
+def test_an_env_secret_given_to_a_tool_appears_nowhere_in_the_share(cli, db_url):
+    env = clean_env(MY_SERVICE_TOKEN=SECRET)
+    run = _run(cli, "--tools", "save_note", f"save a note that the door code is {SECRET}", env=env)
+    preview = cli("share", run["session_id"], "--preview", "--json", env=env, check=True)
+    found = json.loads(preview.stdout)["redactions"]
+    assert any("MY_SERVICE_TOKEN" in f["what"] and "turn 1" in f["where"] for f in found)
+    assert SECRET not in preview.stdout
+    path = cli("share", run["session_id"], env=env, check=True).stdout.strip()
+    server = Server(db_url)  # the server does not even have the secret in its environment
+    try:
+        page = httpx.get(server.url + path).text
+        api = httpx.get(server.url + path.replace("/share/", "/api/share/")).text
+        assert "Saved note" in page and "[REDACTED]" in page
+        assert SECRET not in page and SECRET not in api
+    finally:
+        server.stop()
+
+
+def test_expired_links_are_404(db_url):
+    from app import sharing
+    from app.config import Settings
+    from app.runner import Runner
+    from storage import open_database, repo
+
+    db = open_database(db_url)
+    runner = Runner(db, Settings(database_url=db_url))
+    session = runner.new_session("react", "demo/offline", tools=["calculator"], owner="amy")
+    runner.turn(session.id, message="What is 6*7?", owner="amy")
+    share = sharing.create(db, session.id, "amy", expires_days=1)
+    assert sharing.open_token(db, share["token"])["final_answer"]
+    with db.engine.begin() as conn:  # a day later
+        from sqlalchemy import update
+
+        from storage.models import ShareRow
+        conn.execute(update(ShareRow).where(ShareRow.id == share["id"]).values(expires_at=1.0))
+    try:
+        sharing.open_token(db, share["token"])
+        raise AssertionError("an expired link opened")
+    except LookupError:
+        pass
+    assert [s["state"] for s in sharing.listing(db, session.id, "amy")] == ["expired"]
+    assert repo.share_by_hash(db, sharing.hash_token(share["token"])).token_hash != share["token"]  # only a hash
+
+
+def test_export_import_round_trip_into_a_fresh_database(cli, tmp_path):
+    run = _run(cli, "--agent", "awn", "--tools", "weather", "--answer", "Oslo", "What's the weather like?")
+    out = tmp_path / "session.json"
+    cli("export", run["session_id"], "-o", str(out), check=True)
+    doc = json.loads(out.read_text())
+    assert doc["format"] == "agent-playground/session" and doc["version"] == 1
+
+    fresh = type(cli)(f"sqlite:///{tmp_path / 'fresh.db'}")
+    new_id = fresh("import", str(out), check=True).stdout.strip()
+    trace = fresh.json("trace", new_id)
+    original = cli.json("trace", run["session_id"])
+    strip = lambda s: {k: s[k] for k in ("seq", "kind", "name", "node", "status", "input", "output")}  # noqa: E731
+    assert [strip(s) for s in trace["steps"]] == [strip(s) for s in original["steps"]]
+    assert trace["final_answer"] == original["final_answer"] and trace["clarifications"][0]["answer"] == "Oslo"
+    assert trace["session"]["settings"]["read_only"] is True
+    refused = fresh("run", "--session", new_id, "hello")
+    assert refused.returncode == 2 and "read-only" in refused.stderr
+
+    spans = json.loads(cli("export", run["session_id"], "--format", "openinference", check=True).stdout)
+    span_list = spans["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    kinds = [next(a["value"]["stringValue"] for a in s["attributes"] if a["key"] == "openinference.span.kind")
+             for s in span_list]
+    assert kinds[0] == "AGENT" and "LLM" in kinds and "TOOL" in kinds
+    assert all(s.get("parentSpanId") == span_list[0]["spanId"] for s in span_list[1:])
+
+
+def test_a_broken_import_names_the_problem(cli, tmp_path):
+    bad = tmp_path / "bad.json"
+    for content, expected in [("{not json", "is not JSON"),
+                              ('{"format": "other"}', "format: expected"),
+                              ('{"format": "agent-playground/session", "version": 1, "session": {"agent": "react"}}',
+                               "session.model: missing")]:
+        bad.write_text(content)
+        proc = cli("import", str(bad))
+        assert proc.returncode == 2 and expected in proc.stderr
