@@ -100,3 +100,50 @@ def test_compare_side_by_side_and_open_a_column(server, page):
     page.locator("#step-tree").get_by_text("Search tree").first.wait_for()
     assert "Pariss" in page.locator("#step-tree").inner_text()
     page.screenshot(path=str(ARTIFACTS / "dfsdt-tree.png"), full_page=True)
+
+
+def test_share_from_the_inspector_opens_in_a_fresh_browser_and_html_is_inert(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    box = page.locator("#toolset input")
+    box.click()
+    box.fill("notes")
+    page.locator("#toolset").get_by_role("option", name="notes").click()
+    hostile = 'save a note that <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> done'
+    page.locator("#message textarea").fill(hostile)
+    page.locator("#send").click()
+    page.get_by_text("Saved note").last.wait_for()
+
+    page.get_by_role("tab", name="Inspector").click()
+    page.locator("#steps-table").get_by_text("save_note").first.wait_for()
+    page.locator("#share-panel").get_by_text("Share this trace").click()
+    page.locator("#share-preview").click()
+    page.locator("#share-result").get_by_text("Nothing to redact").wait_for()
+    page.locator("#share-create").click()
+    link = page.locator("#share-result a").first
+    link.wait_for()
+    href = link.get_attribute("href")
+    assert href.startswith("/share/")
+
+    fresh = page.context.browser.new_context(viewport={"width": 1280, "height": 900})  # no session, no login
+    try:
+        shared = fresh.new_page()
+        shared.set_default_timeout(90_000)
+        shared.goto(server.url + href)
+        shared.locator(".answer").get_by_text("Saved note").wait_for()
+        shared.locator("#timeline .main-svg").first.wait_for()  # the Plotly timeline drew (local bundle, CSP)
+        assert shared.evaluate("window.__pwned") is None
+        assert shared.locator("img[src=x]").count() == 0 and shared.locator("body script:not([nonce])").count() == 1
+        assert "read-only shared trace" in shared.inner_text("header")
+        shared.screenshot(path=str(ARTIFACTS / "share-page.png"), full_page=True)
+    finally:
+        fresh.close()
+
+    page.locator("#share-list input").click()
+    page.locator("#share-list").get_by_role("option").first.click()
+    page.locator("#share-revoke").click()
+    page.locator("#share-result").get_by_text("Revoked").wait_for()
+    import httpx
+
+    assert httpx.get(server.url + href).status_code == 404

@@ -11,11 +11,15 @@ from __future__ import annotations
 import html
 import json
 import secrets
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from app import agents, compare
+from app import agents, compare, sharing
+from app.tracing import export
 from app.llm import gateway
 from app.runner import Runner, TurnError
 from app.ui import render
@@ -183,6 +187,15 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     inspect_dd = gr.Dropdown([], label="Session", scale=4, elem_id="inspect-session")
                     refresh_btn = gr.Button("Refresh", scale=1, elem_id="inspect-refresh")
                 summary = gr.Markdown(elem_id="inspect-summary")
+                with gr.Accordion("Share this trace (read-only link)", open=False, elem_id="share-panel"):
+                    with gr.Row():
+                        share_days = gr.Number(7, label="Expires after (days; empty = never)", elem_id="share-days")
+                        share_preview_btn = gr.Button("Preview redactions", elem_id="share-preview")
+                        share_btn = gr.Button("Create link", variant="primary", elem_id="share-create")
+                    share_md = gr.Markdown(elem_id="share-result")
+                    with gr.Row():
+                        shares_dd = gr.Dropdown([], label="Links to this session", scale=4, elem_id="share-list")
+                        revoke_btn = gr.Button("Revoke", variant="stop", scale=1, elem_id="share-revoke")
                 timeline = gr.Plot(label="Timeline", elem_id="timeline")
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -207,6 +220,16 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     rename_btn = gr.Button("Rename", elem_id="rename")
                     delete_btn = gr.Button("Delete", variant="stop", elem_id="delete")
                 sessions_md = gr.Markdown()
+                with gr.Row():
+                    with gr.Column():
+                        export_fmt = gr.Radio(["json", "openinference"], value="json", label="Export format",
+                                              elem_id="export-format")
+                        export_btn = gr.Button("Export the selected session", elem_id="export")
+                        export_file = gr.File(label="Export", interactive=False, elem_id="export-file")
+                    with gr.Column():
+                        import_file = gr.File(label="Import a session (exported JSON); it opens read-only",
+                                              file_types=[".json"], type="filepath", elem_id="import-file")
+                        import_md = gr.Markdown(elem_id="import-result")
 
             with gr.Tab("Compare", id="compare"):
                 gr.Markdown("One prompt, 2–4 agent and model pairs, side by side. Each column is a session of its "
@@ -415,6 +438,12 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
 
         # -- inspector --
 
+        def session_graph(sid: str) -> str:
+            try:
+                return "**Agent graph**\n\n```mermaid\n" + runner.graph_mermaid(sid) + "\n```"
+            except Exception as exc:  # e.g. a bring-your-own design this server did not load
+                return f"_The agent graph cannot be drawn here: {html.escape(str(exc))}_"
+
         def inspect(sid: str | None, who: str | None):
             if not sid or not who:
                 empty = render.timeline_figure([])
@@ -424,7 +453,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             steps = trace["steps"]
             return [render.summary_markdown(trace), render.timeline_figure(steps), render.step_rows(steps),
                     render.step_tree(steps, trace["runs"]), steps[-1] if steps else None,
-                    render.tokens_figure(steps), "**Agent graph**\n\n```mermaid\n" + runner.graph_mermaid(sid) + "\n```",
+                    render.tokens_figure(steps), session_graph(sid),
                     trace]
 
         inspect_outputs = [summary, timeline, steps_df, tree_md, step_json, tokens_plot, graph_md, trace_state]
@@ -446,6 +475,50 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         tabs.select(lambda sid, who: [to_inspector(sid, who), to_inspector(sid, who),
                                       gr.update(choices=compare.saved(runner, who) if who else [])],
                     [session_id, owner], [inspect_dd, sessions_dd, cmp_saved])
+
+        # -- sharing --
+
+        def share_choices(sid, who):
+            if not sid or not who:
+                return []
+            return [(f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(x['created_at']))} · {x['state']} · "
+                     f"{x['views']} view(s)", x["id"]) for x in sharing.listing(runner.db, sid, who)]
+
+        def redaction_lines(found):
+            if not found:
+                return "Nothing to redact: no secrets from the environment, Authorization headers or keys found."
+            return "**Will be redacted:**\n" + "\n".join(f"- {html.escape(f['where'])}: {html.escape(f['what'])}"
+                                                         for f in found)
+
+        def share_preview(sid, who):
+            if not sid:
+                return "Pick a session first."
+            return redaction_lines(sharing.preview(runner.db, sid, who)["redactions"])
+
+        def create_share(sid, who, days, request: gr.Request = None):
+            if not sid:
+                return "Pick a session first.", gr.update()
+            if days is not None and days <= 0:
+                return "⚠️ Expiry must be a positive number of days (or empty for never).", gr.update()
+            made = sharing.create(runner.db, sid, who, expires_days=days or None)
+            host = request.headers.get("host", "") if request is not None else ""
+            full = f"http://{host}{made['path']}" if host else made["path"]
+            text = (f"**Link** (shown once; only its hash is kept): [{html.escape(full)}]({made['path']})\n\n"
+                    + redaction_lines(made["redactions"]))
+            return text, gr.update(choices=share_choices(sid, who), value=made["id"])
+
+        def revoke_share(share_id, sid, who):
+            if not share_id:
+                return "Pick a link to revoke.", gr.update()
+            done = sharing.revoke(runner.db, share_id, who)
+            return ("Revoked: the link now answers 404." if done else "That link was already revoked.",
+                    gr.update(choices=share_choices(sid, who), value=None))
+
+        share_preview_btn.click(share_preview, [inspect_dd, owner], share_md)
+        share_btn.click(create_share, [inspect_dd, owner, share_days], [share_md, shares_dd])
+        revoke_btn.click(revoke_share, [shares_dd, inspect_dd, owner], [share_md, shares_dd])
+        inspect_dd.change(lambda sid, who: gr.update(choices=share_choices(sid, who), value=None), [inspect_dd, owner],
+                          shares_dd)
 
         # -- sessions --
 
@@ -484,6 +557,33 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return gr.update(choices=_session_choices(runner, who), value=None), "Deleted.", keep, keep
 
         delete_btn.click(delete, [sessions_dd, owner, session_id], [sessions_dd, sessions_md, session_id, session_store])
+
+        def export_session(sid, fmt, who):
+            if not sid:
+                return None, "Pick a session to export."
+            doc = export.export_session(runner.db, sid, who)
+            if fmt == "openinference":
+                doc = export.openinference(doc)
+            path = Path(tempfile.mkdtemp(prefix="playground-export-")) / f"session-{sid[:8]}-{fmt}.json"
+            path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+            return str(path), f"Exported ({fmt})."
+
+        export_btn.click(export_session, [sessions_dd, export_fmt, owner], [export_file, sessions_md])
+
+        def import_session(path, who):
+            if not path:
+                return "", gr.update()
+            try:
+                data = json.loads(Path(path).read_text(encoding="utf-8"))
+                new_id = export.import_session(runner.db, data, owner=who)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                return f"⚠️ That file is not JSON: {html.escape(str(exc))}", gr.update()
+            except export.ImportProblem as exc:
+                return f"⚠️ Cannot import it: {html.escape(str(exc))}", gr.update()
+            return (f"Imported as a read-only session `{new_id}`; it is selected below and in the inspector.",
+                    gr.update(choices=_session_choices(runner, who), value=new_id))
+
+        import_file.upload(import_session, [import_file, owner], [import_md, sessions_dd])
 
         # -- compare --
 
