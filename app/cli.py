@@ -168,7 +168,7 @@ def cmd_export(args) -> int:
     _, db = _open(args)
     doc = export.export_session(db, args.session_id)
     if args.format == "openinference":
-        doc = export.openinference({**doc, "session": {**doc["session"]}})
+        doc = export.openinference(doc)
     text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:

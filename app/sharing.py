@@ -75,12 +75,6 @@ def findings(doc: dict[str, Any]) -> list[dict[str, str]]:
     return found
 
 
-def shareable(db: Database, session_id: str, owner: str | None = None) -> dict[str, Any]:
-    """The redacted trace document a share would show (no owner, no ids that lead back)."""
-    doc = trace_document(db, session_id, owner)
-    return redact(doc)
-
-
 def preview(db: Database, session_id: str, owner: str | None = None) -> dict[str, Any]:
     doc = trace_document(db, session_id, owner)
     return {"session_id": session_id, "redactions": findings(doc)}
@@ -90,14 +84,14 @@ def create(db: Database, session_id: str, owner: str | None = None, expires_days
            base_url: str = "") -> dict[str, Any]:
     if expires_days is not None and expires_days <= 0:
         raise ValueError("--expires must be a positive number of days")
-    doc = shareable(db, session_id, owner)
+    doc = trace_document(db, session_id, owner)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = time.time() + expires_days * 86400 if expires_days else None
     row = repo.add_share(db, token_hash=hash_token(token), session_id=session_id, owner=owner,
-                         expires_at=expires_at, snapshot=doc)
+                         expires_at=expires_at, snapshot=redact(doc))
     path = f"/share/{token}"
     return {"id": row.id, "token": token, "path": path, "url": base_url.rstrip("/") + path if base_url else path,
-            "expires_at": expires_at, "redactions": findings(trace_document(db, session_id, owner))}
+            "expires_at": expires_at, "redactions": findings(doc)}
 
 
 def open_token(db: Database, token: str, count_view: bool = True) -> dict[str, Any]:

@@ -69,6 +69,21 @@ def turn_messages(messages: list[dict]) -> list[dict]:
     return messages
 
 
+def text_turns(messages: list[Any]) -> list[dict]:
+    """The conversation as plain user/assistant text turns, without tool traffic (what planners and the gate
+    see). Accepts LangChain message objects too (bring-your-own graphs using MessagesState)."""
+    out = []
+    for m in messages:
+        if isinstance(m, dict):
+            role, content, calls = m.get("role"), m.get("content"), m.get("tool_calls")
+        else:
+            role = {"human": "user", "ai": "assistant"}.get(getattr(m, "type", ""), getattr(m, "type", ""))
+            content, calls = getattr(m, "content", ""), getattr(m, "tool_calls", None)
+        if role in ("user", "assistant") and not calls and isinstance(content or "", str):
+            out.append({"role": role, "content": content or ""})
+    return out
+
+
 def last_user_text(messages: list[dict]) -> str:
     return next((str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"), "")
 

@@ -11,11 +11,9 @@ for every built-in design and for bring-your-own graphs given as an uncompiled S
 
 from __future__ import annotations
 
-from typing import Any
-
 from langgraph.graph import END, START, StateGraph
 
-from app.agents.base import AgentContext, call_model, parse_json, tool_catalog
+from app.agents.base import AgentContext, call_model, parse_json, text_turns, tool_catalog
 from app.tracing.steps import step
 
 SYSTEM = """[task:tool_gate]
@@ -31,19 +29,6 @@ Reply with JSON only: {{"use_tools": true|false, "answer": "<your answer, when u
 "reason": "..."}}"""
 
 
-def _text_messages(messages: list[Any]) -> list[dict]:
-    out = []
-    for m in messages:
-        if isinstance(m, dict):
-            role, content, calls = m.get("role"), m.get("content"), m.get("tool_calls")
-        else:  # LangChain message objects in a bring-your-own graph
-            role = {"human": "user", "ai": "assistant"}.get(getattr(m, "type", ""), getattr(m, "type", ""))
-            content, calls = getattr(m, "content", ""), getattr(m, "tool_calls", None)
-        if role in ("user", "assistant") and not calls and isinstance(content, str):
-            out.append({"role": role, "content": content})
-    return out
-
-
 def with_gate(graph: StateGraph, ctx: AgentContext) -> StateGraph:
     """Put the gate in front of `graph`'s entry node (in place; returns the graph)."""
     entries = [edge for edge in graph.edges if edge[0] == START]
@@ -55,7 +40,7 @@ def with_gate(graph: StateGraph, ctx: AgentContext) -> StateGraph:
     system = SYSTEM.format(catalog=tool_catalog(ctx.tools) or "(no tools)")
 
     def gate(state: dict) -> dict:
-        messages = _text_messages(state.get("messages") or [])
+        messages = text_turns(state.get("messages") or [])
         reply = call_model(ctx, [{"role": "system", "content": system}, *messages[-6:]], node="gate",
                            name="tool-use decision")
         verdict = parse_json(reply.content) or {"use_tools": True, "reason": "unparseable decision"}

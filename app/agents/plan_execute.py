@@ -22,8 +22,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 
 from app.agents.base import (AgentContext, AgentState, call_model, last_user_text, parse_json, run_tool_calls,
-                             today, tool_catalog)
-from app.agents.rewoo import _chat
+                             text_turns, today, tool_catalog)
 from app.tracing.steps import step
 
 PLANNER_SYSTEM = """[task:pe_plan]
@@ -67,7 +66,7 @@ def build(ctx: AgentContext) -> StateGraph:
         return dict((state.get("scratch") or {}).get("pe") or {})
 
     def planner(state: AgentState) -> dict:
-        reply = call_model(ctx, [{"role": "system", "content": planner_system}, *_chat(state["messages"])],
+        reply = call_model(ctx, [{"role": "system", "content": planner_system}, *text_turns(state["messages"])],
                            node="planner", name="plan")
         steps = _steps(reply.content)[: ctx.max_steps]
         with step("plan", "planner", "plan", input=reply.content) as s:

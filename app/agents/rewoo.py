@@ -18,7 +18,8 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 
-from app.agents.base import AgentContext, AgentState, call_model, run_tool_calls, today, tool_call, tool_catalog
+from app.agents.base import (AgentContext, AgentState, call_model, run_tool_calls, text_turns, today, tool_call,
+                             tool_catalog)
 from app.tracing.steps import step
 
 PLANNER_SYSTEM = """[task:rewoo_plan]
@@ -84,17 +85,11 @@ def substitute(value: Any, evidence: dict[str, str]) -> Any:
     return value
 
 
-def _chat(messages: list[dict]) -> list[dict]:
-    """The conversation as plain text turns (what the planner sees)."""
-    return [{"role": m["role"], "content": m.get("content") or ""} for m in messages
-            if m.get("role") in ("user", "assistant") and not m.get("tool_calls")]
-
-
 def build(ctx: AgentContext) -> StateGraph:
     system = PLANNER_SYSTEM.format(today=today(), catalog=tool_catalog(ctx.tools) or "(no tools)")
 
     def planner(state: AgentState) -> dict:
-        reply = call_model(ctx, [{"role": "system", "content": system}, *_chat(state["messages"])],
+        reply = call_model(ctx, [{"role": "system", "content": system}, *text_turns(state["messages"])],
                            node="planner", name="plan")
         plans = parse_plan(reply.content, ctx)[: ctx.max_steps]
         with step("plan", "planner", "ReWOO plan", input=reply.content) as s:

@@ -8,7 +8,6 @@ that list tools use the catalog format of `app.agents.base.tool_catalog`: `- nam
 
 from __future__ import annotations
 
-import ast
 import json
 import operator
 import re
@@ -213,7 +212,7 @@ def dfsdt(messages: list[dict], tools: list[dict]) -> Reply:
 
 # -- the tool-use gate and call refinement --------------------------------------------------------------------
 
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
 def _mental_arithmetic(text: str) -> str | None:
@@ -222,8 +221,7 @@ def _mental_arithmetic(text: str) -> str | None:
     if not m:
         return None
     a, op, b = int(m[1]), m[2].replace("x", "*").replace("×", "*"), int(m[3])
-    node = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}[op]
-    return f"{a} {op} {b} = {_OPS[node](a, b)}."
+    return f"{a} {op} {b} = {_OPS[op](a, b)}."
 
 
 @task("tool_gate")
