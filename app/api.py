@@ -63,6 +63,18 @@ class NewTurn(Strict):
         return self
 
 
+class NewFork(Strict):
+    step: str | int = Field(description="the step's number in the session or its id")
+    message: str | None = Field(default=None, max_length=20_000)
+    arguments: dict[str, Any] | None = None
+    answer: str | None = Field(default=None, max_length=20_000)
+
+
+class NewSweep(Strict):
+    step: str | int | None = Field(default=None, description="a clarification step; default: the pending question")
+    answers: list[str] = Field(min_length=1, max_length=8)
+
+
 def new_owner_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -130,6 +142,37 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         repo.get_session(db, session_id, owner)
         repo.delete_session(db, session_id)
         return {"deleted": session_id}
+
+    # -- time travel: branches are new sessions; the forked session is never changed -------------------
+
+    @app.post("/api/sessions/{session_id}/fork", status_code=201)
+    def fork(session_id: str, body: NewFork, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        from app import timetravel
+
+        try:
+            result = timetravel.run_fork(runner, session_id, body.step, message=body.message,
+                                         arguments=body.arguments, answer=body.answer, owner=owner)
+        except TurnError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        return result.to_dict()
+
+    @app.get("/api/sessions/{session_id}/branches")
+    def branches(session_id: str, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        from app import timetravel
+
+        return {"branches": timetravel.branches(runner, session_id, owner)}
+
+    @app.post("/api/sessions/{session_id}/sweep")
+    def sweep(session_id: str, body: NewSweep, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        from app import timetravel
+
+        result: dict[str, Any] = {}
+        try:
+            for result in timetravel.sweep(runner, session_id, body.step, body.answers, owner=owner):
+                pass
+        except TurnError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        return result
 
     # -- shares: the owner creates, lists and revokes; anyone with the token reads ------------------------
 

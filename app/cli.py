@@ -131,6 +131,71 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def _print_turn(runner, result, as_json: bool) -> int:
+    from app.tracing.document import trace_document
+
+    trace = trace_document(runner.db, result.session_id)
+    if as_json:
+        _print_json({"session_id": result.session_id, "status": result.status, "final_answer": result.final_answer,
+                     "clarification": result.clarification, "fork": trace["fork"], "steps": trace["steps"],
+                     "usage": trace["usage"], "error": result.error})
+        return 1 if result.status == "error" else 0
+    print(f"session {result.session_id}")
+    for step in trace["steps"]:
+        print(_show_step(step))
+    if result.status == "needs_clarification":
+        print(f"\nQuestion: {(result.clarification or {}).get('question')}")
+    elif result.status == "error":
+        print(f"\nError: {result.error}", file=sys.stderr)
+    else:
+        print(f"\n{result.final_answer}")
+    return 1 if result.status == "error" else 0
+
+
+def cmd_fork(args) -> int:
+    from app import timetravel
+
+    runner = _runner(args)
+    result = timetravel.run_fork(runner, args.session_id, args.step, message=args.message, arguments=args.args,
+                                 answer=args.answer)
+    return _print_turn(runner, result, args.json)
+
+
+def cmd_branches(args) -> int:
+    from app import timetravel
+
+    rows = timetravel.branches(_runner(args), args.session_id)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for b in rows:
+        at = f"step {b['step_seq']}" if b["step_seq"] else "its open question"
+        what = "original" if b["kind"] is None else (f"from {b['parent_id'][:8]} at {at}: {b['kind']} "
+                                                     f"{json.dumps(b['edit'], ensure_ascii=False)}")
+        mark = "*" if b["current"] else " "
+        print(f"{mark} {b['session_id']}  {b['status']:<20} {what}\n    {b['final_answer'] or ''}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from app import timetravel
+
+    runner = _runner(args)
+    result: dict[str, Any] = {}
+    for result in timetravel.sweep(runner, args.session_id, args.step, args.answer or []):
+        if not args.json:
+            row = result["rows"][-1]
+            print(f"  {row['answer']!r}: {row['status']}", file=sys.stderr)
+    if args.json:
+        _print_json(result)
+        return 0
+    for row in result["rows"]:
+        print(f"\n{row['answer']!r} -> {row['status']}  (session {row.get('session_id', '-')})")
+        print(f"  calls: {', '.join(row.get('tool_calls') or []) or 'none'}")
+        print(f"  {row.get('final_answer') or row.get('error')}")
+    return 0
+
+
 def cmd_share(args) -> int:
     from app import sharing
 
@@ -316,6 +381,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--toolset", help="a named tool set")
     p.add_argument("--settings", help="agent settings for every column, as JSON")
     p.add_argument("--graph", action="append", help="also load package.module:factory")
+
+    p = add("fork", cmd_fork, "time travel: re-run a session from one of its steps after one edit (a new branch; "
+            "the session itself is not changed)")
+    p.add_argument("session_id")
+    p.add_argument("--step", required=True, help="the step's number (# in the trace) or id")
+    edit = p.add_mutually_exclusive_group(required=True)
+    edit.add_argument("--message", help="replace the user message of the step's run")
+    edit.add_argument("--args", help="replace a tool step's arguments (a JSON object)")
+    edit.add_argument("--answer", help="replace a clarification step's answer")
+
+    p = add("branches", cmd_branches, "list a session's family of time-travel branches")
+    p.add_argument("session_id")
+
+    p = add("sweep", cmd_sweep, "answer sweep: try several answers to one question, each in its own branch")
+    p.add_argument("session_id")
+    p.add_argument("--step", help="a clarification step (default: the session's pending question)")
+    p.add_argument("--answer", action="append", required=True, help="an answer to try (repeatable)")
 
     p = add("share", cmd_share, "make a read-only share link to a session's trace (prints /share/<token>)")
     p.add_argument("session_id", nargs="?")

@@ -230,24 +230,30 @@ class Runner:
         return result
 
     def stream(self, session_id: str, message: str | None = None, answer: str | None = None,
-               owner: str | None = None, deltas: bool = True) -> Iterator[Event]:
-        """Run one turn, yielding each step as it is stored (and answer text as it streams, with `deltas`)."""
+               owner: str | None = None, deltas: bool = True, proceed: str | None = None) -> Iterator[Event]:
+        """Run one turn, yielding each step as it is stored (and answer text as it streams, with `deltas`).
+        `proceed` (a run id) goes on with that run from the thread's current checkpoint (a time-travel branch
+        after its edit)."""
         session = repo.get_session(self.db, session_id, owner)
         lock = self._lock(session_id)
         if not lock.acquire(blocking=False):
             raise TurnError(f"session {session_id} is already running a turn; wait for it to finish")
         try:
-            yield from self._stream(session, message, answer, deltas)
+            yield from self._stream(session, message, answer, deltas, proceed)
         finally:
             lock.release()
 
-    def _stream(self, session: SessionRow, message: str | None, answer: str | None, deltas: bool) -> Iterator[Event]:
+    def _stream(self, session: SessionRow, message: str | None, answer: str | None, deltas: bool,
+                proceed: str | None = None) -> Iterator[Event]:
         if (session.settings or {}).get("read_only"):
             raise TurnError("this session is an imported trace and is read-only; start a new session to chat")
         pending = repo.pending_clarification(self.db, session.id)
         if answer is None and pending is not None and message is not None:
             answer, message = message, None  # a message while a question is pending answers it
-        if answer is not None:
+        if proceed is not None:
+            repo.finish_run(self.db, proceed, status="running")
+            run_id, graph_input = proceed, None
+        elif answer is not None:
             if pending is None:
                 raise TurnError("this session has no pending question to answer; send a message instead")
             if not answer.strip():
@@ -263,7 +269,7 @@ class Runner:
             graph_input = {"messages": [{"role": "user", "content": message}]}
         title = {} if session.title or message is None else {"title": " ".join(message.split())[:80]}
         repo.touch_session(self.db, session.id, status="running", **title)
-        recorder = Recorder(self.db, session.id, run_id, resumed=answer is not None)
+        recorder = Recorder(self.db, session.id, run_id, resumed=answer is not None or proceed is not None)
         if answer is not None:
             yield Event("step", step=recorder.record(self._answered_step(session, pending)))
         config = {"configurable": {"thread_id": session.id, "stream_deltas": deltas}, "recursion_limit": 200}

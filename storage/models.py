@@ -135,3 +135,19 @@ class ShareRow(SQLModel, table=True):
     revoked_at: float | None = None
     views: int = 0
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ForkRow(SQLModel, table=True):
+    """A branch made by time travel: `session_id` re-ran from a step of `parent_id` after an edit. The parent
+    is never changed; `root_id` is the session the family of branches started from."""
+
+    __tablename__ = "forks"
+    session_id: str = Field(primary_key=True, foreign_key="sessions.id")
+    parent_id: str = Field(index=True)
+    root_id: str = Field(index=True)
+    step_id: str
+    step_seq: int
+    kind: str  # message | arguments | answer
+    original: Any = Field(default=None, sa_column=Column(JSON))
+    edit: Any = Field(default=None, sa_column=Column(JSON))
+    created_at: float = Field(default_factory=now)

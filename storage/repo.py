@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import col, select
 
 from storage.engine import Database
-from storage.models import ClarificationRow, ComparisonRow, RunRow, ShareRow, SessionRow, StepRow, ToolSetRow, now
+from storage.models import (ClarificationRow, ComparisonRow, ForkRow, RunRow, SessionRow, ShareRow, StepRow, ToolSetRow,
+                            now)
 
 
 class NotFound(LookupError):
@@ -86,7 +87,7 @@ def list_sessions(
 
 def delete_session(db: Database, session_id: str) -> None:
     with db.session() as s:
-        for table in (StepRow, ClarificationRow, RunRow, ShareRow):  # deleting a session kills its links
+        for table in (StepRow, ClarificationRow, RunRow, ShareRow, ForkRow):  # deleting a session kills its links
             s.exec(delete(table).where(table.session_id == session_id))
         s.exec(delete(SessionRow).where(SessionRow.id == session_id))
         s.commit()
@@ -295,8 +296,8 @@ def get_share(db: Database, share_id: str, owner: str | None = None) -> ShareRow
 
 
 def insert_trace(db: Database, session: dict[str, Any], runs: list[dict[str, Any]], steps: list[dict[str, Any]],
-                 clarifications: list[dict[str, Any]]) -> SessionRow:
-    """A whole session's rows in one transaction (an imported trace): all or nothing."""
+                 clarifications: list[dict[str, Any]], fork: dict[str, Any] | None = None) -> SessionRow:
+    """A whole session's rows in one transaction (an imported trace, a time-travel branch): all or nothing."""
     row = SessionRow(**session)
     with db.session() as s:
         s.add(row)
@@ -305,6 +306,21 @@ def insert_trace(db: Database, session: dict[str, Any], runs: list[dict[str, Any
         s.flush()
         s.add_all(StepRow(**st) for st in steps)
         s.add_all(ClarificationRow(**c) for c in clarifications)
+        if fork is not None:
+            s.add(ForkRow(session_id=row.id, **fork))
         s.commit()
         s.refresh(row)
     return row
+
+
+# -- time travel ------------------------------------------------------------------------------------------
+
+
+def fork_of(db: Database, session_id: str) -> ForkRow | None:
+    with db.session() as s:
+        return s.get(ForkRow, session_id)
+
+
+def forks_in_family(db: Database, root_id: str) -> list[ForkRow]:
+    with db.session() as s:
+        return list(s.exec(select(ForkRow).where(ForkRow.root_id == root_id).order_by(col(ForkRow.created_at))))

@@ -21,7 +21,13 @@ from tools.execute import ToolResult, run_tool
 from tools.model import Tool
 
 
-def add_messages(left: list[dict], right: list[dict]) -> list[dict]:
+REPLACE = "__replace__"
+
+
+def add_messages(left: list[dict], right: list[dict] | dict) -> list[dict]:
+    """Append; `{"__replace__": [...]}` replaces the list (time travel's edits through update_state)."""
+    if isinstance(right, dict) and REPLACE in right:
+        return list(right[REPLACE])
     return [*(left or []), *(right or [])]
 
 

@@ -21,6 +21,7 @@ def trace_document(db: Database, session_id: str, owner: str | None = None) -> d
     clarifications = [c.model_dump() for c in repo.clarifications_for_session(db, session_id)]
     runs = [r.model_dump() for r in repo.runs_for_session(db, session_id)]
     latest = runs[-1] if runs else None
+    fork = repo.fork_of(db, session_id)
     return {
         "trace_version": TRACE_VERSION,
         "session_id": session.id,
@@ -32,6 +33,8 @@ def trace_document(db: Database, session_id: str, owner: str | None = None) -> d
         "clarifications": clarifications,
         "usage": usage_of(steps),
         "metrics": {"clarification": clarification_metrics(runs, clarifications)},
+        # a time-travel branch: the session and step it forked from, and what was changed
+        "fork": fork.model_dump(exclude={"session_id"}) if fork else None,
     }
 
 
