@@ -314,6 +314,10 @@ def sweep(runner: Runner, session_id: str, step: str | int | None, answers: list
         raise ForkError("give at least one answer to try")
     if len(answers) > MAX_SWEEP:
         raise ForkError(f"a sweep tries at most {MAX_SWEEP} answers; got {len(answers)}")
+    if step is None:  # a question that cannot be forked fails once, before any branch is made
+        question_point(runner, session_id, owner)
+    else:
+        fork_point(runner, session_id, step, "answer", owner)
     rows: list[dict[str, Any]] = []
     for answer in answers:
         started = time.perf_counter()

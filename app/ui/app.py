@@ -22,12 +22,12 @@ from app import agents, compare, sharing
 from app.tracing import export
 from app.llm import gateway
 from app.runner import Runner, TurnError
-from app.ui import render
+from app.ui import render, time_travel
 from storage import NotFound, repo
 
 MAX_OPTIONS = 6
 EXAMPLES = [
-    ("Weather, no city (AwN asks)", "awn", "weather", "What's the weather like?"),
+    ("Weather, no city (AwN asks)", "awn", "travel", "What's the weather like?"),
     ("Arithmetic chain", "react", "math", "Compute 12*7, then add 5, then divide it by 3"),
     ("Impossible date", "awn", "travel", "Book a flight from Paris to Rome on 31 February"),
     ("Vague trip (IN3 asks)", "interact", "travel", "Plan a trip for me"),
@@ -208,6 +208,8 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 tokens_plot = gr.Plot(label="Tokens", elem_id="tokens")
                 graph_md = gr.Markdown(elem_id="agent-graph")
                 trace_state = gr.State(None)
+                time_travel.build(runner, inspect_dd, owner, steps_df, trace_state,
+                                  lambda who: _session_choices(runner, who))
 
             with gr.Tab("Sessions", id="sessions"):
                 with gr.Row():

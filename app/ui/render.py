@@ -219,13 +219,23 @@ def summary_markdown(trace: dict[str, Any]) -> str:
     kinds = ", ".join(f"{k} {v}" for k, v in (m.get("by_kind") or {}).items()) or "none"
     by_node = " · ".join(f"`{html.escape(n)}` {v['model_calls']}× {v['prompt_tokens']}+{v['completion_tokens']}"
                          for n, v in (u.get("by_node") or {}).items()) or "none"
-    return (f"**{html.escape(s['title'] or 'Untitled')}** · agent `{s['agent']}` · model `{s['model']}` · "
+    fork = trace.get("fork")
+    branch = ""
+    if fork:
+        at = f"step {fork['step_seq']}" if fork["step_seq"] else "its open question"
+        branch = (f"⑂ **Branch** of [{fork['parent_id'][:8]}](?session={fork['parent_id']}&tab=inspector) at {at}: "
+                  f"{fork['kind']} {_cell(_plain(fork['original']), 80)} → {_cell(_plain(fork['edit']), 80)}\n\n")
+    return branch + (f"**{html.escape(s['title'] or 'Untitled')}** · agent `{s['agent']}` · model `{s['model']}` · "
             f"tools {', '.join(f'`{t}`' for t in s['tools']) or 'none'} · status **{s['status']}**\n\n"
             f"{u['model_calls']} model calls · {u['tool_calls']} tool calls · {u['prompt_tokens']} prompt + "
             f"{u['completion_tokens']} completion tokens · ${u['cost']:.6f}\n\n"
             f"Tokens by node: {by_node}\n\n"
             f"Clarifications: {m.get('questions', 0)} asked ({kinds}) · {m.get('answered', 0)} answered · "
             f"{m.get('redundant', 0)} redundant · turns to resolution {m.get('turns_to_resolution')}")
+
+
+def _plain(value: Any) -> str:
+    return "(none)" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 # -- compare ----------------------------------------------------------------------------------------------
