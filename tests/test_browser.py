@@ -147,3 +147,43 @@ def test_share_from_the_inspector_opens_in_a_fresh_browser_and_html_is_inert(ser
     import httpx
 
     assert httpx.get(server.url + href).status_code == 404
+
+
+def test_time_travel_fork_from_a_step_and_sweep(server, page):
+    """In the inspector: click the weather step, change its city, fork; the branch opens with the new answer
+    and the branch list has both; then sweep two answers at a question."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    page.locator("#message textarea").fill("What's the weather like?")
+    page.locator("#send").click()
+    page.locator("#option-0").wait_for(state="visible")
+    page.locator("#option-0").click()
+    page.get_by_text("In Paris it is").last.wait_for()
+
+    page.get_by_role("tab", name="Inspector").click()
+    page.locator("#steps-table").get_by_text("weather").first.wait_for()
+    page.locator("#time-travel").get_by_text("Time travel").first.click()
+    page.locator("#steps-table").get_by_text("weather", exact=True).first.click()
+    edit = page.locator("#fork-edit textarea")
+    page.wait_for_function("document.querySelector('#fork-edit textarea').value.includes('Paris')")
+    assert page.locator("#fork-kind input[value=arguments]").is_checked()
+    edit.fill('{"city": "Tokyo"}')
+    page.locator("#fork-run").click()
+    page.locator("#fork-result").get_by_text("New branch").wait_for()
+    assert "Tokyo" in page.locator("#fork-result").inner_text()
+    page.locator("#inspect-summary").get_by_text("Branch").first.wait_for()  # the inspector shows the branch
+    page.locator("#branches input").click()
+    options = page.locator("#branches").get_by_role("option")
+    assert options.count() == 2 and "original" in options.first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "time-travel.png"), full_page=True)
+    options.first.click()  # switch back to the original: it still says Paris
+    page.wait_for_function("!document.querySelector('#inspect-summary').innerText.includes('Branch')")
+
+    page.locator("#steps-table").get_by_text("missing_argument", exact=True).filter(visible=True).first.click()
+    page.locator("#sweep-answers textarea").fill("London\nRome")
+    page.locator("#sweep-run").click()
+    table = page.locator("#sweep-table")
+    table.get_by_text("In Rome it is").wait_for()
+    assert "In London it is" in table.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "answer-sweep.png"), full_page=True)

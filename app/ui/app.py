@@ -205,11 +205,11 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                         tree_md = gr.Markdown(label="Step tree", elem_id="step-tree")
                 step_json = gr.JSON(label="Step detail: messages sent, response, arguments, result, provenance",
                                     elem_id="step-detail")
-                tokens_plot = gr.Plot(label="Tokens", elem_id="tokens")
-                graph_md = gr.Markdown(elem_id="agent-graph")
                 trace_state = gr.State(None)
                 time_travel.build(runner, inspect_dd, owner, steps_df, trace_state,
                                   lambda who: _session_choices(runner, who))
+                tokens_plot = gr.Plot(label="Tokens", elem_id="tokens")
+                graph_md = gr.Markdown(elem_id="agent-graph")
 
             with gr.Tab("Sessions", id="sessions"):
                 with gr.Row():

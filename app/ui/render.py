@@ -223,7 +223,7 @@ def summary_markdown(trace: dict[str, Any]) -> str:
     branch = ""
     if fork:
         at = f"step {fork['step_seq']}" if fork["step_seq"] else "its open question"
-        branch = (f"⑂ **Branch** of [{fork['parent_id'][:8]}](?session={fork['parent_id']}&tab=inspector) at {at}: "
+        branch = (f"🔀 **Branch** of [{fork['parent_id'][:8]}](?session={fork['parent_id']}&tab=inspector) at {at}: "
                   f"{fork['kind']} {_cell(_plain(fork['original']), 80)} → {_cell(_plain(fork['edit']), 80)}\n\n")
     return branch + (f"**{html.escape(s['title'] or 'Untitled')}** · agent `{s['agent']}` · model `{s['model']}` · "
             f"tools {', '.join(f'`{t}`' for t in s['tools']) or 'none'} · status **{s['status']}**\n\n"
