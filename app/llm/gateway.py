@@ -18,11 +18,12 @@ from app import config  # noqa: F401  (sets LITELLM_LOCAL_MODEL_COST_MAP before 
 
 import litellm  # noqa: E402
 
-from app.llm import demo  # noqa: E402
+from app.llm import demo, replay  # noqa: E402
 
 litellm.suppress_debug_info = True
 litellm.drop_params = True
 demo.register()
+replay.register()
 
 
 class ModelError(Exception):
@@ -100,8 +101,9 @@ PROVIDERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def _provider_of(model: str) -> str:
-    if model.startswith(demo.PROVIDER + "/"):
-        return demo.PROVIDER
+    for local in (demo.PROVIDER, replay.PROVIDER):
+        if model.startswith(local + "/"):
+            return local
     try:
         _, provider, _, _ = litellm.get_llm_provider(model=model)
     except Exception:
@@ -124,6 +126,11 @@ def check_model(model: str) -> None:
     if provider == demo.PROVIDER:
         if model not in demo.MODELS:
             raise ModelConfigError(f"unknown model {model!r}: the offline provider offers {', '.join(demo.MODELS)}")
+        return
+    if provider == replay.PROVIDER:
+        if not replay.is_loaded(model):
+            raise ModelConfigError(f"{model!r} is a finished replay: its recording is no longer loaded; continue "
+                                   "with another model, or replay the original session again")
         return
     if provider in ("ollama", "ollama_chat"):
         return  # LiteLLM falls back to http://localhost:11434

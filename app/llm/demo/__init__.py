@@ -9,14 +9,12 @@ latency to every call (for load tests).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import os
 import re
-import time
 import uuid
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 PROVIDER = "demo"
 MODELS = ("demo/offline",)
@@ -59,72 +57,18 @@ def _usage(messages, tools, reply, calls) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def _build_handler():
-    from litellm import CustomLLM
-    from litellm.types.utils import ChatCompletionMessageToolCall, GenericStreamingChunk, Usage
+def answer(model: str, messages: list, tools: list | None):
+    """The demo's reply as the shared handler wants it: content, tool calls, usage, latency."""
+    from app.llm.handler import Answer
 
-    class DemoLLM(CustomLLM):
-        def _reply(self, model: str, messages: list, optional_params: dict, model_response):
-            tools = optional_params.get("tools")
-            reply = think(messages, tools)
-            calls = _tool_call_dicts(reply)
-            message = model_response.choices[0].message
-            message.content = reply.content or None
-            message.tool_calls = [ChatCompletionMessageToolCall(**c) for c in calls] or None
-            model_response.choices[0].finish_reason = "tool_calls" if calls else "stop"
-            model_response.model = f"{PROVIDER}/{model}"
-            model_response.usage = Usage(**_usage(messages, tools, reply, calls))
-            return model_response
-
-        def _chunks(self, messages: list, optional_params: dict) -> Iterator[GenericStreamingChunk]:
-            tools = optional_params.get("tools")
-            reply = think(messages, tools)
-            calls = _tool_call_dicts(reply)
-            words = re.findall(r"\S+\s*", reply.content or "")
-            for word in words:
-                yield GenericStreamingChunk(text=word, is_finished=False, finish_reason="", usage=None, index=0, tool_use=None)
-            usage = _usage(messages, tools, reply, calls)
-            for i, call in enumerate(calls):
-                yield GenericStreamingChunk(text="", is_finished=False, finish_reason="", usage=None, index=0,
-                                            tool_use={**call, "index": i})
-            yield GenericStreamingChunk(text="", is_finished=True, finish_reason="tool_calls" if calls else "stop",
-                                        usage=usage, index=0, tool_use=None)
-
-        def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
-                       encoding, api_key, logging_obj, optional_params, *args, **kwargs):
-            if _latency():
-                time.sleep(_latency())
-            return self._reply(model, messages, optional_params, model_response)
-
-        async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
-                              encoding, api_key, logging_obj, optional_params, *args, **kwargs):
-            if _latency():
-                await asyncio.sleep(_latency())
-            return self._reply(model, messages, optional_params, model_response)
-
-        def streaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
-                      encoding, api_key, logging_obj, optional_params, *args, **kwargs):
-            if _latency():
-                time.sleep(_latency())
-            yield from self._chunks(messages, optional_params)
-
-        async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
-                             encoding, api_key, logging_obj, optional_params, *args, **kwargs) -> AsyncIterator:
-            if _latency():
-                await asyncio.sleep(_latency())
-            for chunk in self._chunks(messages, optional_params):
-                yield chunk
-
-    return DemoLLM()
+    reply = think(messages, tools)
+    calls = _tool_call_dicts(reply)
+    return Answer(content=reply.content, tool_calls=calls, usage=_usage(messages, tools, reply, calls),
+                  latency=_latency())
 
 
 def register() -> None:
     """Register the provider with LiteLLM (idempotent)."""
-    import litellm
+    from app.llm.handler import register_provider
 
-    if any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
-        return
-    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": PROVIDER, "custom_handler": _build_handler()}]
-    from litellm.utils import custom_llm_setup
-
-    custom_llm_setup()
+    register_provider(PROVIDER, answer)
