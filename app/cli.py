@@ -196,6 +196,38 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_scenarios_list(args) -> int:
+    from app import teaching
+
+    if args.json:
+        _print_json([s.to_dict() for s in teaching.SCENARIOS])
+        return 0
+    for s in teaching.SCENARIOS:
+        print(f"{s.id:<22} {s.design:<13} {s.title}\n{'':<22} goal: {s.goal}")
+    return 0
+
+
+def cmd_scenarios_run(args) -> int:
+    from app import teaching
+
+    runner = _runner(args)
+    return _print_turn(runner, teaching.run(runner, args.scenario_id), args.json)
+
+
+def cmd_replay(args) -> int:
+    from app import teaching
+
+    runner = _runner(args)
+    result = teaching.replay(runner, args.session_id)
+    if args.json:
+        return _print_turn(runner, result, True)
+    code = _print_turn(runner, result, False)
+    same = teaching.compare_with_recording(runner, args.session_id, result.session_id)["same"]
+    print("replay matches the recording: same tool calls and answers" if same else
+          "the replay differs from the recording (a tool answered differently)")
+    return code
+
+
 def cmd_share(args) -> int:
     from app import sharing
 
@@ -399,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", help="a clarification step (default: the session's pending question)")
     p.add_argument("--answer", action="append", required=True, help="an answer to try (repeatable)")
 
+    p = add("replay", cmd_replay, "replay a recorded session offline: its model turns played back, its tools run "
+            "again (prints the new session)")
+    p.add_argument("session_id")
+
     p = add("share", cmd_share, "make a read-only share link to a session's trace (prints /share/<token>)")
     p.add_argument("session_id", nargs="?")
     p.add_argument("--expires", type=float, metavar="DAYS", help="the link stops working after DAYS days")
@@ -428,6 +464,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", action="append", help="also load package.module:factory")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_agents_list)
+
+    scenarios = sub.add_parser("scenarios", help="teaching scenarios").add_subparsers(dest="scenarios_command",
+                                                                                      required=True)
+    p = scenarios.add_parser("list", help="list the built-in teaching scenarios")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_scenarios_list)
+    p = scenarios.add_parser("run", help="run a scenario offline on the demo model (prints the session)")
+    p.add_argument("scenario_id")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_scenarios_run)
 
     models = sub.add_parser("models", help="models").add_subparsers(dest="models_command", required=True)
     p = models.add_parser("list", help="list models and what each needs")

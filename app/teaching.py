@@ -222,30 +222,25 @@ def compare_with_recording(runner: Runner, original: str, replayed: str) -> dict
 
 
 def playback(trace: dict[str, Any], index: int) -> dict[str, Any]:
-    """Step `index` (0-based, clamped) of a trace, with the conversation up to it and a note beside it."""
+    """Step `index` (0-based, clamped) of a trace, a note beside it, and the trace as it stood after that step
+    (`shown`: the runs begun so far, each answer only once its last step is reached)."""
     steps = trace["steps"]
+    scenario = scenario_of(trace["session"].get("settings"))
     if not steps:
-        return {"index": 0, "count": 0, "step": None, "note": "This session has no steps yet.", "transcript": []}
+        return {"index": 0, "count": 0, "step": None, "note": "This session has no steps yet.",
+                "shown": {"runs": [], "steps": []}, "scenario": scenario.to_dict() if scenario else None}
     index = max(0, min(int(index), len(steps) - 1))
     step = steps[index]
-    scenario = scenario_of(trace["session"].get("settings"))
     notes = scenario.step_notes if scenario else {}
     note = notes.get(step["name"]) or notes.get(step["kind"]) or KIND_NOTES.get(step["kind"], "")
-    transcript = []
+    seen = steps[: index + 1]
+    runs = []
     for run in trace["runs"]:
-        run_steps = [s for s in steps if s["run_id"] == run["id"]]
-        if run_steps and run_steps[0]["seq"] > step["seq"]:
+        own = [s for s in steps if s["run_id"] == run["id"]]
+        if own and own[0]["seq"] > step["seq"]:
             break
-        transcript.append({"role": "user", "content": run["user_message"]})
-        for s in run_steps:
-            if s["seq"] > step["seq"]:
-                break
-            if s["kind"] == "clarification":
-                transcript.append({"role": "assistant", "content": (s["input"] or {}).get("question", "")})
-                transcript.append({"role": "user", "content": str(s["output"] or "")})
-        if run_steps and run_steps[-1]["seq"] <= step["seq"] and run["final_answer"]:
-            transcript.append({"role": "assistant", "content": run["final_answer"]})
-    return {"index": index, "count": len(steps), "step": step, "note": note, "transcript": transcript,
+        finished = not own or own[-1]["seq"] <= step["seq"]
+        runs.append({**run, "final_answer": run["final_answer"] if finished else None,
+                     "status": run["status"] if finished else "running"})
+    return {"index": index, "count": len(steps), "step": step, "note": note, "shown": {"runs": runs, "steps": seen},
             "scenario": scenario.to_dict() if scenario else None}
-
-

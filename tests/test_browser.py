@@ -187,3 +187,57 @@ def test_time_travel_fork_from_a_step_and_sweep(server, page):
     table.get_by_text("In Rome it is").wait_for()
     assert "In London it is" in table.inner_text()
     page.screenshot(path=str(ARTIFACTS / "answer-sweep.png"), full_page=True)
+
+
+def test_teach_scenario_playback_replay_and_presenter_view(server, page):
+    """Run the AwN scenario from the Teach tab, step through it (next, previous, jump) with the notes beside
+    each step, replay it offline, and switch to the presenter view's large type."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/?tab=teach")
+    box = page.locator("#scenario input")
+    box.click()
+    box.fill("Ask when")
+    page.locator("#scenario").get_by_role("option", name="Ask when needed: a missing argument (awn)").click()
+    page.locator("#scenario-card").get_by_text("Learning goal").wait_for()
+    assert "Instructor notes" in page.locator("#scenario-card").inner_text()
+    page.locator("#scenario-run").click()
+    page.locator("#teach-status").get_by_text("In Paris it is").wait_for()
+
+    step = page.locator("#pb-step")
+    step.get_by_text("Step 1 of 9").wait_for()
+    assert "Goal." in page.locator("#pb-note").inner_text()
+    page.locator("#pb-next").click()
+    step.get_by_text("Step 2 of 9").wait_for()
+    assert "Model-free" in page.locator("#pb-note").inner_text()  # the scenario's note for the check step
+    page.locator("#pb-next").click()
+    page.locator("#pb-next").click()
+    step.get_by_text("Step 4 of 9").wait_for()
+    transcript = page.locator("#pb-transcript")
+    transcript.get_by_text("Which city").first.wait_for()
+    assert "In Paris it is" not in transcript.inner_text()  # the answer comes later
+    page.locator("#pb-prev").click()
+    step.get_by_text("Step 3 of 9").wait_for()
+
+    slider = page.locator("#pb-jump input[type=number]")
+    slider.fill("9")
+    slider.press("Enter")
+    page.locator("#pb-jump input[type=range]").dispatch_event("pointerup")
+    step.get_by_text("Step 9 of 9").wait_for()
+    transcript.get_by_text("In Paris it is").first.wait_for()
+
+    before = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#pb-step .prose') || "
+                           "document.querySelector('#pb-step')).fontSize)")
+    page.locator("#presenter input").check()
+    page.wait_for_function("document.body.classList.contains('presenter')")
+    after = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#pb-step .prose') || "
+                          "document.querySelector('#pb-step')).fontSize)")
+    assert after > before * 1.3
+    assert not page.locator("#scenario-run").is_visible()  # the set-up controls step aside
+    page.screenshot(path=str(ARTIFACTS / "presenter-view.png"), full_page=True)
+    page.locator("#presenter input").uncheck()
+
+    page.locator("#replay-run").click()
+    page.locator("#teach-status").get_by_text("the same tool calls and answers as the recording").wait_for()
+    step.get_by_text("Step 1 of 9").wait_for()
+    assert "Replay:" in page.locator("#playback-session input").input_value()

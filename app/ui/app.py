@@ -1,4 +1,4 @@
-"""The playground UI: Chat, Inspector, Sessions and Tools tabs, as one Gradio Blocks app.
+"""The playground UI: Chat, Inspector, Sessions, Compare, Teach and Tools tabs, as one Gradio Blocks app.
 
 Everything goes through the `Runner` and the storage repositories. Each browser keeps an anonymous owner id
 in localStorage (`gr.BrowserState`) and sees only its own sessions; with login configured the user name is
@@ -22,7 +22,7 @@ from app import agents, compare, sharing
 from app.tracing import export
 from app.llm import gateway
 from app.runner import Runner, TurnError
-from app.ui import render, time_travel
+from app.ui import render, teach, time_travel
 from storage import NotFound, repo
 
 MAX_OPTIONS = 6
@@ -259,6 +259,9 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     cmp_saved = gr.Dropdown([], label="Saved comparisons", scale=4, elem_id="compare-saved")
                     cmp_open = gr.Button("Open", scale=1, elem_id="compare-open")
 
+            with gr.Tab("Teach", id="teach"):
+                playback_dd = teach.build(runner, owner, lambda who: _session_choices(runner, who))
+
             with gr.Tab("Tools", id="tools-tab"):
                 with gr.Row():
                     with gr.Column(scale=2):
@@ -318,16 +321,17 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 s = repo.get_session(runner.db, sid)
                 config = [s.agent, s.model, s.toolset or "(custom)", s.tools, *settings_controls(s.settings)]
             choices = _session_choices(runner, who)
-            tab = params.get("tab") if params.get("tab") in ("chat", "inspector", "sessions", "compare") else None
+            tab = params.get("tab") if params.get("tab") in ("chat", "inspector", "sessions", "compare", "teach") else None
             return [who, who, sid, sid, history, session_line(sid), *config, *ask_updates(pending),
                     gr.update(choices=toolset_choices(who)), gr.update(choices=choices, value=sid),
                     gr.update(choices=choices, value=sid), gr.update(choices=compare.saved(runner, who)),
+                    gr.update(choices=choices, value=sid if tab == "teach" else None),
                     gr.Tabs(selected=tab) if tab else gr.update()]
 
         demo.load(on_load, [owner_store, session_store],
                   [owner, owner_store, session_id, session_store, chatbot, session_md, agent_dd, model_dd, toolset_dd,
                    tools_dd, gate_cb, refine_num, extra_tb, *ask_outputs, toolset_dd, inspect_dd, sessions_dd,
-                   cmp_saved, tabs])
+                   cmp_saved, playback_dd, tabs])
 
         agent_dd.change(lambda name, gate, refine: [agent_info(name), design_graph(name, gate, refine),
                                                      gr.update(placeholder=SETTINGS_HINT.get(name, "{}"))],
@@ -474,9 +478,10 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         def to_inspector(sid, who):
             return gr.update(choices=_session_choices(runner, who), value=sid)
 
-        tabs.select(lambda sid, who: [to_inspector(sid, who), to_inspector(sid, who),
-                                      gr.update(choices=compare.saved(runner, who) if who else [])],
-                    [session_id, owner], [inspect_dd, sessions_dd, cmp_saved])
+        tabs.select(lambda sid, who, played: [to_inspector(sid, who), to_inspector(sid, who),
+                                              gr.update(choices=compare.saved(runner, who) if who else []),
+                                              gr.update(choices=_session_choices(runner, who), value=played or sid)],
+                    [session_id, owner, playback_dd], [inspect_dd, sessions_dd, cmp_saved, playback_dd])
 
         # -- sharing --
 

@@ -1,0 +1,131 @@
+"""The Teach tab: scenarios, playback of any trace one step at a time with notes, offline replay, and a
+presenter view with large type. Everything goes through `app.teaching` and the runner."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import gradio as gr
+
+from app import teaching
+from app.runner import Runner, TurnError
+from app.ui import render
+from storage import NotFound
+
+CSS = """
+body.presenter #teach-stage, body.presenter #teach-stage .prose {font-size: 1.7rem !important; line-height: 1.45}
+body.presenter #teach-stage code, body.presenter #teach-stage pre {font-size: 1.3rem !important}
+body.presenter #teach-stage button {font-size: 1.4rem !important}
+body.presenter #teach-setup {display: none}
+#pb-step {min-height: 12em}
+#pb-note {border-left: 4px solid #6366f1; padding-left: 12px}
+"""
+
+# Toggled in the browser: presenter view is a display preference, not state the server needs.
+PRESENTER_JS = "(on) => { document.body.classList.toggle('presenter', !!on); return on; }"
+
+
+def scenario_card(scenario_id: str | None) -> str:
+    if not scenario_id:
+        return "_Pick a scenario._"
+    s = teaching.get(scenario_id)
+    script = f"**Prompt:** {render.text(s.message)}"
+    if s.answers:
+        script += "  \n**Answers given when asked:** " + " · ".join(f"`{html.escape(a)}`" for a in s.answers)
+    settings = {k: v for k, v in s.settings.items()}
+    return (f"### {html.escape(s.title)}\n\nDesign `{s.design}` · tool set `{s.toolset}`"
+            f"{' · settings `' + html.escape(str(settings)) + '`' if settings else ''}\n\n"
+            f"**Learning goal.** {html.escape(s.goal)}\n\n{script}\n\n"
+            f"**Instructor notes.** {html.escape(s.notes)}")
+
+
+def step_card(view: dict[str, Any]) -> str:
+    step = view["step"]
+    if step is None:
+        return "_No steps to show._"
+    head = f"#### Step {view['index'] + 1} of {view['count']} · {render.step_title(step)}"
+    timing = f"{step['duration_ms']:.1f} ms" if step.get("duration_ms") is not None else ""
+    return f"{head}\n\n<sub>node `{html.escape(step['node'])}` · {step['kind']} · {timing}</sub>\n\n{render.step_body(step)}"
+
+
+def note_card(view: dict[str, Any]) -> str:
+    parts = []
+    if view.get("note"):
+        parts.append(f"**About this step.** {html.escape(view['note'])}")
+    scenario = view.get("scenario")
+    if scenario:
+        parts.append(f"**Goal.** {html.escape(scenario['goal'])}\n\n**Notes.** {html.escape(scenario['notes'])}")
+    return "\n\n".join(parts) or "_No notes for this session; every step still says what it is._"
+
+
+def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
+    """The tab's components and events. Returns the playback session menu (the app refreshes its choices)."""
+    choices = [(f"{s.title} ({s.design})", s.id) for s in teaching.SCENARIOS]
+    with gr.Column(elem_id="teach-stage"):
+        with gr.Row(elem_id="teach-setup"):
+            with gr.Column(scale=2):
+                scenario_dd = gr.Dropdown(choices, value=choices[0][1], label="Scenario", elem_id="scenario")
+                run_btn = gr.Button("Run scenario (offline, demo model)", variant="primary", elem_id="scenario-run")
+                status_md = gr.Markdown(elem_id="teach-status")
+            with gr.Column(scale=3):
+                card_md = gr.Markdown(scenario_card(choices[0][1]), elem_id="scenario-card")
+        with gr.Row():
+            session_dd = gr.Dropdown([], label="Play back a session (any trace)", scale=4, elem_id="playback-session")
+            replay_btn = gr.Button("Replay offline", scale=1, elem_id="replay-run")
+            presenter = gr.Checkbox(False, label="Presenter view (large type)", scale=1, elem_id="presenter")
+        with gr.Row():
+            prev_btn = gr.Button("◀ Previous", elem_id="pb-prev")
+            jump = gr.Slider(1, 2, value=1, step=1, label="Step", elem_id="pb-jump", scale=4)
+            next_btn = gr.Button("Next ▶", variant="primary", elem_id="pb-next")
+        with gr.Row():
+            with gr.Column(scale=3):
+                step_md = gr.Markdown(elem_id="pb-step")
+            with gr.Column(scale=2):
+                note_md = gr.Markdown(elem_id="pb-note")
+        transcript = gr.Chatbot(label="The conversation up to this step", height=420, elem_id="pb-transcript",
+                                allow_tags=False)
+
+    def show(sid: str | None, who: str | None, number: float | None):
+        if not sid or not who:
+            return gr.update(), "_Pick or run a session to play it back._", "", []
+        try:
+            trace = runner.trace(sid, who)
+        except NotFound:
+            return gr.update(), "_That session is gone._", "", []
+        view = teaching.playback(trace, int(number or 1) - 1)
+        slider = gr.update(maximum=max(2, view["count"]), value=view["index"] + 1)
+        return slider, step_card(view), note_card(view), render.chat_from_trace(view["shown"])
+
+    def run_scenario(scenario_id: str, who: str):
+        try:
+            result = teaching.run(runner, scenario_id, owner=who)
+        except TurnError as exc:
+            return f"⚠️ {html.escape(str(exc))}", gr.update()
+        said = result.final_answer or (result.clarification or {}).get("question") or result.error or ""
+        return (f"Ran: **{result.status}** · {render.text(said)[:300]}\n\nStep through it below.",
+                gr.update(choices=session_choices(who), value=result.session_id))
+
+    def replay(sid: str | None, who: str):
+        if not sid:
+            return "Pick a session to replay.", gr.update()
+        try:
+            result = teaching.replay(runner, sid, owner=who)
+        except (TurnError, NotFound) as exc:
+            return f"⚠️ {html.escape(str(exc))}", gr.update()
+        same = teaching.compare_with_recording(runner, sid, result.session_id)["same"]
+        verdict = ("the same tool calls and answers as the recording" if same else
+                   "**different** from the recording (a tool answered differently this time)")
+        return (f"Replayed offline: {verdict}. Now playing the replay.",
+                gr.update(choices=session_choices(who), value=result.session_id))
+
+    scenario_dd.change(scenario_card, scenario_dd, card_md)
+    run_btn.click(run_scenario, [scenario_dd, owner], [status_md, session_dd])
+    replay_btn.click(replay, [session_dd, owner], [status_md, session_dd])
+    outputs = [jump, step_md, note_md, transcript]
+    session_dd.change(lambda sid, who: show(sid, who, 1), [session_dd, owner], outputs)
+    jump.release(show, [session_dd, owner, jump], outputs)
+    prev_btn.click(lambda sid, who, n: show(sid, who, (n or 1) - 1), [session_dd, owner, jump], outputs)
+    next_btn.click(lambda sid, who, n: show(sid, who, (n or 1) + 1), [session_dd, owner, jump], outputs)
+    presenter.change(None, presenter, None, js=PRESENTER_JS)
+    return session_dd
