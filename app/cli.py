@@ -197,7 +197,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_scenarios_list(args) -> int:
-    from app import teaching
+    from app.demos import teaching
 
     if args.json:
         _print_json([s.to_dict() for s in teaching.SCENARIOS])
@@ -208,14 +208,14 @@ def cmd_scenarios_list(args) -> int:
 
 
 def cmd_scenarios_run(args) -> int:
-    from app import teaching
+    from app.demos import teaching
 
     runner = _runner(args)
     return _print_turn(runner, teaching.run(runner, args.scenario_id), args.json)
 
 
 def cmd_replay(args) -> int:
-    from app import teaching
+    from app.demos import teaching
 
     runner = _runner(args)
     result = teaching.replay(runner, args.session_id)
@@ -468,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios = sub.add_parser("scenarios", help="teaching scenarios").add_subparsers(dest="scenarios_command",
                                                                                       required=True)
     p = scenarios.add_parser("list", help="list the built-in teaching scenarios")
+    p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_scenarios_list)
     p = scenarios.add_parser("run", help="run a scenario offline on the demo model (prints the session)")

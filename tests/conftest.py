@@ -91,3 +91,81 @@ def server(tmp_path_factory):
     s.db_url = db
     yield s
     s.stop()
+
+
+class FakeOpenAI:
+    """A local OpenAI-compatible chat server (the only stand-in: hosted models cannot run here). It answers
+    like a small tool-using model: given tools and no tool result yet it calls `weather` for Lisbon, then it
+    answers from the tool result. Streaming and non-streaming, with usage. Counts the requests it served."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+        self.requests = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+                outer.requests += 1
+                message = outer.reply(body)
+                usage = {"prompt_tokens": 40, "completion_tokens": 9, "total_tokens": 49}
+                if body.get("stream"):
+                    self.send_response(200)
+                    self.send_header("content-type", "text/event-stream")
+                    self.end_headers()
+                    delta = {"role": "assistant", "content": message.get("content")}
+                    if message.get("tool_calls"):
+                        delta["tool_calls"] = [{**c, "index": i} for i, c in enumerate(message["tool_calls"])]
+                    finish = "tool_calls" if message.get("tool_calls") else "stop"
+                    for chunk in ({"choices": [{"index": 0, "delta": delta, "finish_reason": None}]},
+                                  {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}], "usage": usage}):
+                        data = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
+                                "model": body["model"], **chunk}
+                        self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    return
+                data = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": body["model"],
+                        "choices": [{"index": 0, "message": message,
+                                     "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+                        "usage": usage}
+                raw = json.dumps(data).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def reply(body: dict) -> dict:
+        messages = body["messages"]
+        results = [m for m in messages if m.get("role") == "tool"]
+        if results:
+            return {"role": "assistant", "content": f"Lisbon right now: {results[-1]['content'][:80]}"}
+        if body.get("tools"):
+            return {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_lisbon", "type": "function",
+                 "function": {"name": "weather", "arguments": json.dumps({"city": "Lisbon"})}}]}
+        return {"role": "assistant", "content": "Hello from the local model."}
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_openai(monkeypatch):
+    server = FakeOpenAI()
+    monkeypatch.setenv("PLAYGROUND_OPENAI_BASE_URL", server.url)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    yield server
+    server.stop()

@@ -1,5 +1,5 @@
 """The Teach tab: scenarios, playback of any trace one step at a time with notes, offline replay, and a
-presenter view with large type. Everything goes through `app.teaching` and the runner."""
+presenter view with large type. Everything goes through `app.demos.teaching` and the runner."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from app import teaching
+from app.demos import teaching
 from app.runner import Runner, TurnError
 from app.ui import render
 from storage import NotFound
