@@ -262,7 +262,11 @@ def fork(runner: Runner, session_id: str, step: str | int | None, *, message: st
     repo.insert_trace(runner.db, branch, runs, steps, clars, fork=fork_row)
     if kind == "arguments":
         graph = runner.graph_for(repo.get_session(runner.db, branch["id"]))
-        graph.update_state(_thread(runner, branch["id"]), update)
+        try:
+            graph.update_state(_thread(runner, branch["id"]), update)
+        except Exception as exc:  # e.g. a graph where LangGraph cannot tell which node made the call
+            repo.delete_session(runner.db, branch["id"])
+            raise ForkError(f"the edit could not be applied to the copied state: {type(exc).__name__}: {exc}") from None
         return runner.stream(branch["id"], owner=owner, proceed=go_on)
     if kind == "answer":
         return runner.stream(branch["id"], answer=edit, owner=owner)
