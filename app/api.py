@@ -70,6 +70,15 @@ class NewFork(Strict):
     answer: str | None = Field(default=None, max_length=20_000)
 
 
+class NewToolFile(Strict):
+    filename: str = Field(default="my_tools.py", max_length=200)
+    source: str = Field(max_length=200_000)
+    network: bool = False
+    cpu_seconds: int | None = Field(default=None, ge=1, le=60)
+    memory_mb: int | None = Field(default=None, ge=32, le=4096)
+    wall_seconds: float | None = Field(default=None, gt=0, le=300)
+
+
 class NewSweep(Strict):
     step: str | int | None = Field(default=None, description="a clarification step; default: the pending question")
     answers: list[str] = Field(min_length=1, max_length=8)
@@ -142,6 +151,24 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         repo.get_session(db, session_id, owner)
         repo.delete_session(db, session_id)
         return {"deleted": session_id}
+
+    @app.post("/api/tools", status_code=201)
+    def add_tools(body: NewToolFile, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        """A file of Python tools; its code runs only in the sandbox (see tools.sandbox)."""
+        from tools.sandbox import ToolFileError
+
+        try:
+            names = runner.add_custom_tools(body.source, body.filename, owner=owner, network=body.network,
+                                            cpu_seconds=body.cpu_seconds, memory_mb=body.memory_mb,
+                                            wall_seconds=body.wall_seconds)
+        except ToolFileError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        return {"tools": names}
+
+    @app.get("/api/tools")
+    def list_tools() -> dict[str, Any]:
+        return {"tools": [{**t.function, "source": t.source} for t in runner.tools.tools.values()],
+                "toolsets": runner.tools.toolsets}
 
     # -- time travel: branches are new sessions; the forked session is never changed -------------------
 

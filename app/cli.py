@@ -316,10 +316,25 @@ def cmd_trace(args) -> int:
     return 0
 
 
-def cmd_tools_list(args) -> int:
-    from tools import default_registry
+def cmd_tools_add(args) -> int:
+    from pathlib import Path
 
-    registry = default_registry()
+    path = Path(args.file)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {exc}") from None
+    names = _runner(args).add_custom_tools(source, path.name, network=args.allow_network, cpu_seconds=args.cpu,
+                                           memory_mb=args.memory, wall_seconds=args.timeout)
+    if args.json:
+        _print_json({"file": path.name, "tools": names})
+    else:
+        print(f"added from {path.name}: {', '.join(names)}")
+    return 0
+
+
+def cmd_tools_list(args) -> int:
+    registry = _runner(args).tools
     tools = [{**t.function, "side_effects": t.side_effects, "source": t.source} for t in registry.tools.values()]
     if args.json:
         _print_json({"tools": tools, "toolsets": registry.toolsets})
@@ -457,6 +472,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_tools_list)
+    p = tools.add_parser("add", help="add the typed, documented functions of a Python file as tools (they run in a "
+                         "sandboxed process)")
+    p.add_argument("file")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--allow-network", action="store_true", help="let these tools use the network")
+    p.add_argument("--cpu", type=int, help="CPU-time limit per call, seconds (default 5)")
+    p.add_argument("--memory", type=int, help="memory limit per call, MB (default 512)")
+    p.add_argument("--timeout", type=float, help="wall-clock limit per call, seconds (default 10)")
+    p.set_defaults(handler=cmd_tools_add)
 
     agents = sub.add_parser("agents", help="agent designs").add_subparsers(dest="agents_command", required=True)
     p = agents.add_parser("list", help="list agent designs")
@@ -493,10 +518,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.runner import TurnError
     from storage import NotFound, StorageError
     from tools.registry import UnknownToolError
+    from tools.sandbox import ToolFileError
 
     try:
         return args.handler(args)
-    except (CliError, GraphSpecError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound, StorageError) as exc:
+    except (CliError, GraphSpecError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound,
+            StorageError, ToolFileError) as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -126,16 +126,40 @@ class Runner:
     def __init__(self, db: Database, settings: Settings, tools: ToolRegistry | None = None, cache_size: int = 64):
         self.db = db
         self.settings = settings
-        self.tools = tools or default_registry()
+        self.tools = tools or default_registry().copy()
         self.checkpointer = make_checkpointer(db)
         if settings.graphs:
             from app.agents.byo import register_graphs
 
             register_graphs(settings.graphs)
         self._graphs: OrderedDict[tuple, Any] = OrderedDict()
+        self._load_custom_tools()
         self._cache_size = cache_size
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+
+    # -- custom tools (their code runs only in the sandbox) ---------------------------------------------
+
+    def _load_custom_tools(self) -> None:
+        from tools.sandbox import Limits, tools_from_source
+
+        for row in repo.list_custom_tools(self.db):  # oldest first: a file added again later wins
+            for tool in tools_from_source(row.source, row.filename, Limits(**row.limits), row.schemas):
+                self.tools.register(tool, replace=True)
+
+    def add_custom_tools(self, source: str, filename: str, owner: str | None = None, **limits: Any) -> list[str]:
+        """Add a file of Python tools (see tools.sandbox); returns the tool names. ToolFileError if it cannot."""
+        from dataclasses import asdict
+
+        from tools.sandbox import Limits, add_file
+
+        chosen = Limits(**{k: v for k, v in limits.items() if v is not None})
+        added = add_file(self.tools, source, filename, chosen)
+        repo.add_custom_tools(self.db, filename=filename, source=source, owner=owner, limits=asdict(chosen),
+                              schemas=[t.function for t in added])
+        with self._guard:
+            self._graphs.clear()  # cached graphs may hold an older version of a tool
+        return [t.name for t in added]
 
     # -- sessions ---------------------------------------------------------------------------------------
 

@@ -151,3 +151,17 @@ class ForkRow(SQLModel, table=True):
     original: Any = Field(default=None, sa_column=Column(JSON))
     edit: Any = Field(default=None, sa_column=Column(JSON))
     created_at: float = Field(default_factory=now)
+
+
+class CustomToolRow(SQLModel, table=True):
+    """A file of custom Python tools. Its code only ever runs in the sandbox; `schemas` are the tools it
+    defined when added (read in the sandbox), so a restart does not have to run it."""
+
+    __tablename__ = "custom_tools"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    filename: str
+    source: str
+    owner: str | None = None
+    limits: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    schemas: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: float = Field(default_factory=now)

@@ -12,8 +12,8 @@ from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import col, select
 
 from storage.engine import Database
-from storage.models import (ClarificationRow, ComparisonRow, ForkRow, RunRow, SessionRow, ShareRow, StepRow, ToolSetRow,
-                            now)
+from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, RunRow, SessionRow, ShareRow,
+                            StepRow, ToolSetRow, now)
 
 
 class NotFound(LookupError):
@@ -324,3 +324,15 @@ def fork_of(db: Database, session_id: str) -> ForkRow | None:
 def forks_in_family(db: Database, root_id: str) -> list[ForkRow]:
     with db.session() as s:
         return list(s.exec(select(ForkRow).where(ForkRow.root_id == root_id).order_by(col(ForkRow.created_at))))
+
+
+# -- custom tools -----------------------------------------------------------------------------------------
+
+
+def add_custom_tools(db: Database, **fields: Any) -> CustomToolRow:
+    return _insert(db, CustomToolRow(**fields))
+
+
+def list_custom_tools(db: Database) -> list[CustomToolRow]:
+    with db.session() as s:
+        return list(s.exec(select(CustomToolRow).order_by(col(CustomToolRow.created_at))))

@@ -30,6 +30,10 @@ class ToolRegistry:
     tools: dict[str, Tool] = field(default_factory=dict)
     toolsets: dict[str, list[str]] = field(default_factory=dict)
 
+    def copy(self) -> "ToolRegistry":
+        """A registry of its own (a runner adds its database's custom tools to it)."""
+        return ToolRegistry(tools=dict(self.tools), toolsets={k: list(v) for k, v in self.toolsets.items()})
+
     def register(self, tool: Tool, *, replace: bool = False) -> Tool:
         if tool.name in self.tools and not replace:
             raise ValueError(f"a tool named {tool.name!r} is already registered")

@@ -43,6 +43,15 @@ CSS = """
 """
 
 
+CUSTOM_EXAMPLE = '''def word_count(text: str) -> int:
+    """Count the words in a text.
+
+    Args:
+        text: the text to count
+    """
+    return len(text.split())
+'''
+
 SETTINGS_HINT = {
     "awn": '{"strictness": "guesses", "reflection": true, "max_questions": 3}',
     "interact": '{"max_rounds": 5}',
@@ -306,6 +315,20 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                         save_set = gr.Button("Save tool set", variant="primary", elem_id="save-toolset")
                         saved_md = gr.Markdown()
 
+                with gr.Accordion("Add Python tools (they run in a sandboxed process)", open=False,
+                                  elem_id="custom-tools"):
+                    gr.Markdown("Every public function with type hints and a docstring becomes a tool (an `Args:` "
+                                "section describes the parameters). Each call runs in its own process with CPU, "
+                                "memory and wall-clock limits, no environment variables and no network unless "
+                                "allowed. Or from a shell: `playground tools add FILE.py`.")
+                    custom_code = gr.Code(CUSTOM_EXAMPLE, language="python", label="Tool file",
+                                          elem_id="custom-code")
+                    with gr.Row():
+                        custom_name = gr.Textbox("my_tools.py", label="File name", elem_id="custom-filename")
+                        custom_net = gr.Checkbox(False, label="Allow network", elem_id="custom-network")
+                        custom_add = gr.Button("Add tools", variant="primary", elem_id="custom-add")
+                    custom_md = gr.Markdown(elem_id="custom-result")
+
         # -- events --------------------------------------------------------------------------------------
 
         ask_outputs = [ask_panel, ask_md, *option_btns]
@@ -317,9 +340,12 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             history, pending = load_session(wanted, who)
             sid = wanted if history or pending else None
             config: list[Any] = [gr.update()] * 7
+            config[3] = gr.update(choices=runner.tools.names())  # custom tools added since the UI was built
             if sid:
                 s = repo.get_session(runner.db, sid)
-                config = [s.agent, s.model, s.toolset or "(custom)", s.tools, *settings_controls(s.settings)]
+                config = [s.agent, s.model, s.toolset or "(custom)", gr.update(choices=runner.tools.names(),
+                                                                                value=s.tools),
+                          *settings_controls(s.settings)]
             choices = _session_choices(runner, who)
             tab = params.get("tab") if params.get("tab") in ("chat", "inspector", "sessions", "compare", "teach") else None
             return [who, who, sid, sid, history, session_line(sid), *config, *ask_updates(pending),
@@ -654,4 +680,20 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return f"Saved **{html.escape(name)}**: {', '.join(chosen)}.", gr.update(choices=toolset_choices(who))
 
         save_set.click(save_toolset, [toolset_name, compose, owner], [saved_md, toolset_dd])
+
+        def add_custom(source, filename, network, who):
+            from tools.sandbox import ToolFileError
+
+            name = (filename or "").strip() or "my_tools.py"
+            try:
+                added = runner.add_custom_tools(source or "", name, owner=who, network=bool(network))
+            except ToolFileError as exc:
+                return [f"⚠️ {html.escape(str(exc))}"] + [gr.update()] * 4
+            names = runner.tools.names()
+            return ([f"Added from `{html.escape(name)}`: " + ", ".join(f"`{n}`" for n in added) +
+                     ". Pick them in the chat's tool list."] +
+                    [gr.update(choices=names)] * 3 + [gr.update(choices=names, value=added[0])])
+
+        custom_add.click(add_custom, [custom_code, custom_name, custom_net, owner],
+                         [custom_md, tools_dd, compose, cmp_tools, tool_pick])
     return demo

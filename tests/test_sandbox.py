@@ -1,0 +1,121 @@
+"""Custom Python tools run in a sandboxed process: limits, no secrets, no network, clear errors; and through a
+real server, an agent calling a looping and a crashing tool leaves the server answering."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.runner import Runner
+from storage import open_database
+from tools.execute import run_tool
+from tools.sandbox import Limits, ToolFileError, tools_from_source
+
+from conftest import Server, clean_env
+
+HOSTILE = Path(__file__).parent / "data" / "hostile_tools.py"
+TIGHT = Limits(cpu_seconds=2, memory_mb=256, wall_seconds=4)
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    return {t.name: t for t in tools_from_source(HOSTILE.read_text(), "hostile_tools.py", TIGHT)}
+
+
+def call(tool, **arguments):
+    return run_tool(tool, arguments, timeout=60)
+
+
+def test_a_file_becomes_tools_with_schemas(hostile):
+    assert {"shout", "loop_forever", "crash", "memory_bomb", "read_env", "fetch", "sleepy"} <= set(hostile)
+    shout = hostile["shout"]
+    assert shout.description == "Upper-case a text."
+    assert shout.parameters["properties"]["text"] == {"type": "string", "description": "the text to shout"}
+    assert shout.source == "custom:hostile_tools.py"
+    result = call(shout, text="hi")
+    assert result.ok and result.value == "HI"  # what the tool printed did not spoil the result
+
+
+@pytest.mark.parametrize("name, arguments, expected", [
+    ("loop_forever", {"n": 1}, "CPU-time limit"),
+    ("sleepy", {"seconds": 60}, "wall-clock limit of 4 s"),
+    ("crash", {"n": 1}, "ZeroDivisionError"),
+    ("memory_bomb", {"n": 1}, "memory"),
+    ("fetch", {"url": "127.0.0.1"}, "rror"),
+])
+def test_misbehaving_tools_become_error_results(hostile, name, arguments, expected):
+    result = call(hostile[name], **arguments)
+    assert not result.ok and expected in result.error and result.error.startswith(f"{name}")
+
+
+def test_no_secrets_from_the_environment(hostile, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-this-must-not-leak-1234567890")
+    result = call(hostile["read_env"], name="OPENAI_API_KEY")
+    assert result.ok and result.value == "(unset)"
+
+
+def test_network_only_when_allowed():
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        for _ in range(2):
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.sendall(b"hello")
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    source = HOSTILE.read_text()
+    closed = {t.name: t for t in tools_from_source(source, "h.py", TIGHT)}["connect_local"]
+    opened = {t.name: t for t in tools_from_source(source, "h.py", Limits(network=True))}["connect_local"]
+    assert not call(closed, port=port).ok
+    allowed = call(opened, port=port)
+    assert allowed.ok and allowed.value == "hello"
+    listener.close()
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("def f(x):\n    return x\n", "has no docstring"),
+    ("def f(x: int) -> int:\n    \"\"\"Doc.\"\"\"\n    return (\n", "syntax error in the tool file, line 3"),
+    ("def weather(city: str) -> str:\n    \"\"\"Shadow.\"\"\"\n    return city\n", "already a built-in tool name"),
+    ("X = 1\n", "no public function"),
+    ("while True:\n    pass\n", "CPU-time limit"),  # even reading the file runs in the sandbox
+])
+def test_bad_files_are_refused_with_the_reason(db_url, source, expected):
+    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    before = runner.tools.names()
+    with pytest.raises(ToolFileError, match=expected):
+        runner.add_custom_tools(source, "bad.py", cpu_seconds=1)
+    assert runner.tools.names() == before
+
+
+def test_agent_calls_hostile_tools_on_a_server_that_stays_up(tmp_path, cli):
+    added = cli.json("tools", "add", str(HOSTILE), "--cpu", "2", "--timeout", "5")
+    assert "loop_forever" in added["tools"]
+    server = Server(cli.db_url, env=clean_env(PLAYGROUND_SECRET_PROBE="x"))
+    try:
+        with httpx.Client(base_url=server.url, timeout=120) as client:
+            assert "crash" in {t["name"] for t in client.get("/api/tools").json()["tools"]}  # loaded at start
+            sid = client.post("/api/sessions", json={"agent": "react", "tools": ["loop_forever", "crash"]}).json()
+            for prompt, expected in [("call loop_forever with 1", "CPU-time limit"),
+                                     ("call crash with 1", "ZeroDivisionError")]:
+                turn = client.post(f"/api/sessions/{sid['session_id']}/turns", json={"message": prompt}).json()
+                failed = [s for s in turn["steps"] if s["kind"] == "tool"]
+                assert failed and failed[0]["status"] == "error" and expected in failed[0]["error"]
+                assert client.get("/api/health").json()["status"] == "ok"
+            made = client.post("/api/tools", json={"filename": "wc.py", "source":
+                               "def word_count(text: str) -> int:\n    \"\"\"Count words.\"\"\"\n"
+                               "    return len(text.split())\n"})
+            assert made.status_code == 201 and made.json()["tools"] == ["word_count"]
+            bad = client.post("/api/tools", json={"filename": "x.py", "source": "def (:"})
+            assert bad.status_code == 422 and "syntax error" in bad.json()["detail"]
+    finally:
+        server.stop()

@@ -1,0 +1,217 @@
+"""Custom Python tools, run in a separate process: never inside the server.
+
+A tool file is plain Python; every public function in it with type hints and a docstring becomes a tool (its
+schema built by `tools.model.tool_from_function`, as for the built-ins). Reading the file's tools and calling
+one both happen in a child process (`python -I -m tools.sandbox`) that gets:
+
+- CPU-time and memory limits (RLIMIT_CPU, RLIMIT_AS) and a wall-clock limit (the parent kills it);
+- an empty environment (no server secrets; `-I` also ignores PYTHON* variables and the user site);
+- no network, unless the tool set allows it: a new network namespace with only a downed loopback where the
+  kernel allows it (Linux, root or user namespaces), else a guard that makes every socket connect fail.
+
+An endless loop, a crash or a memory bomb becomes an error result naming the limit; the server stays up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tools.model import Tool, ToolDefinitionError
+
+RESULT_MARK = "\x00tool-result\x00"
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpu_seconds: int = 5
+    memory_mb: int = 512
+    wall_seconds: float = 10.0
+    network: bool = False
+
+
+class SandboxError(RuntimeError):
+    """The child failed, was killed or broke a limit; the message says which."""
+
+
+class ToolFileError(ValueError):
+    """A tool file cannot be added; the message names the file and the problem."""
+
+
+def add_file(registry, source: str, filename: str, limits: Limits) -> list[Tool]:
+    """Read a file's tools in the sandbox and register them. Refuses names taken by non-custom tools."""
+    try:
+        schemas = describe(source, limits)
+    except SandboxError as exc:
+        raise ToolFileError(f"{filename}: {exc}") from None
+    taken = [s["name"] for s in schemas if s["name"] in registry and
+             not registry.get(s["name"]).source.startswith("custom:")]
+    if taken:
+        raise ToolFileError(f"{filename}: {', '.join(taken)} is already a built-in tool name; rename the function")
+    tools = tools_from_source(source, filename, limits, schemas)
+    for t in tools:
+        registry.register(t, replace=True)
+    return tools
+
+
+def _child_env() -> dict[str, str]:
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
+
+
+def _run_child(mode: str, payload: dict[str, Any], limits: Limits) -> Any:
+    request = json.dumps({"mode": mode, "limits": asdict(limits), **payload})
+    proc = subprocess.Popen([sys.executable, "-I", "-m", "tools.sandbox"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env(),
+                            start_new_session=True, cwd="/")
+    try:
+        stdout, stderr = proc.communicate(request, timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the child and anything it started
+        proc.communicate()
+        raise SandboxError(f"did not finish within the wall-clock limit of {limits.wall_seconds:g} s and was "
+                           "killed") from None
+    marker = stdout.rfind(RESULT_MARK)
+    if marker < 0 and proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        what = "CPU-time" if proc.returncode == -signal.SIGXCPU else "CPU-time or memory"
+        raise SandboxError(f"was killed for going over its {what} limit ({limits.cpu_seconds} s CPU, "
+                           f"{limits.memory_mb} MB)")
+    if marker < 0:
+        tail = " ".join(stderr.split())[-300:]
+        raise SandboxError(f"the tool process exited with code {proc.returncode} without a result: {tail}")
+    result = json.loads(stdout[marker + len(RESULT_MARK):])
+    if not result.get("ok"):
+        raise SandboxError(result["error"])
+    return result["value"]
+
+
+def describe(source: str, limits: Limits | None = None) -> list[dict[str, Any]]:
+    """The tools a file defines: [{"name", "description", "parameters"}], or SandboxError naming the
+    problem (a syntax error with its line, a function without hints or docstring)."""
+    return _run_child("describe", {"source": source}, limits or Limits())
+
+
+def tools_from_source(source: str, origin: str, limits: Limits | None = None,
+                      schemas: list[dict[str, Any]] | None = None) -> list[Tool]:
+    """Sandboxed `Tool`s for a file (schemas read in the sandbox unless given, e.g. from the database)."""
+    limits = limits or Limits()
+    found = schemas if schemas is not None else describe(source, limits)
+    tools = []
+    for spec in found:
+        call = SandboxedCall(source, spec["name"], limits)
+        tools.append(Tool(name=spec["name"], description=spec["description"], parameters=spec["parameters"],
+                          handler=call, source=f"custom:{origin}", timeout=limits.wall_seconds + 5,
+                          tags=("custom", "network" if limits.network else "no-network")))
+    return tools
+
+
+class SandboxedCall:
+    """A tool's handler: each call is a fresh child process."""
+
+    def __init__(self, source: str, function: str, limits: Limits):
+        self.source, self.function, self.limits = source, function, limits
+        self.__annotations__ = {}
+
+    def __call__(self, **arguments: Any) -> Any:
+        return _run_child("call", {"source": self.source, "function": self.function, "arguments": arguments},
+                          self.limits)
+
+
+# -- the child ----------------------------------------------------------------------------------------------
+
+
+def _limit(limits: dict[str, Any]) -> None:
+    import resource
+
+    cpu = int(limits["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    memory = int(limits["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if not limits["network"]:
+        _no_network()
+
+
+def _no_network() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(0x40000000) == 0:  # CLONE_NEWNET: a namespace with no usable interface
+            return
+    except (OSError, AttributeError):
+        pass
+    import socket
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise PermissionError("network access is not allowed for this tool")
+
+    socket.socket.connect = refuse  # type: ignore[method-assign]
+    socket.socket.connect_ex = refuse  # type: ignore[method-assign]
+    socket.create_connection = refuse  # type: ignore[assignment]
+    socket.getaddrinfo = refuse  # type: ignore[assignment]
+
+
+def _load(source: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "custom_tool"}
+    exec(compile(source, "<tool file>", "exec"), namespace)
+    return namespace
+
+
+def _describe(source: str) -> list[dict[str, Any]]:
+    from tools.model import tool_from_function
+
+    namespace = _load(source)
+    found, problems = [], []
+    for name, obj in namespace.items():
+        if name.startswith("_") or not callable(obj) or getattr(obj, "__module__", None) != "custom_tool" or \
+                isinstance(obj, type):
+            continue
+        try:
+            if not (obj.__doc__ or "").strip():
+                raise ToolDefinitionError(f"function {name!r} has no docstring (it becomes the tool's description)")
+            built = tool_from_function(obj)
+        except ToolDefinitionError as exc:
+            problems.append(str(exc))
+            continue
+        found.append({"name": built.name, "description": built.description, "parameters": built.parameters})
+    if problems:
+        raise ToolDefinitionError("; ".join(problems))
+    if not found:
+        raise ToolDefinitionError("the file defines no public function with type hints and a docstring")
+    return found
+
+
+def main() -> None:
+    request = json.loads(sys.stdin.read())
+    out = sys.stdout
+    sys.stdout = sys.stderr  # what the tool prints must not mix with the result
+    try:
+        _limit(request["limits"])
+        if request["mode"] == "describe":
+            value: Any = _describe(request["source"])
+        else:
+            function = _load(request["source"]).get(request["function"])
+            if not callable(function):
+                raise ToolDefinitionError(f"the file no longer defines {request['function']!r}")
+            value = function(**request["arguments"])
+            json.dumps(value)
+        result = {"ok": True, "value": value}
+    except SyntaxError as exc:
+        result = {"ok": False, "error": f"syntax error in the tool file, line {exc.lineno}: {exc.msg}"}
+    except ToolDefinitionError as exc:
+        result = {"ok": False, "error": str(exc)}
+    except MemoryError:
+        result = {"ok": False, "error": f"ran out of memory (limit {request['limits']['memory_mb']} MB)"}
+    except BaseException as exc:  # noqa: BLE001 - everything the tool does is reported, nothing escapes
+        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    out.write(RESULT_MARK + json.dumps(result, ensure_ascii=False, default=str))
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()
