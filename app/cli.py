@@ -333,6 +333,22 @@ def cmd_tools_add(args) -> int:
     return 0
 
 
+def cmd_tools_lint(args) -> int:
+    from tools.lint import report
+
+    runner = _runner(args)
+    names = runner.resolve_tools(_split(args.tools), args.toolset) if (args.tools or args.toolset) else \
+        runner.tools.names()
+    found = report(runner.tools.resolve(names))
+    if args.json:
+        _print_json(found)
+        return 0
+    for w in found["warnings"]:
+        print(f"{w['tool']}.{w['field']}: [{w['code']}] {w['message']}")
+    print(f"{found['count']} warning(s) in {len(names)} tool(s)")
+    return 0
+
+
 def cmd_tools_list(args) -> int:
     registry = _runner(args).tools
     tools = [{**t.function, "side_effects": t.side_effects, "source": t.source} for t in registry.tools.values()]
@@ -472,6 +488,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_tools_list)
+    p = tools.add_parser("lint", help="where agents will have to guess: undocumented required parameters, free "
+                         "text that should be an enum or a date, short or overlapping descriptions")
+    p.add_argument("--tools", action="append", help="comma-separated tool names (default: every tool)")
+    p.add_argument("--toolset", help="a named tool set")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_tools_lint)
     p = tools.add_parser("add", help="add the typed, documented functions of a Python file as tools (they run in a "
                          "sandboxed process)")
     p.add_argument("file")

@@ -313,7 +313,9 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     with gr.Column(scale=1):
                         toolset_name = gr.Textbox(label="Name", elem_id="toolset-name")
                         save_set = gr.Button("Save tool set", variant="primary", elem_id="save-toolset")
+                        lint_btn = gr.Button("Lint these tools", elem_id="lint-tools")
                         saved_md = gr.Markdown()
+                lint_md = gr.Markdown(elem_id="lint-result")
 
                 with gr.Accordion("Add Python tools (they run in a sandboxed process)", open=False,
                                   elem_id="custom-tools"):
@@ -681,6 +683,21 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
 
         save_set.click(save_toolset, [toolset_name, compose, owner], [saved_md, toolset_dd])
 
+        def lint_tools(chosen):
+            from tools.lint import report
+
+            if not chosen:
+                return "Tick the tools to lint."
+            found = report(runner.tools.resolve(chosen))
+            if not found["count"]:
+                return f"No warnings for {len(chosen)} tool(s)."
+            rows = "\n".join(f"| `{html.escape(w['tool'])}` | `{html.escape(w['field'])}` | {w['code']} | "
+                             f"{render._cell(w['message'], 300)} |" for w in found["warnings"])
+            return (f"**{found['count']} warning(s)**: where an agent will have to guess, or ask.\n\n"
+                    f"| tool | field | problem | what to do |\n|---|---|---|---|\n{rows}")
+
+        lint_btn.click(lint_tools, compose, lint_md, api_name="lint_tools")
+
         def add_custom(source, filename, network, who):
             from tools.sandbox import ToolFileError
 
@@ -695,5 +712,5 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     [gr.update(choices=names)] * 3 + [gr.update(choices=names, value=added[0])])
 
         custom_add.click(add_custom, [custom_code, custom_name, custom_net, owner],
-                         [custom_md, tools_dd, compose, cmp_tools, tool_pick])
+                         [custom_md, tools_dd, compose, cmp_tools, tool_pick], api_name="add_tools")
     return demo
