@@ -149,22 +149,15 @@ def _copy_rows(runner: Runner, point: ForkPoint, branch: dict[str, Any]) -> tupl
     run_ids = {r.id: uuid.uuid4().hex for r in runs}
     before = point.step.seq if point.step is not None else None
     steps = [s for s in repo.steps_for_session(db, sid) if s.run_id in run_ids and
-             (s.run_id != point.run.id or (before is not None and s.seq < before) or before is None)]
-    clar_ids = {}
-    clars = []
-    for c in repo.clarifications_for_session(db, sid):
-        if c.run_id in run_ids and c.answer is not None and c.run_id != point.run.id:
-            clar_ids[c.id] = uuid.uuid4().hex
-            clars.append(c)
-    for s in steps:  # the current run's questions answered before the fork point
-        cid = (s.meta or {}).get("clarification_id")
-        if s.run_id == point.run.id and cid and cid not in clar_ids:
-            clar_ids[cid] = uuid.uuid4().hex
-            clars.append(next(c for c in repo.clarifications_for_session(db, sid) if c.id == cid))
-    if point.kind == "answer":
-        target = _target_question(runner, point)
-        clar_ids[target.id] = uuid.uuid4().hex
-        clars.append(target.model_copy(update={"answer": None, "answered_at": None}))
+             (s.run_id != point.run.id or before is None or s.seq < before)]
+    every = {c.id: c for c in repo.clarifications_for_session(db, sid)}
+    # earlier turns' questions, then this turn's questions answered before the fork point
+    clars = [c for c in every.values() if c.run_id in run_ids and c.run_id != point.run.id and c.answer is not None]
+    clars += [every[cid] for s in steps if s.run_id == point.run.id and
+              (cid := (s.meta or {}).get("clarification_id")) in every]
+    if point.kind == "answer":  # the question being re-answered waits again in the branch
+        clars.append(_target_question(point, every).model_copy(update={"answer": None, "answered_at": None}))
+    clar_ids = {c.id: uuid.uuid4().hex for c in clars}
     run_rows = [{**r.model_dump(), "id": run_ids[r.id], "session_id": branch["id"]} for r in runs]
     for r in run_rows:
         if r["id"] == run_ids.get(point.run.id):
@@ -184,15 +177,13 @@ def _copy_rows(runner: Runner, point: ForkPoint, branch: dict[str, Any]) -> tupl
     return run_rows, step_rows, clar_rows, go_on
 
 
-def _target_question(runner: Runner, point: ForkPoint) -> ClarificationRow:
-    rows = repo.clarifications_for_session(runner.db, point.session.id)
+def _target_question(point: ForkPoint, every: dict[str, ClarificationRow]) -> ClarificationRow:
     if point.step is None:
-        return next(c for c in rows if c.answer is None)
-    cid = (point.step.meta or {}).get("clarification_id")
-    for c in rows:
-        if c.id == cid:
-            return c
-    raise ForkError(f"step {point.step.seq} does not name the question it answered")
+        return next(c for c in every.values() if c.answer is None)
+    found = every.get((point.step.meta or {}).get("clarification_id"))
+    if found is None:
+        raise ForkError(f"step {point.step.seq} does not name the question it answered")
+    return found
 
 
 def _edited_state(runner: Runner, point: ForkPoint, thread_id: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -204,8 +195,9 @@ def _edited_state(runner: Runner, point: ForkPoint, thread_id: str, arguments: d
     for m in reversed(messages):
         calls = m.get("tool_calls") if isinstance(m, dict) and m.get("role") == "assistant" else None
         if calls and any(c.get("id") == call_id for c in calls):
-            m["tool_calls"] = [{**c, "function": {**c["function"], "arguments": json.dumps(arguments, ensure_ascii=False)}}
-                               if c.get("id") == call_id else c for c in calls]
+            edited = json.dumps(arguments, ensure_ascii=False)
+            m["tool_calls"] = [{**c, "function": {**c["function"], "arguments": edited}} if c.get("id") == call_id
+                               else c for c in calls]
             return {"messages": {REPLACE: messages}}
     work = (values.get("scratch") or {}).get("rewoo")
     if work and work.get("next", 0) < len(work.get("plans", [])):

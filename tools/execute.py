@@ -160,7 +160,9 @@ def run_tool(
         return fail(f"{tool.name} did not finish within {limit:g} s and was abandoned", kind="timeout")
     if "error" in outcome:
         exc = outcome["error"]
-        if type(exc).__name__ == "SandboxError":  # already says what happened in the tool's process
+        from tools.sandbox import SandboxError  # here: `python -m tools.sandbox` imports this package first
+
+        if isinstance(exc, SandboxError):  # already says what happened in the tool's process
             return fail(f"{tool.name}: {exc}", kind="sandbox")
         return fail(f"{tool.name} raised {type(exc).__name__}: {exc}", kind="exception")
     value = outcome.get("value")

@@ -24,13 +24,14 @@ OVERLAP = 0.6  # Jaccard similarity of the descriptions' content words
 DATE_NAME = re.compile(r"(^|_)(date|day|deadline|birthday|when)($|_)|_(on|at|from|until)$|^(from|until|since)$")
 DATE_WORDS = re.compile(r"\b(date|day|yyyy|iso ?8601|deadline)\b", re.I)
 CHOICES = re.compile(r"\b(one of|either|must be|allowed|choices?|options?)\b|\b\w+ (or|/|\|) \w+\b", re.I)
+LISTED = re.compile(r"['\"`]?\w+['\"`]?\s*(,|or|/|\|)\s*['\"`]?\w+")  # "a, b" "a or b" "a/b"
 EXAMPLES = re.compile(r"\b(for example|for instance|e\.g\.|such as|like)\b", re.I)  # examples, not choices
 STOP = set("a an and are as at be by for from in is it of on or the this to with which that your you its can "
            "will given tool returns return get gets".split())
 
 
 @dataclass(frozen=True)
-class Warning:
+class LintWarning:
     tool: str
     field: str
     code: str
@@ -44,42 +45,41 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in STOP and len(w) > 2}
 
 
-def _param_warnings(tool: Tool) -> list[Warning]:
+def _param_warnings(tool: Tool) -> list[LintWarning]:
     out = []
     required = set(tool.required)
     for name, spec in (tool.parameters.get("properties") or {}).items():
         where = f"parameters.{name}"
         description = (spec.get("description") or "").strip()
         if name in required and not description:
-            out.append(Warning(tool.name, where, "missing-description",
+            out.append(LintWarning(tool.name, where, "missing-description",
                                f"required parameter {name!r} has no description: the model has to guess what it is"))
         if spec.get("type") != "string" or "enum" in spec or spec.get("format"):
             continue
         if DATE_NAME.search(name) or DATE_WORDS.search(description):
-            out.append(Warning(tool.name, where, "should-be-date",
+            out.append(LintWarning(tool.name, where, "should-be-date",
                                f"{name!r} looks like a date but is free text: give it \"format\": \"date\" "
                                "(YYYY-MM-DD) so relative dates are resolved, or asked about"))
-        elif description and not EXAMPLES.search(description) and CHOICES.search(description) and re.search(r"['\"`]?\w+['\"`]?\s*(,|or|/|\|)\s*['\"`]?\w+",
-                                                                    description):
-            out.append(Warning(tool.name, where, "should-be-enum",
+        elif CHOICES.search(description) and LISTED.search(description) and not EXAMPLES.search(description):
+            out.append(LintWarning(tool.name, where, "should-be-enum",
                                f"{name!r} lists its values in the description but has no \"enum\": make it one "
                                "so invalid values are caught before the call"))
     return out
 
 
-def lint(tools: list[Tool]) -> list[Warning]:
+def lint(tools: list[Tool]) -> list[LintWarning]:
     """Warnings for a tool set, tool by tool, then overlaps between tools."""
-    out: list[Warning] = []
+    out: list[LintWarning] = []
     for tool in tools:
         if len(tool.description.strip()) < MIN_TOOL_DESCRIPTION:
-            out.append(Warning(tool.name, "description", "short-description",
+            out.append(LintWarning(tool.name, "description", "short-description",
                                f"the description {tool.description.strip()!r} is under {MIN_TOOL_DESCRIPTION} "
                                "characters: say what the tool does and when to use it"))
         out.extend(_param_warnings(tool))
     for a, b in combinations(tools, 2):
         wa, wb = _words(a.description), _words(b.description)
         if wa and wb and len(wa & wb) / len(wa | wb) >= OVERLAP:
-            out.append(Warning(a.name, "description", "overlap",
+            out.append(LintWarning(a.name, "description", "overlap",
                                f"{a.name!r} and {b.name!r} have nearly the same description: say how they differ"))
     return out
 

@@ -29,7 +29,7 @@ def build_handler(provider: str, respond: Respond):
     from litellm.types.utils import ChatCompletionMessageToolCall, GenericStreamingChunk, Usage
 
     class LocalLLM(CustomLLM):
-        def _reply(self, model: str, messages: list, optional_params: dict, model_response, found: Answer):
+        def _reply(self, model: str, model_response, found: Answer):
             message = model_response.choices[0].message
             message.content = found.content or None
             message.tool_calls = [ChatCompletionMessageToolCall(**c) for c in found.tool_calls] or None
@@ -54,14 +54,14 @@ def build_handler(provider: str, respond: Respond):
             found = respond(model, messages, optional_params.get("tools"))
             if found.latency:
                 time.sleep(found.latency)
-            return self._reply(model, messages, optional_params, model_response, found)
+            return self._reply(model, model_response, found)
 
         async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                               encoding, api_key, logging_obj, optional_params, *args, **kwargs):
             found = respond(model, messages, optional_params.get("tools"))
             if found.latency:
                 await asyncio.sleep(found.latency)
-            return self._reply(model, messages, optional_params, model_response, found)
+            return self._reply(model, model_response, found)
 
         def streaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
                       encoding, api_key, logging_obj, optional_params, *args, **kwargs):

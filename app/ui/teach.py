@@ -33,9 +33,8 @@ def scenario_card(scenario_id: str | None) -> str:
     script = f"**Prompt:** {render.text(s.message)}"
     if s.answers:
         script += "  \n**Answers given when asked:** " + " · ".join(f"`{html.escape(a)}`" for a in s.answers)
-    settings = {k: v for k, v in s.settings.items()}
     return (f"### {html.escape(s.title)}\n\nDesign `{s.design}` · tool set `{s.toolset}`"
-            f"{' · settings `' + html.escape(str(settings)) + '`' if settings else ''}\n\n"
+            f"{' · settings `' + html.escape(str(s.settings)) + '`' if s.settings else ''}\n\n"
             f"**Learning goal.** {html.escape(s.goal)}\n\n{script}\n\n"
             f"**Instructor notes.** {html.escape(s.notes)}")
 
