@@ -24,6 +24,7 @@ from app.llm.gateway import ModelConfigError
 from app.runner import Runner, TurnError
 from app.tracing.document import trace_document
 from storage import NotFound, open_database, repo
+from tools.model import ToolImportError
 from tools.registry import UnknownToolError
 
 OWNER_HEADER = "X-Owner-Token"
@@ -77,6 +78,22 @@ class NewToolFile(Strict):
     cpu_seconds: int | None = Field(default=None, ge=1, le=60)
     memory_mb: int | None = Field(default=None, ge=32, le=4096)
     wall_seconds: float | None = Field(default=None, gt=0, le=300)
+
+
+class NewOpenAPI(Strict):
+    spec: str = Field(min_length=1, max_length=2_000_000, description="an http(s) URL, or the spec's JSON or YAML")
+    base_url: str | None = Field(default=None, max_length=2000)
+    auth: dict[str, str] = Field(default_factory=dict, description="security scheme (or '*') -> env var name")
+    timeout: float | None = Field(default=None, gt=0, le=300)
+    prefix: str = Field(default="", max_length=32)
+
+
+class NewMCP(Strict):
+    target: str = Field(min_length=1, max_length=2000, description="an http(s) URL, or a command line")
+    env: list[str] = Field(default_factory=list, description="env var names a stdio server gets")
+    headers: dict[str, str] = Field(default_factory=dict, description="header -> env var name")
+    timeout: float | None = Field(default=None, gt=0, le=300)
+    prefix: str = Field(default="", max_length=32)
 
 
 class NewSweep(Strict):
@@ -155,13 +172,29 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     @app.post("/api/tools", status_code=201)
     def add_tools(body: NewToolFile, owner: str = Depends(owner_of)) -> dict[str, Any]:
         """A file of Python tools; its code runs only in the sandbox (see tools.sandbox)."""
-        from tools.sandbox import ToolFileError
-
         try:
             names = runner.add_custom_tools(body.source, body.filename, owner=owner, network=body.network,
                                             cpu_seconds=body.cpu_seconds, memory_mb=body.memory_mb,
                                             wall_seconds=body.wall_seconds)
-        except ToolFileError as exc:
+        except ToolImportError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        return {"tools": names}
+
+    @app.post("/api/tools/openapi", status_code=201)
+    def import_openapi(body: NewOpenAPI, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        try:
+            names = runner.import_openapi(body.spec, base_url=body.base_url, auth=body.auth, timeout=body.timeout,
+                                          prefix=body.prefix, owner=owner, files=False)
+        except ToolImportError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        return {"tools": names}
+
+    @app.post("/api/tools/mcp", status_code=201)
+    def import_mcp(body: NewMCP, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        try:
+            names = runner.import_mcp(body.target, env=body.env, headers=body.headers, timeout=body.timeout,
+                                      prefix=body.prefix, owner=owner, commands=bool(settings.mcp_commands))
+        except ToolImportError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from None
         return {"tools": names}
 

@@ -333,6 +333,41 @@ def cmd_tools_add(args) -> int:
     return 0
 
 
+def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
+    """NAME=VALUE pairs from repeated options (a bare value is keyed "*")."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if sep and (not key.strip() or not value.strip()):
+            raise CliError(f"{what} {item!r}: expected NAME=ENV_VAR")
+        out[key.strip() if sep else "*"] = (value if sep else key).strip()
+    return out
+
+
+def _print_imported(args, source: str, names: list[str]) -> None:
+    if args.json:
+        _print_json({"source": source, "tools": names})
+    else:
+        print(f"imported from {source}: {', '.join(names)}")
+
+
+def cmd_tools_import_openapi(args) -> int:
+    names = _runner(args).import_openapi(args.spec, base_url=args.base_url, auth=_pairs(args.auth, "--auth"),
+                                         timeout=args.timeout, prefix=args.prefix or "")
+    _print_imported(args, args.spec, names)
+    return 0
+
+
+def cmd_tools_import_mcp(args) -> int:
+    headers = _pairs(args.header, "--header")
+    if "*" in headers:
+        raise CliError("--header takes HEADER=ENV_VAR")
+    names = _runner(args).import_mcp(args.target, env=_split(args.env), headers=headers, timeout=args.timeout,
+                                     prefix=args.prefix or "")
+    _print_imported(args, args.target, names)
+    return 0
+
+
 def cmd_tools_lint(args) -> int:
     from tools.lint import report
 
@@ -401,6 +436,8 @@ def cmd_serve(args) -> int:
     settings = Settings.from_env(args.db).with_graphs(args.graph)
     if args.auth:
         settings = Settings(**{**settings.__dict__, "auth": args.auth})
+    if settings.mcp_commands is None:  # the browser may start MCP commands only on this machine's own address
+        settings = Settings(**{**settings.__dict__, "mcp_commands": args.host in ("127.0.0.1", "localhost", "::1")})
     app = create_app(settings)
     print(f"Agent Playground on http://{args.host}:{args.port}  (database: {settings.database_url})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
@@ -505,6 +542,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory", type=int, help="memory limit per call, MB (default 512)")
     p.add_argument("--timeout", type=float, help="wall-clock limit per call, seconds (default 10)")
     p.set_defaults(handler=cmd_tools_add)
+    p = tools.add_parser("import-openapi", help="each operation of an OpenAPI 3 spec (file or URL, JSON or YAML) "
+                         "becomes a tool calling that API")
+    p.add_argument("spec", help="a file path or an http(s) URL")
+    p.add_argument("--base-url", help="where the API is (default: the spec's first server)")
+    p.add_argument("--auth", action="append", help="SCHEME=ENV_VAR: send the variable's value as that security "
+                   "scheme says; a bare ENV_VAR when the spec has one scheme. Only the name is stored")
+    p.add_argument("--timeout", type=float, help="seconds per request (default 10)")
+    p.add_argument("--prefix", help="put this before every tool name (to keep two APIs apart)")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_tools_import_openapi)
+    p = tools.add_parser("import-mcp", help="the tools of an MCP server, by stdio command or streamable HTTP URL")
+    p.add_argument("target", help="a command line (quoted: 'python server.py') or an http(s) URL")
+    p.add_argument("--env", action="append", help="comma-separated names of environment variables the stdio "
+                   "server gets (it gets no others but PATH, HOME and the like)")
+    p.add_argument("--header", action="append", help="HEADER=ENV_VAR sent to an HTTP server")
+    p.add_argument("--timeout", type=float, help="seconds per call (default 30)")
+    p.add_argument("--prefix", help="put this before every tool name")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_tools_import_mcp)
 
     agents = sub.add_parser("agents", help="agent designs").add_subparsers(dest="agents_command", required=True)
     p = agents.add_parser("list", help="list agent designs")
@@ -541,12 +599,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.runner import TurnError
     from storage import NotFound, StorageError
     from tools.registry import UnknownToolError
-    from tools.sandbox import ToolFileError
+    from tools.model import ToolImportError
 
     try:
         return args.handler(args)
     except (CliError, GraphSpecError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound,
-            StorageError, ToolFileError) as exc:
+            StorageError, ToolImportError) as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -40,6 +40,12 @@ class Settings:
     max_agent_steps: int = 12
     auth: str | None = None  # "user:password" enables login in the UI
     graphs: tuple[str, ...] = ()  # bring-your-own graphs, "package.module:factory"
+    tool_modules: tuple[str, ...] = ()  # LangChain tools, "package.module:attribute"
+    # Whether the UI and the JSON API may start MCP servers by command (the CLI always may). None: only when
+    # serving on a loopback address, where the person at the browser is the person at the machine.
+    mcp_commands: bool | None = None
+    retrieval_threshold: int = 24  # offer only the top-k tools per turn when a session has more than this
+    retrieval_k: int = 8
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -58,7 +64,12 @@ class Settings:
             tool_timeout=float(env.get("PLAYGROUND_TOOL_TIMEOUT", 10)),
             max_agent_steps=int(env.get("PLAYGROUND_MAX_STEPS", 12)),
             auth=env.get("PLAYGROUND_AUTH") or None,
-            graphs=tuple(g.strip() for g in env.get("PLAYGROUND_GRAPHS", "").split(",") if g.strip()),
+            graphs=_names(env.get("PLAYGROUND_GRAPHS", "")),
+            tool_modules=_names(env.get("PLAYGROUND_TOOL_MODULES", "")),
+            mcp_commands={"1": True, "true": True, "0": False, "false": False}.get(
+                env.get("PLAYGROUND_MCP_COMMANDS", "").lower()),
+            retrieval_threshold=int(env.get("PLAYGROUND_RETRIEVAL_THRESHOLD", 24)),
+            retrieval_k=int(env.get("PLAYGROUND_RETRIEVAL_K", 8)),
         )
 
     def with_graphs(self, graphs: list[str] | None) -> "Settings":
@@ -67,16 +78,19 @@ class Settings:
         return Settings(**{**self.__dict__, "graphs": self.graphs + extra}) if extra else self
 
 
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
 def secret_values(min_length: int = 6) -> list[str]:
     """Values of environment variables that look like secrets, longest first (for redaction)."""
-    values = {
-        value
-        for name, value in os.environ.items()
-        if _SECRET_NAME.search(name) and value and len(value) >= min_length
-    }
-    return sorted(values, key=len, reverse=True)
+    return sorted(secret_names(min_length), key=len, reverse=True)
 
 
-def secret_names() -> dict[str, str]:
+def secret_names(min_length: int = 6) -> dict[str, str]:
     """{value: variable name} of the secret-looking environment variables (for the share preview)."""
-    return {value: name for name, value in os.environ.items() if _SECRET_NAME.search(name) and value and len(value) >= 6}
+    from tools.model import secret_env_names
+
+    named = secret_env_names()
+    return {value: name for name, value in os.environ.items()
+            if (_SECRET_NAME.search(name) or name in named) and value and len(value) >= min_length}

@@ -27,6 +27,7 @@ from app.tracing.steps import Step
 from storage import repo
 from storage.engine import Database
 from storage.models import SessionRow
+from tools.model import ToolImportError
 from tools.registry import ToolRegistry, default_registry
 
 
@@ -134,6 +135,7 @@ class Runner:
             register_graphs(settings.graphs)
         self._graphs: OrderedDict[tuple, Any] = OrderedDict()
         self._load_custom_tools()
+        self._load_tool_sources()
         self._cache_size = cache_size
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -157,9 +159,74 @@ class Runner:
         added = add_file(self.tools, source, filename, chosen)
         repo.add_custom_tools(self.db, filename=filename, source=source, owner=owner, limits=asdict(chosen),
                               schemas=[t.function for t in added])
+        self._tools_changed()
+        return [t.name for t in added]
+
+    def _tools_changed(self) -> None:
         with self._guard:
             self._graphs.clear()  # cached graphs may hold an older version of a tool
-        return [t.name for t in added]
+
+    # -- imported tool sources: OpenAPI specs and MCP servers ---------------------------------------------
+
+    def _load_tool_sources(self) -> None:
+        import logging
+
+        for row in repo.list_tool_sources(self.db):
+            try:
+                self.tools.add_source(self._source_tools(row.kind, row.spec, row.options, row.schemas))
+            except ToolImportError as exc:  # one broken source must not stop the server
+                logging.getLogger(__name__).warning("tool source %s (%s) not loaded: %s", row.name, row.kind, exc)
+
+    @staticmethod
+    def _source_tools(kind: str, spec: dict[str, Any], options: dict[str, Any], schemas: list[dict]) -> list:
+        if kind == "openapi":
+            from tools.openapi import ImportOptions, tools_from_spec
+
+            return tools_from_spec(spec["spec"], ImportOptions(**options), spec.get("origin"))
+        from tools.mcp_client import MCPImport, ServerConfig, tools_from_schemas
+
+        return tools_from_schemas(MCPImport(config=ServerConfig.from_dict(spec), schemas=schemas, **options))
+
+    def import_openapi(self, source: str, *, base_url: str | None = None, auth: dict[str, str] | None = None,
+                       timeout: float | None = None, prefix: str = "", owner: str | None = None,
+                       files: bool = True) -> list[str]:
+        """Each operation of an OpenAPI 3 spec (a URL, its text, or with `files` a file path) becomes a tool;
+        returns their names. ToolImportError (naming the place in the spec) if it cannot."""
+        from dataclasses import asdict
+
+        from tools.openapi import DEFAULT_TIMEOUT, ImportOptions, read_spec, tools_from_spec
+
+        spec, origin = read_spec(source, files=files)
+        options = ImportOptions(base_url=base_url or None, auth=dict(auth or {}), timeout=timeout or DEFAULT_TIMEOUT,
+                                prefix=prefix or "")
+        found = tools_from_spec(spec, options, origin)
+        self.tools.add_source(found)
+        title = str((spec.get("info") or {}).get("title") or origin or "api")
+        repo.add_tool_source(self.db, kind="openapi", name=title, spec={"spec": spec, "origin": origin},
+                             options=asdict(options), owner=owner)
+        self._tools_changed()
+        return [t.name for t in found]
+
+    def import_mcp(self, target: str, *, env: list[str] | None = None, headers: dict[str, str] | None = None,
+                   timeout: float | None = None, prefix: str = "", owner: str | None = None,
+                   commands: bool = True) -> list[str]:
+        """The tools of an MCP server (a stdio command line or a streamable HTTP URL); returns their names.
+        `commands=False` refuses command lines (the browser and the API of a server open beyond localhost)."""
+        from tools.mcp_client import DEFAULT_TIMEOUT, MCPImport, MCPError, ServerConfig, list_tools, tools_from_schemas
+
+        config = ServerConfig.parse(target, env=env, headers=headers)
+        if config.command and not commands:
+            raise MCPError("this server does not start MCP servers by command (it listens beyond this machine); "
+                           "connect one by its http(s) URL, or set PLAYGROUND_MCP_COMMANDS=1 where that is safe")
+        spec = MCPImport(config=config, prefix=prefix or "", timeout=timeout or DEFAULT_TIMEOUT)
+        spec.schemas = list_tools(config, spec.timeout)
+        found = tools_from_schemas(spec)
+        self.tools.add_source(found)
+        repo.add_tool_source(self.db, kind="mcp", name=config.label, spec=config.to_dict(),
+                             options={"prefix": spec.prefix, "timeout": spec.timeout}, schemas=spec.schemas,
+                             owner=owner)
+        self._tools_changed()
+        return [t.name for t in found]
 
     # -- sessions ---------------------------------------------------------------------------------------
 

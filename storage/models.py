@@ -153,6 +153,22 @@ class ForkRow(SQLModel, table=True):
     created_at: float = Field(default_factory=now)
 
 
+class ToolSourceRow(SQLModel, table=True):
+    """An imported tool source: an OpenAPI spec (`spec` is the spec itself) or an MCP server (`spec` is how to
+    reach it, `schemas` its tools when imported). `options` hold names of environment variables, never their
+    values. Loading at start needs neither the API nor the MCP server."""
+
+    __tablename__ = "tool_sources"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    kind: str  # openapi | mcp
+    name: str
+    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    schemas: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owner: str | None = None
+    created_at: float = Field(default_factory=now)
+
+
 class CustomToolRow(SQLModel, table=True):
     """A file of custom Python tools. Its code only ever runs in the sandbox; `schemas` are the tools it
     defined when added (read in the sandbox), so a restart does not have to run it."""

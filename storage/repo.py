@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from storage.engine import Database
 from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, RunRow, SessionRow, ShareRow,
-                            StepRow, ToolSetRow, now)
+                            StepRow, ToolSetRow, ToolSourceRow, now)
 
 
 class NotFound(LookupError):
@@ -336,3 +336,12 @@ def add_custom_tools(db: Database, **fields: Any) -> CustomToolRow:
 def list_custom_tools(db: Database) -> list[CustomToolRow]:
     with db.session() as s:
         return list(s.exec(select(CustomToolRow).order_by(col(CustomToolRow.created_at))))
+
+
+def add_tool_source(db: Database, **fields: Any) -> ToolSourceRow:
+    return _insert(db, ToolSourceRow(**fields))
+
+
+def list_tool_sources(db: Database) -> list[ToolSourceRow]:
+    with db.session() as s:
+        return list(s.exec(select(ToolSourceRow).order_by(col(ToolSourceRow.created_at))))

@@ -17,8 +17,26 @@ from typing import Any, Callable, Literal, get_args, get_origin
 NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$")
 
 
+_SECRET_ENV: set[str] = set()
+
+
+def register_secret_env(name: str) -> None:
+    """Name an environment variable that holds a tool's credential, whatever it is called (an imported API's
+    key): its value is then redacted wherever secrets are (see app.config.secret_values)."""
+    _SECRET_ENV.add(name)
+
+
+def secret_env_names() -> set[str]:
+    return set(_SECRET_ENV)
+
+
 class ToolDefinitionError(ValueError):
     """A tool cannot be built from what was given; the message names the tool and the problem."""
+
+
+class ToolImportError(ValueError):
+    """Tools cannot be added from a source (a file, a spec, a server); the message names the source, where in
+    it, and the problem. Nothing is registered."""
 
 
 @dataclass

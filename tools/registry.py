@@ -40,6 +40,18 @@ class ToolRegistry:
         self.tools[tool.name] = tool
         return tool
 
+    def add_source(self, tools: list[Tool]) -> None:
+        """Register the tools of one imported source (a spec, a server), replacing that source's earlier
+        import. Refuses, registering none, when a name belongs to another source."""
+        from tools.model import ToolImportError
+
+        clashes = [f"{t.name!r} (from {self.tools[t.name].source})" for t in tools
+                   if t.name in self.tools and self.tools[t.name].source != t.source]
+        if clashes:
+            raise ToolImportError(f"tool names already in use: {', '.join(clashes)}; import with a prefix to keep both")
+        for t in tools:
+            self.tools[t.name] = t
+
     def get(self, name: str) -> Tool:
         try:
             return self.tools[name]

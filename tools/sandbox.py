@@ -22,7 +22,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tools.model import Tool, ToolDefinitionError
+from tools.model import Tool, ToolDefinitionError, ToolImportError
 
 RESULT_MARK = "\x00tool-result\x00"
 
@@ -39,7 +39,7 @@ class SandboxError(RuntimeError):
     """The child failed, was killed or broke a limit; the message says which."""
 
 
-class ToolFileError(ValueError):
+class ToolFileError(ToolImportError):
     """A tool file cannot be added; the message names the file and the problem."""
 
 

@@ -21,7 +21,7 @@ import gradio as gr
 from app import agents, compare, sharing
 from app.tracing import export
 from app.llm import gateway
-from app.runner import Runner, TurnError
+from app.runner import Runner, ToolImportError, TurnError
 from app.ui import render, teach, time_travel
 from storage import NotFound, repo
 
@@ -330,6 +330,30 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                         custom_net = gr.Checkbox(False, label="Allow network", elem_id="custom-network")
                         custom_add = gr.Button("Add tools", variant="primary", elem_id="custom-add")
                     custom_md = gr.Markdown(elem_id="custom-result")
+
+                with gr.Accordion("Import an OpenAPI spec or an MCP server", open=False, elem_id="import-tools"):
+                    gr.Markdown("**OpenAPI 3**: each operation becomes a tool that calls the API. Give the spec's "
+                                "URL or paste it (JSON or YAML). Credentials are named, never typed: "
+                                "`SCHEME=ENV_VAR` (or just `ENV_VAR` when the spec has one scheme) sends that "
+                                "environment variable of the server's, and only its name is stored.")
+                    openapi_spec = gr.Textbox(label="Spec URL or text", lines=3, max_lines=12,
+                                              elem_id="openapi-spec")
+                    with gr.Row():
+                        openapi_base = gr.Textbox(label="Base URL (default: the spec's server)",
+                                                  elem_id="openapi-base")
+                        openapi_auth = gr.Textbox(label="Auth (SCHEME=ENV_VAR, comma-separated)",
+                                                  elem_id="openapi-auth")
+                        openapi_prefix = gr.Textbox(label="Name prefix", elem_id="openapi-prefix")
+                        openapi_go = gr.Button("Import spec", variant="primary", elem_id="openapi-import")
+                    gr.Markdown("**MCP**: a streamable HTTP URL, or a command that starts a server on stdio "
+                                "(commands only when the playground serves this machine alone). Its tools run on "
+                                "that server.")
+                    with gr.Row():
+                        mcp_target = gr.Textbox(label="Command or URL", scale=3, elem_id="mcp-target")
+                        mcp_env = gr.Textbox(label="Env vars it gets (names)", elem_id="mcp-env")
+                        mcp_prefix = gr.Textbox(label="Name prefix", elem_id="mcp-prefix")
+                        mcp_go = gr.Button("Connect", variant="primary", elem_id="mcp-import")
+                    import_md = gr.Markdown(elem_id="import-result")
 
         # -- events --------------------------------------------------------------------------------------
 
@@ -698,19 +722,56 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
 
         lint_btn.click(lint_tools, compose, lint_md, api_name="lint_tools")
 
-        def add_custom(source, filename, network, who):
-            from tools.sandbox import ToolFileError
+        tool_lists = [tools_dd, compose, cmp_tools, tool_pick]
 
+        def added(names: list[str], where: str) -> list[Any]:
+            everything = runner.tools.names()
+            return ([f"Added from {where}: " + ", ".join(f"`{n}`" for n in names) +
+                     ". Pick them in the chat's tool list."] +
+                    [gr.update(choices=everything)] * 3 + [gr.update(choices=everything, value=names[0])])
+
+        def refused(exc: Exception) -> list[Any]:
+            return [f"⚠️ {html.escape(str(exc))}"] + [gr.update()] * 4
+
+        def add_custom(source, filename, network, who):
             name = (filename or "").strip() or "my_tools.py"
             try:
-                added = runner.add_custom_tools(source or "", name, owner=who, network=bool(network))
-            except ToolFileError as exc:
-                return [f"⚠️ {html.escape(str(exc))}"] + [gr.update()] * 4
-            names = runner.tools.names()
-            return ([f"Added from `{html.escape(name)}`: " + ", ".join(f"`{n}`" for n in added) +
-                     ". Pick them in the chat's tool list."] +
-                    [gr.update(choices=names)] * 3 + [gr.update(choices=names, value=added[0])])
+                return added(runner.add_custom_tools(source or "", name, owner=who, network=bool(network)),
+                             f"`{html.escape(name)}`")
+            except ToolImportError as exc:
+                return refused(exc)
 
-        custom_add.click(add_custom, [custom_code, custom_name, custom_net, owner],
-                         [custom_md, tools_dd, compose, cmp_tools, tool_pick], api_name="add_tools")
+        custom_add.click(add_custom, [custom_code, custom_name, custom_net, owner], [custom_md, *tool_lists],
+                         api_name="add_tools")
+
+        def pairs(text: str) -> dict[str, str]:
+            out = {}
+            for item in filter(None, (p.strip() for p in (text or "").split(","))):
+                key, sep, value = item.partition("=")
+                out[key.strip() if sep else "*"] = (value if sep else key).strip()
+            return out
+
+        def import_openapi(spec, base, auth, prefix, who):
+            try:
+                names = runner.import_openapi((spec or "").strip(), base_url=(base or "").strip() or None,
+                                              auth=pairs(auth), prefix=(prefix or "").strip(), owner=who,
+                                              files=False)
+            except ToolImportError as exc:
+                return refused(exc)
+            return added(names, "the spec")
+
+        openapi_go.click(import_openapi, [openapi_spec, openapi_base, openapi_auth, openapi_prefix, owner],
+                         [import_md, *tool_lists], api_name="import_openapi")
+
+        def import_mcp(target, env, prefix, who):
+            try:
+                names = runner.import_mcp(target or "", env=[e.strip() for e in (env or "").split(",") if e.strip()],
+                                          prefix=(prefix or "").strip(), owner=who,
+                                          commands=bool(runner.settings.mcp_commands))
+            except ToolImportError as exc:
+                return refused(exc)
+            return added(names, f"`{html.escape(target.strip())}`")
+
+        mcp_go.click(import_mcp, [mcp_target, mcp_env, mcp_prefix, owner], [import_md, *tool_lists],
+                     api_name="import_mcp")
     return demo
