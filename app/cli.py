@@ -26,7 +26,8 @@ def _print_json(value: Any) -> None:
 def _open(args):
     from storage import open_database
 
-    settings = Settings.from_env(getattr(args, "db", None)).with_graphs(getattr(args, "graph", None))
+    settings = Settings.from_env(getattr(args, "db", None)).with_graphs(getattr(args, "graph", None),
+                                                                        getattr(args, "tool_module", None))
     return settings, open_database(settings.database_url)
 
 
@@ -433,7 +434,7 @@ def cmd_serve(args) -> int:
 
     from app.api import create_app
 
-    settings = Settings.from_env(args.db).with_graphs(args.graph)
+    settings = Settings.from_env(args.db).with_graphs(args.graph, args.tool_module)
     if args.auth:
         settings = Settings(**{**settings.__dict__, "auth": args.auth})
     if settings.mcp_commands is None:  # the browser may start MCP commands only on this machine's own address
@@ -461,11 +462,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help="require login, as user:password")
     p.add_argument("--graph", action="append", help="add your own agent design: package.module:factory (repeatable)")
+    p.add_argument("--tool-module", action="append", help="LangChain tools: package.module:attribute (a tool, a "
+                   "list, a toolkit or a function returning one; repeatable)")
 
     p = add("run", cmd_run, "run one session headless")
     p.add_argument("message", nargs="?")
     p.add_argument("--agent", help="agent design (default: react, or the --graph design)")
     p.add_argument("--graph", action="append", help="your own agent design: package.module:factory")
+    p.add_argument("--tool-module", action="append", help="LangChain tools: package.module:attribute (a tool, a "
+                   "list, a toolkit or a function returning one; repeatable)")
     p.add_argument("--model", default=DEMO_MODEL)
     p.add_argument("--tools", action="append", help="comma-separated tool names")
     p.add_argument("--toolset", help="a named tool set")
@@ -523,6 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     tools = sub.add_parser("tools", help="tools").add_subparsers(dest="tools_command", required=True)
     p = tools.add_parser("list", help="list tools and tool sets")
     p.add_argument("--db")
+    p.add_argument("--tool-module", action="append", help="also load LangChain tools: package.module:attribute")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_tools_list)
     p = tools.add_parser("lint", help="where agents will have to guess: undocumented required parameters, free "

@@ -72,10 +72,14 @@ class Settings:
             retrieval_k=int(env.get("PLAYGROUND_RETRIEVAL_K", 8)),
         )
 
-    def with_graphs(self, graphs: list[str] | None) -> "Settings":
-        """These settings plus the bring-your-own graphs given on the command line."""
-        extra = tuple(g for g in graphs or [] if g not in self.graphs)
-        return Settings(**{**self.__dict__, "graphs": self.graphs + extra}) if extra else self
+    def with_graphs(self, graphs: list[str] | None, tool_modules: list[str] | None = None) -> "Settings":
+        """These settings plus the bring-your-own graphs and LangChain tool modules given on the command line."""
+        more_graphs = tuple(g for g in graphs or [] if g not in self.graphs)
+        more_tools = tuple(m for m in tool_modules or [] if m not in self.tool_modules)
+        if not more_graphs and not more_tools:
+            return self
+        return Settings(**{**self.__dict__, "graphs": self.graphs + more_graphs,
+                           "tool_modules": self.tool_modules + more_tools})
 
 
 def _names(value: str) -> tuple[str, ...]:

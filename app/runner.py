@@ -136,6 +136,11 @@ class Runner:
         self._graphs: OrderedDict[tuple, Any] = OrderedDict()
         self._load_custom_tools()
         self._load_tool_sources()
+        if settings.tool_modules:
+            from tools.langchain import load_module
+
+            for spec in settings.tool_modules:
+                self.tools.add_source(load_module(spec))
         self._cache_size = cache_size
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
