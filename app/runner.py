@@ -144,6 +144,7 @@ class Runner:
         self._cache_size = cache_size
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._indexes: dict[tuple, Any] = {}
 
     # -- custom tools (their code runs only in the sandbox) ---------------------------------------------
 
@@ -169,7 +170,8 @@ class Runner:
 
     def _tools_changed(self) -> None:
         with self._guard:
-            self._graphs.clear()  # cached graphs may hold an older version of a tool
+            self._graphs.clear()  # cached graphs and indexes may hold an older version of a tool
+            self._indexes.clear()
 
     # -- imported tool sources: OpenAPI specs and MCP servers ---------------------------------------------
 
@@ -270,21 +272,24 @@ class Runner:
 
     # -- graphs -----------------------------------------------------------------------------------------
 
-    def context_for(self, session: SessionRow) -> AgentContext:
+    def context_for(self, session: SessionRow, tools: list[str] | None = None) -> AgentContext:
         s = self.settings
         return AgentContext(
-            model=session.model, tools=self.tools.resolve(session.tools), settings=dict(session.settings or {}),
+            model=session.model, tools=self.tools.resolve(session.tools if tools is None else tools),
+            settings=dict(session.settings or {}),
             model_timeout=s.model_timeout, model_retries=s.model_retries,
             tool_timeout=s.tool_timeout, max_steps=int((session.settings or {}).get("max_steps", s.max_agent_steps)),
         )
 
-    def graph_for(self, session: SessionRow):
-        key = (session.agent, session.model, tuple(session.tools), json.dumps(session.settings, sort_keys=True))
+    def graph_for(self, session: SessionRow, tools: list[str] | None = None):
+        """The session's compiled graph; with `tools`, one offering only those (a turn after tool retrieval)."""
+        key = (session.agent, session.model, tuple(session.tools if tools is None else tools),
+               json.dumps(session.settings, sort_keys=True))
         with self._guard:
             if key in self._graphs:
                 self._graphs.move_to_end(key)
                 return self._graphs[key]
-        graph = agents.build_graph(session.agent, self.context_for(session))
+        graph = agents.build_graph(session.agent, self.context_for(session, tools))
         compiled = self._compile(session.agent, graph)
         with self._guard:
             self._graphs[key] = compiled
@@ -310,6 +315,60 @@ class Runner:
     def _lock(self, session_id: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(session_id, threading.Lock())
+
+    # -- tool retrieval: past a number of tools, each turn is offered the top k ------------------------------
+
+    def _offer_tools(self, session: SessionRow, message: str) -> tuple[list[str] | None, Step | None]:
+        """(the tools this turn offers, in the session's order, and the retrieval step), or (None, None) when
+        the session has few enough tools to offer them all."""
+        from tools.retrieval import ToolIndex
+
+        chosen = session.settings or {}
+        threshold = int(chosen.get("retrieval_threshold", self.settings.retrieval_threshold))
+        k = max(1, int(chosen.get("retrieval_k", self.settings.retrieval_k)))
+        if len(session.tools) <= threshold:
+            return None, None
+        runs = repo.runs_for_session(self.db, session.id)
+        earlier = runs[-2].user_message if len(runs) > 1 else ""  # a follow-up ("and in Paris?") leans on it
+        query = f"{message}\n{earlier}".strip()
+        started = time.time()
+        method, note = str(chosen.get("retrieval") or "bm25"), None
+        tools = self.tools.resolve(session.tools)
+        try:
+            index = self._index(tuple(session.tools), method, tools)
+        except (ValueError, gateway.ModelError) as exc:
+            index, note = ToolIndex(tools), f"{exc}; used bm25 instead"
+        ranked = index.rank(query, k)
+        picked = {r.name for r in ranked}
+        offered = [name for name in session.tools if name in picked]
+        step = Step(kind="retrieval", node="retrieval", name="tool retrieval", started_at=started,
+                    input={"query": query, "method": index.method, "catalog": len(session.tools), "k": k},
+                    output={"offered": [r.name for r in ranked], "scores": {r.name: r.score for r in ranked}},
+                    meta={"offered_tools": offered, **({"fallback": note} if note else {})})
+        step.ended_at = time.time()
+        return offered, step
+
+    def _index(self, names: tuple[str, ...], method: str, tools: list):
+        from tools.retrieval import ToolIndex, index_for
+
+        if method in ("", "bm25"):
+            return ToolIndex(tools)  # cheap enough to build per turn (bench/retrieval.py)
+        key = (method, names)
+        with self._guard:
+            cached = self._indexes.get(key)
+        if cached is None:  # an embedding index embeds every tool: once per tool list
+            cached = index_for(tools, method, embed=gateway.embed)
+            with self._guard:
+                if len(self._indexes) >= 32:
+                    self._indexes.clear()
+                self._indexes[key] = cached
+        return cached
+
+    def _offered_in_run(self, session_id: str, run_id: str) -> list[str] | None:
+        for row in repo.steps_for_session(self.db, session_id, run_id=run_id):
+            if row.kind == "retrieval":
+                return list((row.meta or {}).get("offered_tools") or [])
+        return None
 
     # -- turns ------------------------------------------------------------------------------------------
 
@@ -372,7 +431,13 @@ class Runner:
         error: str | None = None
         graph = None
         try:
-            graph = self.graph_for(session)
+            if message is not None and proceed is None:
+                offered, retrieval = self._offer_tools(session, message)
+                if retrieval is not None:
+                    yield Event("step", step=recorder.record(retrieval))
+            else:  # a resumed run keeps the tools its turn was offered
+                offered = self._offered_in_run(session.id, run_id)
+            graph = self.graph_for(session, offered)
             # durability="sync": the checkpoint is written before the next step starts. The default ("async")
             # writes it from a background thread on a second connection, and our step inserts then wait in
             # SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2).

@@ -96,7 +96,7 @@ def server(tmp_path_factory):
 class FakeOpenAI:
     """A local OpenAI-compatible chat server (the only stand-in: hosted models cannot run here). It answers
     like a small tool-using model: given tools and no tool result yet it calls `weather` for Lisbon, then it
-    answers from the tool result. Streaming and non-streaming, with usage. Counts the requests it served."""
+    answers from the tool result. Streaming and non-streaming, with usage; /embeddings too. Counts requests."""
 
     def __init__(self):
         import threading
@@ -109,9 +109,22 @@ class FakeOpenAI:
             def log_message(self, *args):
                 pass
 
+            def _json(self, data: dict) -> None:
+                raw = json.dumps(data).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
                 outer.requests += 1
+                if self.path.endswith("/embeddings"):
+                    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                    return self._json({"object": "list", "model": body["model"], "usage": {
+                        "prompt_tokens": 1, "total_tokens": 1}, "data": [
+                        {"object": "embedding", "index": i, "embedding": outer.embed(t)} for i, t in enumerate(texts)]})
                 message = outer.reply(body)
                 usage = {"prompt_tokens": 40, "completion_tokens": 9, "total_tokens": 49}
                 if body.get("stream"):
@@ -144,6 +157,17 @@ class FakeOpenAI:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    @staticmethod
+    def embed(text: str, size: int = 512) -> list[float]:
+        """A bag of hashed word stems: texts sharing words are close (enough to test our side of embeddings)."""
+        import hashlib
+        import re
+
+        vector = [0.0] * size
+        for word in re.findall(r"[a-z]{3,}", text.lower()):
+            vector[int(hashlib.md5(word[:5].encode()).hexdigest(), 16) % size] += 1.0
+        return vector
 
     @staticmethod
     def reply(body: dict) -> dict:

@@ -201,6 +201,26 @@ def _cost(response: Any, model: str) -> float:
         return 0.0  # a model missing from LiteLLM's price table costs "unknown", shown as 0
 
 
+def _endpoint(model: str, kwargs: dict[str, Any]) -> None:
+    """A local OpenAI-compatible server for `openai/...` models when one is configured and no key is set."""
+    if model.startswith("openai/") and _openai_compatible_base() and not os.environ.get("OPENAI_API_KEY"):
+        kwargs.setdefault("api_base", _openai_compatible_base())
+        kwargs.setdefault("api_key", "not-needed")
+
+
+def embed(model: str, texts: list[str], timeout: float = 60.0) -> list[list[float]]:
+    """Embeddings of `texts` from a LiteLLM embedding model (tool retrieval). Raises ModelError."""
+    check_model(model)
+    kwargs: dict[str, Any] = {"model": model, "input": texts, "timeout": timeout}
+    _endpoint(model, kwargs)
+    try:
+        response = litellm.embedding(**kwargs)
+    except Exception as exc:
+        raise ModelError(f"embedding model {model!r} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}") \
+            from exc
+    return [list(item["embedding"]) for item in response.data]
+
+
 def complete(
     model: str,
     messages: list[dict[str, Any]],
@@ -216,9 +236,7 @@ def complete(
     kwargs: dict[str, Any] = {"model": model, "messages": messages, "timeout": timeout, "num_retries": retries, **options}
     if tools:
         kwargs["tools"] = tools
-    if model.startswith("openai/") and _openai_compatible_base() and not os.environ.get("OPENAI_API_KEY"):
-        kwargs.setdefault("api_base", _openai_compatible_base())
-        kwargs.setdefault("api_key", "not-needed")
+    _endpoint(model, kwargs)
     started = time.time()
     try:
         if on_delta is None:

@@ -13,10 +13,12 @@ from typing import Any
 import plotly.graph_objects as go
 
 KIND_ICON = {"model": "🧠", "tool": "🛠️", "check": "🔎", "clarification": "❓", "summary": "📝", "answer": "💬",
-             "error": "⚠️", "plan": "🗺️", "refine": "🔧", "decision": "🚦", "search": "🌳", "node": "⬡"}
+             "error": "⚠️", "plan": "🗺️", "refine": "🔧", "decision": "🚦", "search": "🌳", "node": "⬡",
+             "retrieval": "🧲"}
 KIND_COLOR = {"model": "#6366f1", "tool": "#10b981", "check": "#f59e0b", "clarification": "#ec4899",
               "summary": "#0ea5e9", "answer": "#64748b", "error": "#ef4444", "plan": "#8b5cf6",
-              "refine": "#14b8a6", "decision": "#a3a3a3", "search": "#0f766e", "node": "#94a3b8"}
+              "refine": "#14b8a6", "decision": "#a3a3a3", "search": "#0f766e", "node": "#94a3b8",
+              "retrieval": "#b45309"}
 SOURCE_BADGE = {"user": "👤 user", "clarification": "❓ answer", "tool": "🛠️ tool result", "default": "⚙️ default",
                 "guess": "⚠️ **guess**"}
 
@@ -46,6 +48,9 @@ def step_title(step: Any) -> str:
         label = f"{name}: calls {', '.join(calls)}" if calls else f"{name}"
     elif kind == "tool":
         label = f"{name}({', '.join(f'{k}={v!r}' for k, v in (_get(step, 'input') or {}).items())})"[:90]
+    elif kind == "retrieval":
+        offered = (_get(step, "output") or {}).get("offered") or []
+        label = f"{name}: offered {len(offered)} of {(_get(step, 'input') or {}).get('catalog', '?')} tools"
     else:
         label = name
     status = " — error" if _get(step, "status") == "error" else ""
@@ -77,6 +82,15 @@ def step_body(step: Any) -> str:
         parts.append("**Arguments**\n" + code(_get(step, "input")))
         parts.append(provenance_lines(step))
         parts.append("**Result**\n" + code(_get(step, "output")))
+    elif kind == "retrieval":
+        given, output = _get(step, "input") or {}, _get(step, "output") or {}
+        scores = output.get("scores") or {}
+        rows = "\n".join(f"| `{html.escape(n)}` | {scores.get(n, 0):.3f} |" for n in output.get("offered") or [])
+        parts.append(f"Ranked by **{html.escape(str(given.get('method')))}** for the request; the model sees only "
+                     f"these {len(output.get('offered') or [])} of {given.get('catalog')} tools this turn.\n\n"
+                     f"| tool | score |\n|---|---|\n{rows}")
+        if (_get(step, "meta") or {}).get("fallback"):
+            parts.append(f"**Note:** {html.escape(str((_get(step, 'meta') or {})['fallback']))}")
     elif kind == "clarification":
         question = (_get(step, "input") or {}).get("question", "")
         parts.append(f"**Asked:** {text(question)}\n\n**Answer:** {text(_get(step, 'output'))}")
