@@ -2,8 +2,9 @@
 
 `ToolIndex` ranks tools for a query with BM25 (Okapi, k1=1.2, b=0.75) over what a tool says about itself: its
 name (split at `_`, `-` and camelCase, counted three times), its description, and its parameters' names,
-descriptions and allowed values. Words are lower-cased, stop words dropped, and a light suffix stemmer maps
-"booking"/"booked"/"books" to one term. No model and no network: it is the default.
+descriptions and allowed values. Words are lower-cased, stop words dropped, a light suffix stemmer maps
+"booking"/"booked"/"books" to one term, and the usual verbs of API operations map to one term each ("remove",
+"cancel" and "delete" are all `delete`), in tools and requests alike. No model and no network: it is the default.
 
 `EmbeddingIndex` ranks by cosine similarity of embeddings from an embedding function (the playground gives it
 its LiteLLM gateway, so any LiteLLM embedding model works; the tools are embedded once per index); `index_for(tools, method)` picks one: "bm25", or "embedding:<model>".
@@ -32,9 +33,23 @@ def _stem(word: str) -> str:
     return word
 
 
+# The verbs of API operations, as people say them: each maps to one term, in tools and in requests alike.
+VERBS = {
+    "create": ("add", "new", "make", "create", "register", "open", "log", "put", "set up", "schedule"),
+    "delete": ("delete", "remove", "erase", "drop", "discard", "cancel"),
+    "update": ("update", "change", "edit", "modify", "move", "rename", "switch", "turn", "set"),
+    "search": ("search", "find", "look", "lookup", "query", "which", "any"),
+    "get": ("get", "fetch", "detail", "details", "show", "read", "retrieve", "what"),
+    "list": ("list", "recent", "latest", "all"),
+    "send": ("send", "post", "tell", "email", "message", "notify"),
+}
+_VERB = {word: verb for verb, words in VERBS.items() for word in words if " " not in word}
+
+
 def terms(text: str) -> list[str]:
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text or "")
-    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1]
+    return [_VERB.get(w) or _stem(w) for w in words if w in _VERB or w not in STOP]
 
 
 def tool_text(tool: Tool) -> tuple[str, str]:
