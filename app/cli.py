@@ -416,6 +416,54 @@ def cmd_agents_list(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from pathlib import Path
+
+    from app.eval import run as evaluation
+    from app.eval.suites import SuiteError, load
+
+    try:
+        suites = [load(spec, args.limit) for spec in args.suites]
+    except SuiteError as exc:
+        raise CliError(str(exc)) from None
+    runner = _runner(args)
+    from app.agents import get_agent
+
+    get_agent(args.agent)
+    total = sum(len(s.items) for s in suites)
+    errors = 0
+
+    def progress(done: int, count: int, result: dict) -> None:
+        nonlocal errors
+        errors += result["status"] in ("error", "timeout")
+        width = 30
+        bar = "#" * round(width * done / count) + "-" * (width - round(width * done / count))
+        print(f"\r[{bar}] {done}/{count} items, {errors} failed", end="" if done < count else "\n",
+              file=sys.stderr, flush=True)
+
+    config = evaluation.EvalConfig(agent=args.agent, model=args.model, judge=args.judge, matcher=args.matcher,
+                                   concurrency=args.concurrency, item_timeout=args.item_timeout,
+                                   settings=json.loads(args.settings) if args.settings else None)
+    try:
+        result = evaluation.run(runner, suites, config, on_result=progress if total else None)
+    except ValueError as exc:  # an unknown matcher
+        raise CliError(str(exc)) from None
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"eval {result['eval_id']}: {args.agent} on {args.model}; judge {result['judge']['name']}, matcher "
+          f"{result['matcher']['name']}")
+    for suite, categories in result["summary"].items():
+        for category, figures in categories.items():
+            shown = ", ".join(f"{k}={v}" for k, v in figures.items() if v is not None and k not in ("cost",))
+            print(f"  {suite:10} {category:6} {shown}")
+    if args.out:
+        print(f"written to {args.out}")
+    return 0
+
+
 def cmd_models_list(args) -> int:
     from app.llm import gateway
 
@@ -588,6 +636,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_scenarios_run)
+
+    p = add("eval", cmd_eval, "run an agent on clarification benchmarks (NoisyToolBench-style tool-call suites, IN3 "
+            "intention suites) with simulated users; prints metrics per category")
+    p.add_argument("suites", nargs="+", help="built-in suite (ntb-dev, in3-dev), a suite file, or a folder")
+    p.add_argument("--agent", default="awn")
+    p.add_argument("--model", default=DEMO_MODEL)
+    p.add_argument("--judge", help="model judging A3 (default: a deterministic rule)")
+    p.add_argument("--matcher", help="how a question is matched to the needed one: lexical (default), minilm, "
+                   "llm:<model>")
+    p.add_argument("--limit", type=int, help="at most N items per suite, spread over its categories")
+    p.add_argument("--concurrency", type=int, default=2)
+    p.add_argument("--item-timeout", type=float, default=300.0, help="seconds per item before it is recorded as "
+                   "a timeout")
+    p.add_argument("--settings", help="agent settings as JSON")
+    p.add_argument("--out", help="write the full report (every item) as JSON here")
+    p.add_argument("--graph", action="append", help="also load package.module:factory")
 
     models = sub.add_parser("models", help="models").add_subparsers(dest="models_command", required=True)
     p = models.add_parser("list", help="list models and what each needs")

@@ -153,6 +153,41 @@ class ForkRow(SQLModel, table=True):
     created_at: float = Field(default_factory=now)
 
 
+class EvalRow(SQLModel, table=True):
+    """One benchmark run: suites x (agent, model); `summary` holds the metrics per suite and category."""
+
+    __tablename__ = "evals"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    suites: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    agent: str
+    model: str
+    judge: str = "deterministic"
+    matcher: str = "lexical"
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = "running"  # running | done
+    total: int = 0
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    owner: str | None = Field(default=None, index=True)
+    started_at: float = Field(default_factory=now)
+    ended_at: float | None = None
+
+
+class EvalItemRow(SQLModel, table=True):
+    """One item of a benchmark run: its session (the trace), status and metrics."""
+
+    __tablename__ = "eval_items"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    eval_id: str = Field(foreign_key="evals.id", index=True)
+    seq: int
+    suite: str
+    category: str
+    item_id: str
+    session_id: str | None = None
+    status: str  # done | needs_clarification | error | timeout
+    error: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class ToolSourceRow(SQLModel, table=True):
     """An imported tool source: an OpenAPI spec (`spec` is the spec itself) or an MCP server (`spec` is how to
     reach it, `schemas` its tools when imported). `options` hold names of environment variables, never their

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from storage.engine import Database
 from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, RunRow, SessionRow, ShareRow,
-                            StepRow, ToolSetRow, ToolSourceRow, now)
+                            StepRow, ToolSetRow, ToolSourceRow, EvalRow, EvalItemRow, now)
 
 
 class NotFound(LookupError):
@@ -345,3 +345,43 @@ def add_tool_source(db: Database, **fields: Any) -> ToolSourceRow:
 def list_tool_sources(db: Database) -> list[ToolSourceRow]:
     with db.session() as s:
         return list(s.exec(select(ToolSourceRow).order_by(col(ToolSourceRow.created_at))))
+
+
+# -- benchmark runs --------------------------------------------------------------------------------------
+
+
+def create_eval(db: Database, **fields: Any) -> EvalRow:
+    return _insert(db, EvalRow(**fields))
+
+
+def add_eval_item(db: Database, **fields: Any) -> EvalItemRow:
+    return _insert(db, EvalItemRow(**fields))
+
+
+def finish_eval(db: Database, eval_id: str, summary: dict[str, Any]) -> None:
+    with db.session() as s:
+        row = s.get(EvalRow, eval_id)
+        row.summary, row.status, row.ended_at = summary, "done", now()
+        s.add(row)
+        s.commit()
+
+
+def get_eval(db: Database, eval_id: str, owner: str | None = None) -> EvalRow:
+    with db.session() as s:
+        row = s.get(EvalRow, eval_id)
+    if row is None or (owner is not None and row.owner not in (owner, None)):
+        raise NotFound(f"no benchmark run {eval_id!r}")
+    return row
+
+
+def list_evals(db: Database, owner: str | None = None) -> list[EvalRow]:
+    query = select(EvalRow).order_by(col(EvalRow.started_at).desc())
+    if owner is not None:
+        query = query.where((EvalRow.owner == owner) | (EvalRow.owner == None))  # noqa: E711
+    with db.session() as s:
+        return list(s.exec(query))
+
+
+def eval_items(db: Database, eval_id: str) -> list[EvalItemRow]:
+    with db.session() as s:
+        return list(s.exec(select(EvalItemRow).where(EvalItemRow.eval_id == eval_id).order_by(col(EvalItemRow.seq))))

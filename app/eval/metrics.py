@@ -1,0 +1,188 @@
+"""Metrics as the papers define them, per item and per category.
+
+Tool-call suites (Ask-when-Needed, NoisyToolBench):
+- A1: the agent asked the question that was needed (matched by the simulated user's matcher); on IBTC items,
+  it told the user the request is beyond its tools (an `unsupported_request`, or a final answer that declines).
+  Not applicable (None) to an item that needs no question and is not IBTC.
+- A2: every expected call was made, successfully, with the expected arguments (values compared after
+  normalising case, spaces and number formats; extra optional arguments are allowed). An item expecting no
+  call (IBTC) passes when no tool was called.
+- A3: the final answer fulfils the request, by the judge. The deterministic judge (the default, and what the
+  demo model gets): the run finished with an answer and A2 holds (for IBTC: A1 holds). An LLM judge reads the
+  request, the clarification and the answer and says yes or no.
+- redundant: questions the user could not answer (or asked again); steps: recorded steps in the session.
+
+Intention suites (IN3, "Tell Me More!"):
+- vagueness accuracy: the agent's vague/clear judgement (the Interact judge's JSON; for other designs, whether
+  it asked) against the item's label;
+- recovery: share of the item's missing details the agent asked about, overall and by importance 1-3, on items
+  both call vague;
+- options rate: share of questions that offered options;
+- summary coverage: share of the details the user gave that the agent's summary contains;
+- rounds: questions asked; inquired: distinct details asked about.
+Plus, for every item: tokens, cost, latency.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from statistics import mean
+from typing import Any
+
+from app.eval.mock import normalise
+from app.eval.suites import Item
+
+DECLINE = re.compile(r"\b(can(?:no|')t|cannot|unable|not able|no tool|don'?t have (?:a|any) tool|beyond|not "
+                     r"supported|unsupported|outside)\b", re.I)
+
+
+def _norm_value(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = " ".join(value.strip().lower().split())
+        try:
+            return float(text.replace(",", ""))
+        except ValueError:
+            return text.strip(".")
+    if isinstance(value, list):
+        return [_norm_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _norm_value(v) for k, v in value.items()}
+    return value
+
+
+def call_matches(expected: dict[str, Any], actual: dict[str, Any], aliases: dict[str, str]) -> bool:
+    wanted = aliases.get(normalise(expected["name"]), expected["name"])
+    if actual["name"] != wanted or actual.get("status") != "ok":
+        return False
+    got = actual.get("arguments") or {}
+    return all(_norm_value(got.get(k)) == _norm_value(v) for k, v in (expected.get("arguments") or {}).items())
+
+
+def tool_calls(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"name": s["name"], "arguments": s.get("input") or {}, "status": s["status"]}
+            for s in steps if s["kind"] == "tool"]
+
+
+def usage(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"tokens": sum((s.get("prompt_tokens") or 0) + (s.get("completion_tokens") or 0) for s in steps),
+            "cost": round(sum(s.get("cost") or 0.0 for s in steps), 6)}
+
+
+def declined(steps: list[dict[str, Any]], exchanges: list, final_answer: str | None) -> bool:
+    if any(e.kind == "unsupported_request" for e in exchanges):
+        return True
+    if any(s["kind"] == "answer" and s["name"] == "unsupported_request" for s in steps):
+        return True
+    return bool(final_answer) and bool(DECLINE.search(final_answer))
+
+
+def tool_item(item: Item, steps: list[dict], exchanges: list, final_answer: str | None, status: str,
+              aliases: dict[str, str], judge=None) -> dict[str, Any]:
+    calls = tool_calls(steps)
+    expected = item.expected_calls
+    ibtc = item.category == "IBTC"
+    if ibtc:
+        a1: bool | None = declined(steps, exchanges, final_answer)
+    elif item.needed_question:
+        a1 = any(e.relevant and e.kind != "unsupported_request" for e in exchanges)
+    else:
+        a1 = None
+    if expected:
+        a2 = all(any(call_matches(e, c, aliases) for c in calls) for e in expected)
+    else:
+        a2 = not calls
+    finished = status == "done" and bool((final_answer or "").strip())
+    if judge is not None and finished:
+        a3 = judge(item, final_answer or "", exchanges)
+    else:
+        a3 = finished and a2 and (a1 is not False if ibtc else True)
+    return {"A1": a1, "A2": a2, "A3": a3, "redundant": sum(1 for e in exchanges if not e.relevant),
+            "questions": len(exchanges), "calls": calls, "expected_calls": expected}
+
+
+def _judged_vague(steps: list[dict], exchanges: list) -> bool:
+    for s in steps:
+        if s["kind"] == "model" and s["node"] == "judge":
+            content = (s.get("output") or {}).get("content") if isinstance(s.get("output"), dict) else s.get("output")
+            match = re.search(r"\{.*\}", str(content or ""), re.S)
+            if match:
+                try:
+                    return bool(json.loads(match[0]).get("vague"))
+                except ValueError:
+                    pass
+    return bool(exchanges)
+
+
+def intent_item(item: Item, steps: list[dict], exchanges: list, matcher) -> dict[str, Any]:
+    details = item.data.get("missing_details") or []
+    vague = bool(item.data.get("vague"))
+    judged = _judged_vague(steps, exchanges)
+    asked = {e.detail for e in exchanges if e.detail is not None}
+    by_importance: dict[str, list[int]] = {}
+    for index, detail in enumerate(details):
+        level = str(detail.get("importance", "?"))
+        by_importance.setdefault(level, [0, 0])
+        by_importance[level][1] += 1
+        by_importance[level][0] += index in asked
+    summary = next((str(s.get("output") or "") for s in steps if s["kind"] == "summary"), None)
+    given = [e.answer for e in exchanges if e.relevant]
+    coverage = None
+    if summary is not None and given:
+        coverage = sum(1 for a in given if a.lower() in summary.lower() or matcher.matches(a, summary)) / len(given)
+    both_vague = vague and judged
+    return {
+        "vague": vague, "judged_vague": judged, "vagueness_correct": judged == vague,
+        "recovery": (len(asked) / len(details)) if both_vague and details else None,
+        "recovery_by_importance": {k: v for k, v in sorted(by_importance.items())} if both_vague else {},
+        "options_rate": (sum(1 for e in exchanges if e.options) / len(exchanges)) if exchanges else None,
+        "summary_coverage": coverage, "rounds": len(exchanges), "inquired": len(asked),
+    }
+
+
+TOOL_METRICS = ("A1", "A2", "A3", "redundant", "steps", "tokens", "cost", "latency_s")
+INTENT_METRICS = ("vagueness_accuracy", "recovery", "recovery_importance_1", "recovery_importance_2",
+                  "recovery_importance_3", "options_rate", "summary_coverage", "rounds", "inquired", "steps",
+                  "tokens", "cost", "latency_s")
+
+
+def _avg(values: list) -> float | None:
+    values = [float(v) for v in values if v is not None]
+    return round(mean(values), 4) if values else None
+
+
+def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """{suite: {category: {metric: value, "items", "errors"}, ..., "all": {...}}}."""
+    out: dict[str, Any] = {}
+    for suite in dict.fromkeys(r["suite"] for r in results):
+        rows = [r for r in results if r["suite"] == suite]
+        groups = {c: [r for r in rows if r["category"] == c] for c in dict.fromkeys(r["category"] for r in rows)}
+        out[suite] = {name: _summarise(group) for name, group in {**groups, "all": rows}.items()}
+    return out
+
+
+def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [r for r in rows if r["status"] not in ("error", "timeout")]
+    summary: dict[str, Any] = {"items": len(rows), "errors": len(rows) - len(ok)}
+    kind = rows[0]["kind"] if rows else "tool"
+    metrics = [r["metrics"] for r in ok]
+    if kind == "tool":
+        for name in ("A1", "A2", "A3"):
+            summary[name] = _avg([m[name] for m in metrics])
+        summary["redundant"] = _avg([m["redundant"] for m in metrics])
+    else:
+        summary["vagueness_accuracy"] = _avg([m["vagueness_correct"] for m in metrics])
+        summary["recovery"] = _avg([m["recovery"] for m in metrics])
+        for level in ("1", "2", "3"):
+            asked = sum(m["recovery_by_importance"].get(level, [0, 0])[0] for m in metrics)
+            total = sum(m["recovery_by_importance"].get(level, [0, 0])[1] for m in metrics)
+            summary[f"recovery_importance_{level}"] = round(asked / total, 4) if total else None
+        for name in ("options_rate", "summary_coverage", "rounds", "inquired"):
+            summary[name] = _avg([m[name] for m in metrics])
+    for name in ("steps", "tokens", "cost", "latency_s"):
+        summary[name] = _avg([r[name] for r in ok])
+    return summary

@@ -1,0 +1,170 @@
+"""Running a benchmark: each item is a session of its own (its trace is linked from the report), driven by a
+simulated user until the agent answers or gives up; items run `concurrency` at a time; a failed item (model
+error, timeout) is recorded and the run goes on. Results go to the database as they finish."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from app.eval import metrics
+from app.eval.mock import mock_tools
+from app.eval.suites import Item, Suite
+from app.eval.users import Matcher, make_matcher, user_for
+from app.runner import Runner
+from storage import repo
+from tools.registry import ToolRegistry
+
+MAX_ROUNDS = 8
+
+
+@dataclass
+class EvalConfig:
+    agent: str
+    model: str
+    judge: str | None = None
+    matcher: str | None = None
+    concurrency: int = 2
+    item_timeout: float = 300.0
+    settings: dict[str, Any] | None = None
+    owner: str | None = None
+
+
+def _judge(model: str | None) -> tuple[str, Callable | None]:
+    """(how A3 is judged, a judge function or None for the deterministic rule)."""
+    if not model or model.startswith("demo/"):
+        return "deterministic", None
+    from app.llm import gateway
+
+    gateway.check_model(model)
+
+    def judge(item: Item, answer: str, exchanges: list) -> bool:
+        given = "; ".join(e.answer for e in exchanges if e.relevant)
+        reply = gateway.complete(model, [
+            {"role": "system", "content": "You grade an assistant. Answer yes or no only."},
+            {"role": "user", "content": f"Request: {item.query}\nInformation the user gave later: {given or 'none'}"
+                                        f"\nAssistant's final answer: {answer}\n\nDoes the final answer fulfil the "
+                                        "request (or rightly say it cannot be done)?"}], timeout=60, retries=1)
+        return reply.content.strip().lower().startswith("yes")
+
+    return model, judge
+
+
+def run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, judge) -> dict[str, Any]:
+    """One item: a session, the conversation with the simulated user, the item's metrics."""
+    started = time.time()
+    aliases: dict[str, str] = {}
+    result: dict[str, Any] = {"suite": item.suite, "kind": item.kind, "category": item.category,
+                              "item_id": item.id, "query": item.query, "session_id": None, "status": "error",
+                              "error": None, "final_answer": None, "metrics": {}, "exchanges": []}
+    user = user_for(item, matcher)
+    try:
+        if item.kind == "tool":
+            tools, aliases = mock_tools(item.data.get("api_list") or [])
+            registry = ToolRegistry()
+            for t in tools:
+                registry.register(t, replace=True)
+            item_runner = Runner(runner.db, runner.settings, tools=registry)
+            names = [t.name for t in tools]
+        else:
+            item_runner, names = runner, []
+        session = item_runner.new_session(config.agent, config.model, tools=names, owner=config.owner,
+                                          settings={**(config.settings or {}), "eval_item": item.id},
+                                          title=f"eval {item.suite} {item.id}")
+        result["session_id"] = session.id
+        turn = item_runner.turn(session.id, message=item.query, owner=config.owner)
+        rounds = 0
+        while turn.status == "needs_clarification" and rounds < MAX_ROUNDS:
+            rounds += 1
+            turn = item_runner.turn(session.id, answer=user.answer(turn.clarification), owner=config.owner)
+        result["status"], result["error"], result["final_answer"] = turn.status, turn.error, turn.final_answer
+        steps = item_runner.trace(session.id, config.owner)["steps"]
+    except Exception as exc:  # noqa: BLE001 - a failed item is a result, the run goes on
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        steps = []
+    result["exchanges"] = [e.__dict__ for e in user.exchanges]
+    if result["status"] != "error":
+        if item.kind == "tool":
+            result["metrics"] = metrics.tool_item(item, steps, user.exchanges, result["final_answer"],
+                                                  result["status"], aliases, judge)
+        else:
+            result["metrics"] = metrics.intent_item(item, steps, user.exchanges, matcher)
+    result.update(steps=len(steps), latency_s=round(time.time() - started, 3), **metrics.usage(steps))
+    return result
+
+
+def run(runner: Runner, suites: list[Suite], config: EvalConfig,
+        on_result: Callable[[int, int, dict], None] | None = None) -> dict[str, Any]:
+    """Run every item of every suite; returns the report (also stored: `eval_id`)."""
+    matcher = make_matcher(config.matcher)
+    judge_name, judge = _judge(config.judge)
+    items = [item for suite in suites for item in suite.items]
+    row = repo.create_eval(runner.db, suites=[s.name for s in suites], agent=config.agent, model=config.model,
+                           judge=judge_name, matcher=matcher.name, settings=config.settings or {},
+                           total=len(items), owner=config.owner)
+    results: list[dict | None] = [None] * len(items)
+    lock = threading.Lock()
+    finished = 0
+
+    def record(index: int, result: dict[str, Any]) -> None:
+        nonlocal finished
+        with lock:
+            if results[index] is not None:
+                return  # a timed-out item that finished after all: its timeout stands
+            results[index] = result
+            finished += 1
+            done = finished
+        repo.add_eval_item(runner.db, eval_id=row.id, seq=index, suite=result["suite"], category=result["category"],
+                           item_id=result["item_id"], session_id=result["session_id"], status=result["status"],
+                           error=result["error"], result=result)
+        if on_result:
+            on_result(done, len(items), result)
+
+    running: dict[int, tuple[threading.Thread, float]] = {}
+    queue = list(range(len(items)))
+    while queue or running:
+        while queue and len(running) < max(1, config.concurrency):
+            index = queue.pop(0)
+            worker = threading.Thread(target=lambda i=index: record(i, run_item(runner, items[i], config, matcher,
+                                                                                 judge)),
+                                      name=f"eval-{index}", daemon=True)
+            running[index] = (worker, time.time())
+            worker.start()
+        time.sleep(0.05)
+        for index, (worker, started) in list(running.items()):
+            if not worker.is_alive():
+                running.pop(index)
+            elif time.time() - started > config.item_timeout:
+                running.pop(index)  # abandoned: the thread is a daemon; its late result is ignored
+                item = items[index]
+                record(index, {"suite": item.suite, "kind": item.kind, "category": item.category, "item_id": item.id,
+                               "query": item.query, "session_id": None, "status": "timeout",
+                               "error": f"the item did not finish within {config.item_timeout:g} s",
+                               "final_answer": None, "metrics": {}, "exchanges": [], "steps": 0,
+                               "latency_s": round(time.time() - started, 3), "tokens": 0, "cost": 0.0})
+    done = [r for r in results if r is not None]
+    summary = metrics.aggregate(done)
+    repo.finish_eval(runner.db, row.id, summary)
+    return report(row.id, [s.name for s in suites], config, judge_name, matcher, summary, done)
+
+
+def report(eval_id: str, suites: list[str], config: EvalConfig, judge: str, matcher: Matcher,
+           summary: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "eval_id": eval_id, "suites": suites, "agent": config.agent, "model": config.model,
+        "judge": {"name": judge, "deterministic": judge == "deterministic",
+                  "note": "A3 by rule: finished with an answer and A2 holds (IBTC: A1)" if judge == "deterministic"
+                  else f"A3 judged by {judge}"},
+        "matcher": {"name": matcher.name, "threshold": matcher.threshold},
+        "summary": summary, "items": items,
+    }
+
+
+def stored_report(runner: Runner, eval_id: str, owner: str | None = None) -> dict[str, Any]:
+    row = repo.get_eval(runner.db, eval_id, owner)
+    items = [r.result for r in repo.eval_items(runner.db, eval_id)]
+    config = EvalConfig(agent=row.agent, model=row.model, judge=row.judge, matcher=row.matcher)
+    matcher = Matcher() if row.matcher == "lexical" else type("M", (), {"name": row.matcher, "threshold": None})()
+    return report(row.id, row.suites, config, row.judge, matcher, row.summary or metrics.aggregate(items), items)
