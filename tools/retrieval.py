@@ -46,9 +46,13 @@ VERBS = {
 _VERB = {word: verb for verb, words in VERBS.items() for word in words if " " not in word}
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, verbs: bool = True) -> list[str]:
+    """Content words, stemmed; with `verbs`, operation verbs as their one term (for ranking tools, not for
+    comparing questions, where "which" and "what" must stay stop words)."""
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text or "")
     words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1]
+    if not verbs:
+        return [_stem(w) for w in words if w not in STOP]
     return [_VERB.get(w) or _stem(w) for w in words if w in _VERB or w not in STOP]
 
 

@@ -38,7 +38,7 @@ class Matcher:
     def similarity(self, a: str, b: str) -> float:
         from tools.retrieval import terms
 
-        left, right = set(terms(a)), set(terms(b))
+        left, right = set(terms(a, verbs=False)), set(terms(b, verbs=False))
         if not left or not right:
             return 0.0
         return len(left & right) / min(len(left), len(right))

@@ -1,0 +1,136 @@
+"""Clarification benchmarks: suites in both formats (incl. the published NoisyToolBench shapes), simulated
+users, metrics, `playground eval` end to end with traces, and an unreachable model giving per-item errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.eval.metrics import call_matches
+from app.eval.mock import mock_tools
+from app.eval.suites import Item, SuiteError, load, parse_expected
+from app.eval.users import NO_INFO, IntentUser, Matcher, NoisyToolUser
+from tools.execute import run_tool
+
+from conftest import clean_env, free_port
+
+TOOL_METRICS = {"A1", "A2", "A3", "redundant", "steps", "tokens", "cost", "latency_s", "items", "errors"}
+INTENT_METRICS = {"vagueness_accuracy", "recovery", "recovery_importance_1", "recovery_importance_2",
+                  "recovery_importance_3", "options_rate", "summary_coverage", "rounds", "inquired", "steps",
+                  "tokens", "cost", "latency_s", "items", "errors"}
+
+# Shaped like the published NoisyToolBench files: ToolBench API names with spaces, parameters with defaults,
+# `expected API calling` as text in ToolBench's `<api>_for_<tool>` naming, integer query ids.
+PUBLISHED_STYLE = [{
+    "api_list": [{"category_name": "Weather", "tool_name": "Open Weather", "api_name": "Current Weather Data",
+                  "api_description": "Current weather for a location.", "method": "GET",
+                  "required_parameters": [{"name": "q", "type": "STRING", "description": "city name",
+                                           "default": "London"}],
+                  "optional_parameters": [{"name": "units", "type": "ENUM", "description": "", "default": ""}],
+                  "template_response": {}}],
+    "query": "What's the weather like now? I'm planning a walk.",
+    "question need to be asked": "Which city are you in?",
+    "clarification": "Berlin",
+    "expected API calling": "current_weather_data_for_open_weather({\"q\": \"Berlin\"})",
+    "query_id": 88231,
+}]
+
+
+def test_both_formats_load_and_the_builtin_suites_cover_every_category():
+    dev = load("ntb-dev")
+    assert dev.kind == "tool" and len(dev.items) >= 40
+    assert {i.category for i in dev.items} == {"IMKI", "IMR", "IwE", "IBTC"}
+    assert all(i.expected_calls or i.category == "IBTC" for i in dev.items)
+    in3 = load("in3-dev", limit=10)
+    assert in3.kind == "intent" and len(in3.items) == 10 and {i.category for i in in3.items} == {"vague", "clear"}
+
+
+def test_expected_calls_in_every_shape():
+    assert parse_expected('get_x_for_y({"a": 1})') == [{"name": "get_x_for_y", "arguments": {"a": 1}}]
+    assert parse_expected([{"api_name": "f", "parameters": '{"b": "c"}'}]) == [{"name": "f", "arguments": {"b": "c"}}]
+    assert parse_expected({"name": "g", "arguments": {}}) == [{"name": "g", "arguments": {}}]
+    assert parse_expected("f: {\"a\": 2}\ng({\"b\": 3})") == [{"name": "f", "arguments": {"a": 2}},
+                                                             {"name": "g", "arguments": {"b": 3}}]
+    assert parse_expected("") == []
+
+
+def test_mocked_apis_are_deterministic_and_expected_names_resolve():
+    tools, aliases = mock_tools(PUBLISHED_STYLE[0]["api_list"])
+    [weather] = tools
+    assert weather.name == "current_weather_data" and weather.required == ["q"]
+    first, again = run_tool(weather, {"q": "Berlin"}), run_tool(weather, {"q": "Berlin"})
+    assert first.ok and first.value == again.value and first.value != run_tool(weather, {"q": "Paris"}).value
+    expected = parse_expected(PUBLISHED_STYLE[0]["expected API calling"])[0]
+    made = {"name": "current_weather_data", "arguments": {"q": " berlin "}, "status": "ok"}
+    assert call_matches(expected, made, aliases)
+    assert not call_matches(expected, {**made, "arguments": {"q": "Paris"}}, aliases)
+    assert not call_matches(expected, {**made, "status": "error"}, aliases)
+
+
+def test_simulated_users():
+    item = Item(suite="s", kind="tool", category="IMKI", id="1", query="weather?", data=PUBLISHED_STYLE[0])
+    user = NoisyToolUser(item, Matcher())
+    assert user.answer({"question": "Which date?", "kind": "missing_argument"}) == NO_INFO
+    assert user.answer({"question": "Which city should I use?", "kind": "missing_argument"}) == "Berlin"
+    assert user.answer({"question": "Which city, again?", "kind": "missing_argument"}) == NO_INFO  # asked twice
+    assert [e.relevant for e in user.exchanges] == [False, True, False]
+    in3 = load("in3-dev").items[0]
+    person = IntentUser(in3, Matcher())
+    detail = in3.data["missing_details"][0]
+    assert person.answer({"question": detail["inquiry"], "options": []}) == detail["options"][0]
+    assert person.exchanges[0].detail == 0
+
+
+def test_eval_on_the_shipped_suites_writes_metrics_per_category_and_links_traces(cli, tmp_path):
+    out = tmp_path / "report.json"
+    proc = cli("eval", "ntb-dev", "in3-dev", "--agent", "awn", "--limit", "8", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "16/16 items, 0 failed" in proc.stderr  # the progress bar
+    report = json.loads(out.read_text())
+    assert report["judge"]["deterministic"] and report["matcher"] == {"name": "lexical", "threshold": 0.34}
+    tool, intent = report["summary"]["ntb-dev"], report["summary"]["in3-dev"]
+    assert set(tool) == {"IMKI", "IMR", "IwE", "IBTC", "all"} and set(intent) == {"vague", "clear", "all"}
+    assert all(TOOL_METRICS <= set(figures) for figures in tool.values())
+    assert INTENT_METRICS <= set(intent["all"])
+    assert tool["all"]["items"] == 8 and tool["all"]["errors"] == 0
+    item = next(i for i in report["items"] if i["item_id"] == "IMKI-101")
+    assert item["metrics"]["A1"] and item["metrics"]["A2"] and item["exchanges"][0]["answer"] == "Lisbon"
+    trace = json.loads(cli("trace", item["session_id"], "--json").stdout)
+    assert [s["input"] for s in trace["steps"] if s["kind"] == "tool"] == [{"city": "Lisbon"}]
+
+
+def test_a_suite_in_the_published_format_runs_unchanged(cli, tmp_path):
+    folder = tmp_path / "noisy"
+    folder.mkdir()
+    (folder / "IMKI.json").write_text(json.dumps(PUBLISHED_STYLE))
+    report = cli.json("eval", str(folder), "--agent", "react")
+    assert report["summary"]["noisy"]["IMKI"]["items"] == 1 and report["summary"]["noisy"]["IMKI"]["errors"] == 0
+    assert report["items"][0]["item_id"] == "IMKI-88231"
+
+
+def test_an_unreachable_model_gives_per_item_errors_and_a_finished_report(cli, tmp_path):
+    env = clean_env(PLAYGROUND_OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1", PLAYGROUND_MODEL_RETRIES="0",
+                    PLAYGROUND_MODEL_TIMEOUT="5")
+    out = tmp_path / "down.json"
+    proc = cli("eval", "ntb-dev", "--agent", "react", "--model", "openai/local-model", "--limit", "4",
+               "--out", str(out), env=env)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["summary"]["ntb-dev"]["all"]["errors"] == 4
+    assert all(i["status"] == "error" and "local-model" in i["error"] for i in report["items"])
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("no-such-suite", "no suite 'no-such-suite'"),
+    ("{bad}", "not JSON"),
+    ("[{\"api_list\": []}]", r"\[0\]: the item has no 'query'"),
+])
+def test_bad_suites_are_refused_with_the_place(tmp_path, spec, expected):
+    if spec != "no-such-suite":
+        path = tmp_path / "IMKI.json"
+        path.write_text(spec)
+        spec = str(path)
+    with pytest.raises(SuiteError, match=expected):
+        load(spec)
