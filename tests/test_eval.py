@@ -134,3 +134,15 @@ def test_bad_suites_are_refused_with_the_place(tmp_path, spec, expected):
         spec = str(path)
     with pytest.raises(SuiteError, match=expected):
         load(spec)
+
+
+def test_the_eval_tab_runs_a_suite_and_links_each_item(server):
+    from gradio_client import Client
+
+    ui = Client(server.url, verbose=False)
+    status, summary, chart, items, history = ui.predict(["ntb-dev"], "awn", "demo/offline", 4, 2,
+                                                        api_name="/run_eval")
+    assert status.startswith("Finished: 4 items, 0 failed")
+    assert "| **IMKI** |" in summary and "| **all** |" in summary and "A1" in summary
+    assert items.count("?session=") == 4 and "&tab=inspector" in items
+    assert chart is not None

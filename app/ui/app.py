@@ -22,7 +22,7 @@ from app import agents, compare, sharing
 from app.tracing import export
 from app.llm import gateway
 from app.runner import Runner, ToolImportError, TurnError
-from app.ui import render, teach, time_travel
+from app.ui import eval_tab, render, teach, time_travel
 from storage import NotFound, repo
 
 MAX_OPTIONS = 6
@@ -267,6 +267,9 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 with gr.Row():
                     cmp_saved = gr.Dropdown([], label="Saved comparisons", scale=4, elem_id="compare-saved")
                     cmp_open = gr.Button("Open", scale=1, elem_id="compare-open")
+
+            with gr.Tab("Eval", id="eval"):
+                eval_tab.build(runner, owner, resolve_owner, agent_choices, all_models)
 
             with gr.Tab("Teach", id="teach"):
                 playback_dd = teach.build(runner, owner, lambda who: _session_choices(runner, who))
