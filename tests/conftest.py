@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -170,6 +171,13 @@ class FakeOpenAI:
         results = [m for m in messages if m.get("role") == "tool"]
         if results:
             return {"role": "assistant", "content": f"Lisbon right now: {results[-1]['content'][:80]}"}
+        last = str(messages[-1].get("content") or "")
+        if messages[0].get("content") == "Answer yes or no only." or "Answer yes or no only." in str(
+                messages[0].get("content")):  # a grader: "yes" when the texts it compares share a word of 4+ letters
+            pairs = re.findall(r"\n1\. (.*)\n2\. (.*)", last) or re.findall(r"Request: (.*?)\n.*answer: (.*?)\n", last,
+                                                                             re.S)
+            words = [set(re.findall(r"[a-z]{4,}", text.lower())) for text in (pairs[0] if pairs else ("", ""))]
+            return {"role": "assistant", "content": "yes" if words[0] & words[1] else "no"}
         if body.get("tools"):
             return {"role": "assistant", "content": None, "tool_calls": [
                 {"id": "call_lisbon", "type": "function",

@@ -146,3 +146,21 @@ def test_the_eval_tab_runs_a_suite_and_links_each_item(server):
     assert "| **IMKI** |" in summary and "| **all** |" in summary and "A1" in summary
     assert items.count("?session=") == 4 and "&tab=inspector" in items
     assert chart is not None
+
+
+def test_an_llm_judge_and_matcher_go_through_the_gateway(db_url, fake_openai):
+    from app.config import Settings
+    from app.eval import run as evaluation
+    from app.runner import Runner
+    from storage import open_database
+
+    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    suite = load("ntb-dev")
+    suite.items = [i for i in suite.items if i.id == "IMKI-101"]
+    report = evaluation.run(runner, [suite], evaluation.EvalConfig(
+        agent="awn", model="demo/offline", judge="openai/local-model", matcher="llm:openai/local-model"))
+    assert report["judge"] == {"name": "openai/local-model", "deterministic": False,
+                               "note": "A3 judged by openai/local-model"}
+    assert report["matcher"]["name"] == "llm:openai/local-model"
+    [item] = report["items"]
+    assert item["metrics"]["A1"] and item["metrics"]["A3"] and fake_openai.requests >= 2
