@@ -164,3 +164,16 @@ def test_an_llm_judge_and_matcher_go_through_the_gateway(db_url, fake_openai):
     assert report["matcher"]["name"] == "llm:openai/local-model"
     [item] = report["items"]
     assert item["metrics"]["A1"] and item["metrics"]["A3"] and fake_openai.requests >= 2
+
+
+def test_a_stored_run_reads_back_as_its_report(db_url):
+    from app.config import Settings
+    from app.eval import run as evaluation
+    from app.runner import Runner
+    from storage import open_database
+
+    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    made = evaluation.run(runner, [load("ntb-dev", limit=4)], evaluation.EvalConfig(agent="awn", model="demo/offline"))
+    stored = evaluation.stored_report(runner, made["eval_id"])
+    assert stored["summary"] == made["summary"] and stored["matcher"] == made["matcher"]
+    assert [i["item_id"] for i in stored["items"]] == [i["item_id"] for i in made["items"]]

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from app.eval import metrics
 from app.eval.mock import mock_tools
 from app.eval.suites import Item, Suite
-from app.eval.users import Matcher, make_matcher, user_for
+from app.eval.users import LLMMatcher, Matcher, MiniLMMatcher, make_matcher, user_for
 from app.runner import Runner
 from storage import repo
 from tools.registry import ToolRegistry
@@ -147,17 +147,19 @@ def run(runner: Runner, suites: list[Suite], config: EvalConfig,
     done = [r for r in results if r is not None]
     summary = metrics.aggregate(done)
     repo.finish_eval(runner.db, row.id, summary)
-    return report(row.id, [s.name for s in suites], config, judge_name, matcher, summary, done)
+    return report(row.id, [s.name for s in suites], config, judge_name, {"name": matcher.name,
+                                                                          "threshold": matcher.threshold},
+                  summary, done)
 
 
-def report(eval_id: str, suites: list[str], config: EvalConfig, judge: str, matcher: Matcher,
+def report(eval_id: str, suites: list[str], config: EvalConfig, judge: str, matcher: dict[str, Any],
            summary: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "eval_id": eval_id, "suites": suites, "agent": config.agent, "model": config.model,
         "judge": {"name": judge, "deterministic": judge == "deterministic",
                   "note": "A3 by rule: finished with an answer and A2 holds (IBTC: A1)" if judge == "deterministic"
                   else f"A3 judged by {judge}"},
-        "matcher": {"name": matcher.name, "threshold": matcher.threshold},
+        "matcher": matcher,
         "summary": summary, "items": items,
     }
 
@@ -166,5 +168,7 @@ def stored_report(runner: Runner, eval_id: str, owner: str | None = None) -> dic
     row = repo.get_eval(runner.db, eval_id, owner)
     items = [r.result for r in repo.eval_items(runner.db, eval_id)]
     config = EvalConfig(agent=row.agent, model=row.model, judge=row.judge, matcher=row.matcher)
-    matcher = Matcher() if row.matcher == "lexical" else type("M", (), {"name": row.matcher, "threshold": None})()
-    return report(row.id, row.suites, config, row.judge, matcher, row.summary or metrics.aggregate(items), items)
+    threshold = {"lexical": Matcher.threshold, "minilm": MiniLMMatcher.threshold}.get(row.matcher,
+                                                                                      LLMMatcher.threshold)
+    return report(row.id, row.suites, config, row.judge, {"name": row.matcher, "threshold": threshold},
+                  row.summary or metrics.aggregate(items), items)
