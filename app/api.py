@@ -132,6 +132,11 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     async def not_found(_request: Request, exc: NotFound):
         return JSONResponse({"detail": "not found"}, status_code=404)
 
+    @app.exception_handler(ToolImportError)
+    async def tools_refused(_request: Request, exc: ToolImportError):
+        """A tool file, spec or server that cannot be added: 422 with the reason (nothing was registered)."""
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
     @app.get("/api/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "database": db.engine.dialect.name}
@@ -172,31 +177,19 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     @app.post("/api/tools", status_code=201)
     def add_tools(body: NewToolFile, owner: str = Depends(owner_of)) -> dict[str, Any]:
         """A file of Python tools; its code runs only in the sandbox (see tools.sandbox)."""
-        try:
-            names = runner.add_custom_tools(body.source, body.filename, owner=owner, network=body.network,
-                                            cpu_seconds=body.cpu_seconds, memory_mb=body.memory_mb,
-                                            wall_seconds=body.wall_seconds)
-        except ToolImportError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from None
-        return {"tools": names}
+        return {"tools": runner.add_custom_tools(body.source, body.filename, owner=owner, network=body.network,
+                                                 cpu_seconds=body.cpu_seconds, memory_mb=body.memory_mb,
+                                                 wall_seconds=body.wall_seconds)}
 
     @app.post("/api/tools/openapi", status_code=201)
     def import_openapi(body: NewOpenAPI, owner: str = Depends(owner_of)) -> dict[str, Any]:
-        try:
-            names = runner.import_openapi(body.spec, base_url=body.base_url, auth=body.auth, timeout=body.timeout,
-                                          prefix=body.prefix, owner=owner, files=False)
-        except ToolImportError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from None
-        return {"tools": names}
+        return {"tools": runner.import_openapi(body.spec, base_url=body.base_url, auth=body.auth,
+                                               timeout=body.timeout, prefix=body.prefix, owner=owner, files=False)}
 
     @app.post("/api/tools/mcp", status_code=201)
     def import_mcp(body: NewMCP, owner: str = Depends(owner_of)) -> dict[str, Any]:
-        try:
-            names = runner.import_mcp(body.target, env=body.env, headers=body.headers, timeout=body.timeout,
-                                      prefix=body.prefix, owner=owner, commands=bool(settings.mcp_commands))
-        except ToolImportError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from None
-        return {"tools": names}
+        return {"tools": runner.import_mcp(body.target, env=body.env, headers=body.headers, timeout=body.timeout,
+                                           prefix=body.prefix, owner=owner, commands=bool(settings.mcp_commands))}
 
     @app.get("/api/tools")
     def list_tools() -> dict[str, Any]:

@@ -112,34 +112,32 @@ class Exchange:
 
 
 @dataclass
-class NoisyToolUser:
-    """The NoisyToolBench user: the clarification for the needed question, nothing for any other."""
-
+class SimulatedUser:
     item: Item
     matcher: Matcher
     exchanges: list[Exchange] = field(default_factory=list)
 
-    def answer(self, request: dict[str, Any]) -> str:
-        question = str(request.get("question") or "")
-        if request.get("kind") == "unsupported_request":  # the agent says it cannot: acknowledged, not redundant
-            reply, relevant = "OK, thank you for telling me.", True
-        else:
-            needed = self.item.needed_question
-            already = any(e.relevant and e.kind != "unsupported_request" for e in self.exchanges)
-            relevant = bool(needed) and not already and self.matcher.matches(question, needed)
-            reply = (self.item.clarification or NO_INFO) if relevant else NO_INFO
-        self.exchanges.append(Exchange(question, list(request.get("options") or []), str(request.get("kind")),
-                                       reply, relevant))
+    def _reply(self, request: dict[str, Any], reply: str, relevant: bool, detail: int | None = None) -> str:
+        """Record the exchange and return the reply."""
+        self.exchanges.append(Exchange(str(request.get("question") or ""), list(request.get("options") or []),
+                                       str(request.get("kind")), reply, relevant, detail))
         return reply
 
 
-@dataclass
-class IntentUser:
-    """The IN3 user: answers from the item's missing details, with the matched detail's first option."""
+class NoisyToolUser(SimulatedUser):
+    """The NoisyToolBench user: the clarification for the needed question, nothing for any other."""
 
-    item: Item
-    matcher: Matcher
-    exchanges: list[Exchange] = field(default_factory=list)
+    def answer(self, request: dict[str, Any]) -> str:
+        if request.get("kind") == "unsupported_request":  # the agent says it cannot: acknowledged, not redundant
+            return self._reply(request, "OK, thank you for telling me.", True)
+        needed = self.item.needed_question
+        already = any(e.relevant and e.kind != "unsupported_request" for e in self.exchanges)
+        relevant = bool(needed) and not already and self.matcher.matches(str(request.get("question") or ""), needed)
+        return self._reply(request, (self.item.clarification or NO_INFO) if relevant else NO_INFO, relevant)
+
+
+class IntentUser(SimulatedUser):
+    """The IN3 user: answers from the item's missing details, with the matched detail's first option."""
 
     def answer(self, request: dict[str, Any]) -> str:
         question = str(request.get("question") or "")
@@ -152,15 +150,11 @@ class IntentUser:
                              self.matcher.similarity(question, text))
             if index not in asked and similarity > score:
                 best, score = index, similarity
-        if best is not None and score >= self.matcher.threshold:
-            options = details[best].get("options") or []
-            reply = str(options[0]) if options else f"Whatever suits {details[best].get('description', 'this')}."
-            self.exchanges.append(Exchange(question, list(request.get("options") or []), str(request.get("kind")),
-                                           reply, True, best))
-            return reply
-        self.exchanges.append(Exchange(question, list(request.get("options") or []), str(request.get("kind")),
-                                       NO_PREFERENCE, False))
-        return NO_PREFERENCE
+        if best is None or score < self.matcher.threshold:
+            return self._reply(request, NO_PREFERENCE, False)
+        options = details[best].get("options") or []
+        reply = str(options[0]) if options else f"Whatever suits {details[best].get('description', 'this')}."
+        return self._reply(request, reply, True, best)
 
 
 def user_for(item: Item, matcher: Matcher):
