@@ -25,7 +25,7 @@ from app.llm import gateway
 from app.tracing.recorder import Recorder
 from app.tracing.steps import Step
 from storage import repo
-from storage.engine import Database
+from storage.engine import Database, StorageError, describe_error
 from storage.models import SessionRow
 from tools.model import ToolImportError
 from tools.registry import ToolRegistry, default_registry
@@ -111,16 +111,54 @@ def _node_step(node: str, update: Any, started: float) -> Step:
 
 
 def make_checkpointer(db: Database):
+    """LangGraph's saver on the same database: SQLite's on one shared connection (SQLite has one writer
+    anyway), PostgreSQL's on a connection pool so concurrent turns do not queue behind one lock."""
     if db.is_sqlite:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        conn = sqlite3.connect(db.sqlite_path or ":memory:", check_same_thread=False, timeout=10)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        saver = SqliteSaver(conn)
-        saver.setup()
+        try:
+            conn = sqlite3.connect(db.sqlite_path or ":memory:", check_same_thread=False, timeout=10)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            saver = SqliteSaver(conn)
+            saver.setup()
+        except sqlite3.Error as exc:
+            raise StorageError(describe_error(db.label, exc)) from None
         return saver
-    raise TurnError(f"no checkpointer for database {db.engine.dialect.name!r} yet; use SQLite")
+    if db.is_postgres:
+        return _postgres_saver(db)
+    raise StorageError(f"no LangGraph checkpointer for a {db.engine.dialect.name} database; use SQLite or "
+                       "PostgreSQL")
+
+
+def _postgres_saver(db: Database):
+    try:
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+    except ModuleNotFoundError as exc:
+        raise StorageError(f"PostgreSQL needs the {exc.name!r} package: pip install "
+                           "'agent-playground[postgres]'") from None
+    import psycopg
+
+    from storage.engine import POOL_OVERFLOW, POOL_SIZE, SCHEMA_LOCK
+
+    pool = ConnectionPool(db.libpq_url, min_size=1, max_size=POOL_SIZE + POOL_OVERFLOW, open=False,
+                          kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+                          check=ConnectionPool.check_connection, name="checkpoints")
+    try:
+        pool.open(wait=True, timeout=15)
+        saver = PostgresSaver(pool)
+        with pool.connection() as conn:  # setup() migrates; two processes starting at once take turns
+            conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+            try:
+                saver.setup()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+    except (psycopg.Error, TimeoutError, OSError) as exc:
+        pool.close()
+        raise StorageError(describe_error(db.label, exc)) from None
+    return saver
 
 
 class Runner:

@@ -1,8 +1,11 @@
 """The database: an engine from a URL, the schema version, and refusal of a schema newer than the code.
 
 SQLite is the default and gets WAL (readers never block the writer) and a busy timeout (a second writer
-waits instead of failing at once). Migrations are additive and run in order; each is guarded by the version
-stored in `playground_meta`, so running them twice is harmless.
+waits instead of failing at once). PostgreSQL (`postgresql://...`, or `postgres://` as platforms write it in
+DATABASE_URL) goes through psycopg 3, from the `[postgres]` extra; several playground processes may share one
+database, and the schema is created under an advisory lock so two starting at once do not race.
+Migrations are additive and run in order; each is guarded by the version stored in `playground_meta`, so
+running them twice is harmless.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from storage.models import Meta
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+# Connections per process. A running turn holds none while the model thinks (steps are written on short
+# checkouts), so this bounds concurrent writes, not concurrent sessions.
+POOL_SIZE = 10
+POOL_OVERFLOW = 30
+SCHEMA_LOCK = 0x706C6179  # pg_advisory_lock key held while creating or upgrading the schema ("play")
 
 
 class RawJSON(str):
@@ -52,8 +60,22 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @property
     def sqlite_path(self) -> str | None:
         return make_url(self.url).database if self.is_sqlite else None
+
+    @property
+    def libpq_url(self) -> str:
+        """The PostgreSQL URL as libpq (psycopg, LangGraph's saver) takes it: no SQLAlchemy driver suffix."""
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    @property
+    def label(self) -> str:
+        """The URL without its password, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -68,26 +90,65 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def normalize_url(url: str) -> str:
+    """`postgres://` and `postgresql://` (what platforms put in DATABASE_URL) mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def open_database(url: str) -> Database:
     """Open (and create or upgrade) the database at `url`. Raises StorageError with a clear message."""
     try:
-        parsed = make_url(url)
+        parsed = make_url(normalize_url(url))
     except Exception as exc:  # sqlalchemy raises ArgumentError with a long text
         raise StorageError(f"invalid database URL {url!r}: {exc}") from None
-    kwargs: dict = {"json_serializer": _json_serializer}
-    if parsed.get_backend_name() == "sqlite":
+    kwargs: dict = {"json_serializer": _json_serializer, "pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        if not parsed.database or parsed.database == ":memory:":
+            kwargs.pop("pool_size"), kwargs.pop("max_overflow")
+    elif backend == "postgresql":
+        # pre_ping: a connection the server dropped (a restart, an idle timeout) is replaced, not failed on.
+        kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 10})
     try:
-        engine = create_engine(url, **kwargs)
+        engine = create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as exc:
+        hint = " (pip install 'agent-playground[postgres]')" if backend == "postgresql" else ""
+        raise StorageError(f"cannot open database {parsed.render_as_string()}: the driver {exc.name!r} is not "
+                           f"installed{hint}") from None
     except Exception as exc:
-        raise StorageError(f"cannot open database {url!r}: {exc}") from None
+        raise StorageError(f"cannot open database {parsed.render_as_string()}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    db = Database(url=url, engine=engine)
+    db = Database(url=parsed.render_as_string(hide_password=False), engine=engine)
     _ensure_schema(db)
     return db
+
+
+def describe_error(db_label: str, exc: BaseException) -> str:
+    """One line for a database failure: what the database said, and what to do about the usual ones."""
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    low = text.lower()
+    if "readonly" in low or "read-only" in low or "read only" in low:
+        hint = "the database is read-only: give the playground write access to the file and its folder"
+    elif "database is locked" in low:
+        hint = ("the database is locked by another program; close it, or wait and retry (SQLite allows one "
+                "writer at a time)")
+    elif "unable to open database" in low:
+        hint = "the database file cannot be opened: check the path and that its folder is writable"
+    elif "connection refused" in low or "could not connect" in low or "connection failed" in low:
+        hint = "the database server does not answer: is it running, and is the URL right?"
+    elif "does not exist" in low and "database" in low:
+        hint = "that database does not exist on the server: create it first (createdb)"
+    else:
+        hint = ""
+    return f"cannot use database {db_label}: {text}" + (f" ({hint})" if hint else "")
 
 
 def _stored_version(session: Session) -> int | None:
@@ -96,26 +157,40 @@ def _stored_version(session: Session) -> int | None:
 
 
 def _ensure_schema(db: Database) -> None:
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError
 
     try:
-        has_meta = inspect(db.engine).has_table(Meta.__tablename__)
-        stored = None
-        if has_meta:
-            with db.session() as s:
-                stored = _stored_version(s)
-        if stored is not None and stored > SCHEMA_VERSION:
-            raise SchemaTooNewError(
-                f"the database {db.url} has schema version {stored}, newer than this playground "
-                f"understands ({SCHEMA_VERSION}); upgrade agent-playground or use another --db"
-            )
-        SQLModel.metadata.create_all(db.engine)
-        current = stored or SCHEMA_VERSION
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            MIGRATIONS[version](db.engine)
+        if db.is_postgres:  # two processes starting on a new database must not both create the tables
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql(f"SELECT pg_advisory_lock({SCHEMA_LOCK})")
+                try:
+                    _create_or_upgrade(db)
+                finally:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK})")
+                    conn.commit()
+        else:
+            _create_or_upgrade(db)
+    except DBAPIError as exc:
+        raise StorageError(describe_error(db.label, exc)) from None
+
+
+def _create_or_upgrade(db: Database) -> None:
+    from sqlalchemy import inspect
+
+    has_meta = inspect(db.engine).has_table(Meta.__tablename__)
+    stored = None
+    if has_meta:
         with db.session() as s:
-            s.merge(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-            s.commit()
-    except OperationalError as exc:
-        raise StorageError(f"cannot use database {db.url}: {exc.orig}") from None
+            stored = _stored_version(s)
+    if stored is not None and stored > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"the database {db.label} has schema version {stored}, newer than this playground "
+            f"understands ({SCHEMA_VERSION}); upgrade agent-playground or use another --db"
+        )
+    SQLModel.metadata.create_all(db.engine)
+    current = stored or SCHEMA_VERSION
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](db.engine)
+    with db.session() as s:
+        s.merge(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+        s.commit()

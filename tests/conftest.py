@@ -1,4 +1,9 @@
-"""Shared fixtures: a real SQLite file per test, the real `playground` CLI as a process, a real server."""
+"""Shared fixtures: a real database per test, the real `playground` CLI as a process, a real server.
+
+The database is a SQLite file, or with PLAYGROUND_TEST_DATABASE_URL=postgresql://... (scripts/postgres.sh
+starts one) a new database created on that PostgreSQL server for each test and dropped after it: the same
+suite runs on both.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +23,58 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = [sys.executable, "-m", "app.cli"]
 
 
+PG_SERVER = os.environ.get("PLAYGROUND_TEST_DATABASE_URL", "")
+ON_POSTGRES = PG_SERVER.startswith(("postgresql://", "postgres://"))
+_created: list[str] = []
+
+
+def _pg(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def new_db_url(folder: Path, name: str = "playground") -> str:
+    """A new, empty database: a file in `folder`, or a fresh database on the test PostgreSQL server."""
+    if not ON_POSTGRES:
+        return f"sqlite:///{folder / (name + '.db')}"
+    import uuid
+
+    database = f"t_{name[:20].lower()}_{uuid.uuid4().hex[:10]}"
+    _pg(f'CREATE DATABASE "{database}"')
+    _created.append(database)
+    base = PG_SERVER.rsplit("/", 1)[0]
+    return f"{base}/{database}"
+
+
+def drop_test_databases() -> None:
+    while _created:
+        _pg(f'DROP DATABASE IF EXISTS "{_created.pop()}" WITH (FORCE)')
+
+
+def sql(url: str, query: str, **params) -> list[tuple]:
+    """Rows of one SQL statement on the test database, straight through SQLAlchemy (not our repositories)."""
+    from sqlalchemy import create_engine, text
+
+    from storage.engine import normalize_url
+
+    engine = create_engine(normalize_url(url))
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(query), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+needs_sqlite = pytest.mark.skipif(ON_POSTGRES, reason="about the SQLite file itself")
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'playground.db'}"
+def db_url(tmp_path: Path):
+    yield new_db_url(tmp_path)
+    drop_test_databases()
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -87,11 +141,13 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    db = f"sqlite:///{tmp_path_factory.mktemp('srv') / 'server.db'}"
+    db = new_db_url(tmp_path_factory.mktemp("srv"), "server")
     s = Server(db)
     s.db_url = db
     yield s
     s.stop()
+    if ON_POSTGRES:
+        _pg(f'DROP DATABASE IF EXISTS "{db.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 class FakeOpenAI:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from tests.conftest import new_db_url
+
 
 def new_client(server) -> httpx.Client:
     return httpx.Client(base_url=server.url, timeout=120)
@@ -74,7 +76,7 @@ def test_bad_input_gets_clear_4xx(server):
 def test_a_pending_question_survives_a_server_restart(tmp_path):
     from tests.conftest import Server
 
-    db = f"sqlite:///{tmp_path / 'restart.db'}"
+    db = new_db_url(tmp_path, "restart")
     first = Server(db)
     try:
         with new_client(first) as c:
@@ -97,7 +99,7 @@ def test_a_pending_question_survives_a_server_restart(tmp_path):
 def test_login_when_auth_is_configured(tmp_path):
     from tests.conftest import Server
 
-    server = Server(f"sqlite:///{tmp_path / 'auth.db'}", "--auth", "teacher:s3cret")
+    server = Server(new_db_url(tmp_path, "auth"), "--auth", "teacher:s3cret")
     try:
         with new_client(server) as c:
             assert c.get("/config").status_code == 401  # the app needs a login

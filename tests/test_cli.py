@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from tests.conftest import clean_env
+from tests.conftest import ON_POSTGRES, clean_env, sql
 
 
 def test_calculator_run_then_trace_returns_the_same_steps(cli, db_url):
@@ -25,18 +23,16 @@ def test_calculator_run_then_trace_returns_the_same_steps(cli, db_url):
     assert trace["final_answer"] == out["final_answer"]
 
 
-def test_steps_are_in_the_sqlite_file_with_checkpoint_ids(cli, db_url):
+def test_steps_are_in_the_database_with_checkpoint_ids(cli, db_url):
     out = cli.json("run", "--tools", "calculator", "What is 6*7?")
-    path = db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("select kind, checkpoint_id from steps where session_id=? order by seq",
-                            (out["session_id"],)).fetchall()
-        checkpoints = conn.execute("select count(*) from checkpoints where thread_id=?", (out["session_id"],)).fetchone()[0]
-        mode = conn.execute("pragma journal_mode").fetchone()[0]
+    sid = out["session_id"]
+    rows = sql(db_url, "select kind, checkpoint_id from steps where session_id=:sid order by seq", sid=sid)
+    checkpoints = sql(db_url, "select count(*) from checkpoints where thread_id=:sid", sid=sid)[0][0]
     assert [r[0] for r in rows] == ["model", "tool", "model"]
     assert all(r[1] for r in rows)
     assert checkpoints >= 3
-    assert mode == "wal"
+    if not ON_POSTGRES:
+        assert sql(db_url, "pragma journal_mode")[0][0] == "wal"
 
 
 def test_a_tool_that_raises_gives_an_error_step_and_still_an_answer(cli):
@@ -89,9 +85,7 @@ def test_unknown_session_is_a_clear_error(cli):
 def test_a_newer_schema_is_refused_not_crashed(cli, db_url):
     cli.json("tools", "list")  # creates nothing; open the database through a run
     cli("run", "--tools", "calculator", "2+2?", check=True)
-    path = db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        conn.execute("update playground_meta set value='999' where key='schema_version'")
+    sql(db_url, "update playground_meta set value='999' where key='schema_version'")
     proc = cli("run", "--tools", "calculator", "2+2?")
     assert proc.returncode == 2
     assert "schema version 999" in proc.stderr and "Traceback" not in proc.stderr

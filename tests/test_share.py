@@ -8,7 +8,7 @@ import secrets
 import httpx
 import pytest
 
-from tests.conftest import Server, clean_env
+from tests.conftest import Server, clean_env, new_db_url
 
 SECRET = "s3cr3t-value-8842"
 
@@ -93,7 +93,7 @@ def test_export_import_round_trip_into_a_fresh_database(cli, tmp_path):
     doc = json.loads(out.read_text())
     assert doc["format"] == "agent-playground/session" and doc["version"] == 1
 
-    fresh = type(cli)(f"sqlite:///{tmp_path / 'fresh.db'}")
+    fresh = type(cli)(new_db_url(tmp_path, "fresh"))
     new_id = fresh("import", str(out), check=True).stdout.strip()
     trace = fresh.json("trace", new_id)
     original = cli.json("trace", run["session_id"])
