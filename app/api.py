@@ -7,6 +7,7 @@ and cookie. Sessions belong to the token that created them; another owner's sess
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,7 @@ import plotly
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.exc import DBAPIError
 
 from app import sharing
 from app.agents import UnknownAgentError
@@ -24,6 +26,7 @@ from app.llm.gateway import ModelConfigError
 from app.runner import Runner, TurnError
 from app.tracing.document import trace_document
 from storage import NotFound, open_database, repo
+from storage.engine import StorageError, describe_error
 from tools.model import ToolImportError
 from tools.registry import UnknownToolError
 
@@ -56,11 +59,13 @@ class NewShare(Strict):
 class NewTurn(Strict):
     message: str | None = Field(default=None, max_length=20_000)
     answer: str | None = Field(default=None, max_length=20_000)
+    retry: bool = Field(default=False, description="go on with the session's last run, which failed, from its "
+                                                   "last checkpoint")
 
     @model_validator(mode="after")
     def one_of(self) -> "NewTurn":
-        if (self.message is None) == (self.answer is None):
-            raise ValueError("send exactly one of 'message' or 'answer'")
+        if (self.message is not None) + (self.answer is not None) + self.retry != 1:
+            raise ValueError("send exactly one of 'message', 'answer' or 'retry': true")
         return self
 
 
@@ -117,7 +122,17 @@ def owner_of(request: Request, response: Response) -> str:
 def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool = True) -> FastAPI:
     db = open_database(settings.database_url) if runner is None else runner.db
     runner = runner or Runner(db, settings)
-    app = FastAPI(title="Agent Playground", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        # Sync endpoints (a turn waits on its model) run in a thread each; anyio's default of 40 threads
+        # would queue the 41st concurrent turn behind a whole model call.
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
+    app = FastAPI(title="Agent Playground", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json",
+                  lifespan=lifespan)
     app.state.runner = runner
     app.state.settings = settings
 
@@ -131,6 +146,15 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     @app.exception_handler(NotFound)
     async def not_found(_request: Request, exc: NotFound):
         return JSONResponse({"detail": "not found"}, status_code=404)
+
+    @app.exception_handler(DBAPIError)
+    async def database_failed(_request: Request, exc: DBAPIError):
+        """The database refused (locked, read-only, unreachable): 503 naming the problem; nothing half-written."""
+        return JSONResponse({"detail": describe_error(db.label, exc)}, status_code=503)
+
+    @app.exception_handler(StorageError)
+    async def storage_failed(_request: Request, exc: StorageError):
+        return JSONResponse({"detail": str(exc)}, status_code=503)
 
     @app.exception_handler(ToolImportError)
     async def tools_refused(_request: Request, exc: ToolImportError):
@@ -159,7 +183,8 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     def new_turn(session_id: str, body: NewTurn, owner: str = Depends(owner_of)) -> dict[str, Any]:
         repo.get_session(db, session_id, owner)
         try:
-            result = runner.turn(session_id, message=body.message, answer=body.answer, owner=owner)
+            result = runner.turn(session_id, message=body.message, answer=body.answer, owner=owner,
+                                 retry=body.retry)
         except TurnError as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         return result.to_dict()

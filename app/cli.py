@@ -488,7 +488,8 @@ def cmd_serve(args) -> int:
     if settings.mcp_commands is None:  # the browser may start MCP commands only on this machine's own address
         settings = Settings(**{**settings.__dict__, "mcp_commands": args.host in ("127.0.0.1", "localhost", "::1")})
     app = create_app(settings)
-    print(f"Agent Playground on http://{args.host}:{args.port}  (database: {settings.database_url})", flush=True)
+    label = app.state.runner.db.label  # without a password
+    print(f"Agent Playground on http://{args.host}:{args.port}  (database: {label})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
@@ -667,6 +668,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.agents.byo import GraphSpecError
     from app.llm.gateway import ModelConfigError
     from app.runner import TurnError
+    from sqlalchemy.exc import DBAPIError
+
     from storage import NotFound, StorageError
     from tools.registry import UnknownToolError
     from tools.model import ToolImportError
@@ -676,6 +679,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, GraphSpecError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound,
             StorageError, ToolImportError) as exc:
         print(f"playground: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:  # the database refused mid-command (locked, read-only, gone)
+        from storage.engine import describe_error, url_label
+
+        where = url_label(Settings.from_env(getattr(args, "db", None)).database_url)
+        print(f"playground: {describe_error(where, exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

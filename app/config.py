@@ -46,6 +46,7 @@ class Settings:
     mcp_commands: bool | None = None
     retrieval_threshold: int = 24  # offer only the top-k tools per turn when a session has more than this
     retrieval_k: int = 8
+    worker_threads: int = 200  # concurrent requests a server process handles (each running turn holds one)
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -70,6 +71,7 @@ class Settings:
                 env.get("PLAYGROUND_MCP_COMMANDS", "").lower()),
             retrieval_threshold=int(env.get("PLAYGROUND_RETRIEVAL_THRESHOLD", 24)),
             retrieval_k=int(env.get("PLAYGROUND_RETRIEVAL_K", 8)),
+            worker_threads=int(env.get("PLAYGROUND_WORKER_THREADS", 200)),
         )
 
     def with_graphs(self, graphs: list[str] | None, tool_modules: list[str] | None = None) -> "Settings":

@@ -26,6 +26,7 @@ from app.tracing.recorder import Recorder
 from app.tracing.steps import Step
 from storage import repo
 from storage.engine import Database, StorageError, describe_error
+from storage.locks import SessionLocks
 from storage.models import SessionRow
 from tools.model import ToolImportError
 from tools.registry import ToolRegistry, default_registry
@@ -33,6 +34,10 @@ from tools.registry import ToolRegistry, default_registry
 
 class TurnError(ValueError):
     """The turn cannot start (bad input); nothing was changed."""
+
+
+INTERRUPTED = ("the server stopped during this run; the steps it finished are kept. Retry to go on from the "
+               "last of them, or send a new message")
 
 
 @dataclass
@@ -141,10 +146,11 @@ def _postgres_saver(db: Database):
                            "'agent-playground[postgres]'") from None
     import psycopg
 
-    from storage.engine import POOL_OVERFLOW, POOL_SIZE, SCHEMA_LOCK
+    from storage.engine import PG_OPTIONS, POOL_OVERFLOW, POOL_SIZE, SCHEMA_LOCK
 
     pool = ConnectionPool(db.libpq_url, min_size=1, max_size=POOL_SIZE + POOL_OVERFLOW, open=False,
-                          kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+                          kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
+                                  "options": PG_OPTIONS, "connect_timeout": 10},
                           check=ConnectionPool.check_connection, name="checkpoints")
     try:
         pool.open(wait=True, timeout=15)
@@ -180,7 +186,7 @@ class Runner:
             for spec in settings.tool_modules:
                 self.tools.add_source(load_module(spec))
         self._cache_size = cache_size
-        self._locks: dict[str, threading.Lock] = {}
+        self._turns = SessionLocks(db)  # one turn per session, across processes
         self._guard = threading.Lock()
         self._indexes: dict[tuple, Any] = {}
 
@@ -350,10 +356,6 @@ class Runner:
         raise TurnError(f"agent {agent!r} built a {type(graph).__name__}; expected a LangGraph StateGraph or a "
                         "graph compiled from one")
 
-    def _lock(self, session_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(session_id, threading.Lock())
-
     # -- tool retrieval: past a number of tools, each turn is offered the top k ------------------------------
 
     def _offer_tools(self, session: SessionRow, message: str) -> tuple[list[str] | None, Step | None]:
@@ -411,10 +413,12 @@ class Runner:
     # -- turns ------------------------------------------------------------------------------------------
 
     def turn(self, session_id: str, message: str | None = None, answer: str | None = None,
-             owner: str | None = None, on_event: Callable[[Event], None] | None = None) -> TurnResult:
+             owner: str | None = None, on_event: Callable[[Event], None] | None = None,
+             retry: bool = False) -> TurnResult:
         result: TurnResult | None = None
         deltas = on_event is not None
-        for event in self.stream(session_id, message=message, answer=answer, owner=owner, deltas=deltas):
+        for event in self.stream(session_id, message=message, answer=answer, owner=owner, deltas=deltas,
+                                 retry=retry):
             if on_event:
                 on_event(event)
             if event.type == "done":
@@ -423,18 +427,45 @@ class Runner:
         return result
 
     def stream(self, session_id: str, message: str | None = None, answer: str | None = None,
-               owner: str | None = None, deltas: bool = True, proceed: str | None = None) -> Iterator[Event]:
+               owner: str | None = None, deltas: bool = True, proceed: str | None = None,
+               retry: bool = False) -> Iterator[Event]:
         """Run one turn, yielding each step as it is stored (and answer text as it streams, with `deltas`).
         `proceed` (a run id) goes on with that run from the thread's current checkpoint (a time-travel branch
-        after its edit)."""
+        after its edit); `retry` does that for the session's last run if it failed (a model that gave up, a
+        server killed mid-run)."""
         session = repo.get_session(self.db, session_id, owner)
-        lock = self._lock(session_id)
-        if not lock.acquire(blocking=False):
-            raise TurnError(f"session {session_id} is already running a turn; wait for it to finish")
+        if not self._turns.acquire(session_id):
+            raise TurnError(f"session {session_id} is already running a turn (here or on another server "
+                            "process); wait for it to finish")
         try:
+            self._settle_orphans(session_id)
+            if retry:
+                proceed = self._retryable(session)
             yield from self._stream(session, message, answer, deltas, proceed)
         finally:
-            lock.release()
+            self._turns.release(session_id)
+
+    def _settle_orphans(self, session_id: str) -> None:
+        """Runs still marked running while we hold the session's lock were cut off by a process that died
+        (`kill -9`, a crash, a lost machine): they end as errors that can be retried; their steps stay."""
+        orphans = [r for r in repo.runs_for_session(self.db, session_id) if r.status == "running"]
+        for run in orphans:
+            repo.finish_run(self.db, run.id, status="error", error=INTERRUPTED)
+        if orphans:
+            repo.touch_session(self.db, session_id, status="error")
+
+    def _retryable(self, session: SessionRow) -> str:
+        """The run a retry goes on with: the session's last run, if it failed, from its last checkpoint (the
+        steps it finished are kept and not run again)."""
+        last = repo.latest_run(self.db, session.id)
+        if last is None or last.status != "error":
+            raise TurnError("nothing to retry: the session's last run did not fail")
+        state = self.graph_for(session, self._offered_in_run(session.id, last.id)).get_state(
+            {"configurable": {"thread_id": session.id}})
+        if not state.next:
+            raise TurnError("this run failed before its agent started, so there is no checkpoint to go on from; "
+                            "send the message again")
+        return last.id
 
     def _stream(self, session: SessionRow, message: str | None, answer: str | None, deltas: bool,
                 proceed: str | None = None) -> Iterator[Event]:
@@ -444,7 +475,7 @@ class Runner:
         if answer is None and pending is not None and message is not None:
             answer, message = message, None  # a message while a question is pending answers it
         if proceed is not None:
-            repo.finish_run(self.db, proceed, status="running")
+            repo.finish_run(self.db, proceed, status="running", error=None, ended_at=None)
             run_id, graph_input = proceed, None
         elif answer is not None:
             if pending is None:

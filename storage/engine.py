@@ -10,6 +10,7 @@ running them twice is harmless.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ BUSY_TIMEOUT_MS = 10_000
 # checkouts), so this bounds concurrent writes, not concurrent sessions.
 POOL_SIZE = 10
 POOL_OVERFLOW = 30
+PG_OPTIONS = f"-c lock_timeout={BUSY_TIMEOUT_MS}"
 SCHEMA_LOCK = 0x706C6179  # pg_advisory_lock key held while creating or upgrading the schema ("play")
 
 
@@ -90,6 +92,31 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+@functools.cache
+def _nul_safe_dumper() -> type:
+    from psycopg.types.string import StrDumperUnknown
+
+    class NulSafeStr(StrDumperUnknown):
+        def dump(self, obj: str):
+            return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+
+    return NulSafeStr
+
+
+def _postgres_nul_safe(dbapi_connection, _record) -> None:
+    """PostgreSQL text cannot hold NUL (0x00), which SQLite stores happily; a model or tool that emits one
+    must not fail the step's insert. It is stored as U+FFFD (JSON columns keep it, escaped as \\u0000)."""
+    dbapi_connection.adapters.register_dumper(str, _nul_safe_dumper())
+
+
+def url_label(url: str) -> str:
+    """A database URL fit for messages and logs: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<an invalid database URL>"
+
+
 def normalize_url(url: str) -> str:
     """`postgres://` and `postgresql://` (what platforms put in DATABASE_URL) mean psycopg 3 here."""
     for prefix in ("postgres://", "postgresql://"):
@@ -102,8 +129,9 @@ def open_database(url: str) -> Database:
     """Open (and create or upgrade) the database at `url`. Raises StorageError with a clear message."""
     try:
         parsed = make_url(normalize_url(url))
-    except Exception as exc:  # sqlalchemy raises ArgumentError with a long text
-        raise StorageError(f"invalid database URL {url!r}: {exc}") from None
+    except Exception:  # sqlalchemy's message repeats the URL, password included
+        raise StorageError("invalid database URL: expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST/NAME"
+                           ) from None
     kwargs: dict = {"json_serializer": _json_serializer, "pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -114,17 +142,20 @@ def open_database(url: str) -> Database:
             kwargs.pop("pool_size"), kwargs.pop("max_overflow")
     elif backend == "postgresql":
         # pre_ping: a connection the server dropped (a restart, an idle timeout) is replaced, not failed on.
-        kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        # lock_timeout: a table someone locked gives an error after the same wait as SQLite's busy timeout.
+        kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": PG_OPTIONS})
     try:
         engine = create_engine(parsed, **kwargs)
     except ModuleNotFoundError as exc:
         hint = " (pip install 'agent-playground[postgres]')" if backend == "postgresql" else ""
-        raise StorageError(f"cannot open database {parsed.render_as_string()}: the driver {exc.name!r} is not "
+        raise StorageError(f"cannot open database {parsed.render_as_string(hide_password=True)}: the driver {exc.name!r} is not "
                            f"installed{hint}") from None
     except Exception as exc:
-        raise StorageError(f"cannot open database {parsed.render_as_string()}: {exc}") from None
+        raise StorageError(f"cannot open database {parsed.render_as_string(hide_password=True)}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_nul_safe)
     db = Database(url=parsed.render_as_string(hide_password=False), engine=engine)
     _ensure_schema(db)
     return db

@@ -128,19 +128,20 @@ def latest_run(db: Database, session_id: str) -> RunRow | None:
 
 
 class StepWriter:
-    """Inserts a run's steps on one held connection, committing each at once (a crash loses only the step in
-    flight). Holding the connection saves the pool checkout and BEGIN setup per step, the hot path of a run."""
+    """Inserts a run's steps, committing each at once (a crash loses only the step in flight). Each insert
+    checks a connection out of the pool and returns it, so a turn waiting on its model holds no connection:
+    concurrent sessions are not bounded by the pool (bench/load.py)."""
 
     def __init__(self, db: Database):
-        self._conn = db.engine.connect()
+        self._engine = db.engine
         self._insert = insert(StepRow)
 
     def add(self, values: dict[str, Any]) -> None:
-        self._conn.execute(self._insert, [values])
-        self._conn.commit()
+        with self._engine.begin() as conn:
+            conn.execute(self._insert, [values])
 
     def close(self) -> None:
-        self._conn.close()
+        pass
 
 
 def next_step_seq(db: Database, session_id: str) -> int:

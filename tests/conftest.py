@@ -153,7 +153,11 @@ def server(tmp_path_factory):
 class FakeOpenAI:
     """A local OpenAI-compatible chat server (the only stand-in: hosted models cannot run here). It answers
     like a small tool-using model: given tools and no tool result yet it calls `weather` for Lisbon, then it
-    answers from the tool result. Streaming and non-streaming, with usage; /embeddings too. Counts requests."""
+    answers from the tool result. Streaming and non-streaming, with usage; /embeddings too. Counts requests.
+
+    Faults, for the tests of what a bad endpoint does to us: each chat request takes the next item of `faults`
+    ("500", "429", "hang": no answer until the server stops, "bad_json": a tool call whose arguments are not
+    JSON), then `always` if set."""
 
     def __init__(self):
         import threading
@@ -161,6 +165,9 @@ class FakeOpenAI:
 
         outer = self
         self.requests = 0
+        self.faults: list[str] = []
+        self.always: str | None = None
+        self.released = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
@@ -182,7 +189,23 @@ class FakeOpenAI:
                     return self._json({"object": "list", "model": body["model"], "usage": {
                         "prompt_tokens": 1, "total_tokens": 1}, "data": [
                         {"object": "embedding", "index": i, "embedding": outer.embed(t)} for i, t in enumerate(texts)]})
+                fault = outer.faults.pop(0) if outer.faults else outer.always
+                if fault in ("500", "429"):
+                    raw = json.dumps({"error": {"message": f"injected {fault}", "type": "server_error"}}).encode()
+                    self.send_response(int(fault))
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(raw)))
+                    if fault == "429":
+                        self.send_header("retry-after", "0")
+                    self.end_headers()
+                    self.wfile.write(raw)
+                    return
+                if fault == "hang":
+                    outer.released.wait(120)
+                    return
                 message = outer.reply(body)
+                if fault == "bad_json" and message.get("tool_calls"):
+                    message["tool_calls"][0]["function"]["arguments"] = '{"city": "Lisbon"'
                 usage = {"prompt_tokens": 40, "completion_tokens": 9, "total_tokens": 49}
                 if body.get("stream"):
                     self.send_response(200)
@@ -241,6 +264,7 @@ class FakeOpenAI:
         return {"role": "assistant", "content": "Hello from the local model."}
 
     def stop(self) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 

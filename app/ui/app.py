@@ -189,6 +189,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                             message = gr.Textbox(placeholder="Message the agent. When it asks, your reply answers.",
                                                  show_label=False, scale=6, elem_id="message", autofocus=True)
                             send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                            retry_btn = gr.Button("Retry", scale=1, elem_id="retry", size="sm")
                         error_md = gr.Markdown(elem_id="chat-error")
 
             with gr.Tab("Inspector", id="inspector"):
@@ -408,9 +409,24 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return runner.new_session(agent=agent, model=model, tools=list(tools or []) if not named else [],
                                       toolset=named, owner=who)
 
+        def session_for(who, sid, agent, model, toolset, tools, gate, refine, extra) -> tuple[str, bool]:
+            """The session a message goes to: the open one, or a new one (True) when the agent, model, tools or
+            settings changed."""
+            custom = toolset in (None, "", "(custom)")
+            settings = agent_settings(gate, refine, extra)
+            if sid:
+                s = repo.get_session(runner.db, sid, who)
+                wanted = runner.resolve_tools(list(tools or []) if custom else [], None if custom else toolset, who)
+                if ((s.agent, s.model, list(s.tools), s.settings or {}) == (agent, model, wanted, settings)
+                        or runner.pending_question(sid)):
+                    return sid, False
+            return runner.new_session(agent=agent, model=model, tools=list(tools or []) if custom else [],
+                                      toolset=None if custom else toolset, owner=who, settings=settings).id, True
+
         def chat(text: str, who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
-                 answer: str | None = None, request: gr.Request = None):
-            """One turn from the chat box or an option button; yields the chat as steps arrive."""
+                 answer: str | None = None, retry: bool = False, request: gr.Request = None):
+            """One turn from the chat box, an option button or Retry (the last run failed: go on from its last
+            checkpoint); yields the chat as steps arrive."""
             who = who or resolve_owner(None, request)
             text = (answer if answer is not None else text or "").strip()
             history = list(history or [])
@@ -419,31 +435,27 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             def out(box: Any, chat_history: list, ask: list, error: str = "") -> list[Any]:
                 return [box, sid, sid, chat_history, session_line(sid), *ask, error, who, who]
 
-            if not text:
+            if retry and not sid:
+                yield out(gr.update(), history, [gr.update()] * len(ask_outputs), "Nothing to retry yet.")
+                return
+            if not text and not retry:
                 yield out(gr.update(), history, [gr.update()] * len(ask_outputs), "Type a message first.")
                 return
             try:
-                custom = toolset in (None, "", "(custom)")
-                settings = agent_settings(gate, refine, extra)
-                if sid:
-                    s = repo.get_session(runner.db, sid, who)
-                    wanted = runner.resolve_tools(list(tools or []) if custom else [], None if custom else toolset, who)
-                    if ((s.agent, s.model, list(s.tools), s.settings or {}) != (agent, model, wanted, settings)
-                            and not runner.pending_question(sid)):
-                        sid, history = None, []  # the agent, model, tools or settings changed: a new session
-                if not sid:
-                    sid = runner.new_session(agent=agent, model=model, tools=list(tools or []) if custom else [],
-                                             toolset=None if custom else toolset, owner=who, settings=settings).id
+                if not retry:
+                    sid, fresh = session_for(who, sid, agent, model, toolset, tools, gate, refine, extra)
+                    history = [] if fresh else history
             except Exception as exc:  # unknown model, missing key, unknown tool: say so, keep the message
                 yield out(text, history, [gr.update()] * len(ask_outputs), f"⚠️ {html.escape(str(exc))}")
                 return
-            is_answer = runner.pending_question(sid) is not None
-            history.append({"role": "user", "content": render.text(text)})
+            is_answer = not retry and runner.pending_question(sid) is not None
+            if not retry:
+                history.append({"role": "user", "content": render.text(text)})
             live = {"role": "assistant", "content": ""}
             yield out("", history, hidden)
             try:
-                for event in runner.stream(sid, message=None if is_answer else text,
-                                           answer=text if is_answer else None, owner=who, deltas=True):
+                for event in runner.stream(sid, message=None if is_answer or retry else text,
+                                           answer=text if is_answer else None, owner=who, deltas=True, retry=retry):
                     if event.type == "step":
                         if live in history:
                             history.remove(live)  # text the model wrote before a tool call: the step shows it
@@ -469,7 +481,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                             history.append({"role": "assistant", "content": render.text(result.final_answer)})
                             yield out("", history, hidden)
             except TurnError as exc:
-                yield out(text, history[:-1], hidden, f"⚠️ {html.escape(str(exc))}")
+                yield out(text, history if retry else history[:-1], hidden, f"⚠️ {html.escape(str(exc))}")
 
         def answer_option(choice, who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
                           request: gr.Request = None):
@@ -481,6 +493,13 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         chat_outputs = [message, session_id, session_store, chatbot, session_md, *ask_outputs, error_md, owner,
                         owner_store]
         send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat")
+
+        def retry_turn(who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
+                       request: gr.Request = None):
+            yield from chat("", who, sid, agent, model, toolset, tools, history, gate, refine, extra, retry=True,
+                            request=request)
+
+        retry_btn.click(retry_turn, chat_inputs[1:], chat_outputs, api_name="retry")
         message.submit(chat, chat_inputs, chat_outputs, api_visibility="private")
         for i, btn in enumerate(option_btns):
             btn.click(answer_option, [btn, *chat_inputs[1:]], chat_outputs, api_name=f"answer_option_{i}",

@@ -1,0 +1,119 @@
+"""The database layer on whichever database the suite runs on (SQLite, or PostgreSQL with
+PLAYGROUND_TEST_DATABASE_URL): the dialect really is that one, URLs as platforms write them, and a database
+that refuses (read-only, locked, absent) gives one clear line, never a traceback or a half-written session."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+
+import pytest
+
+from storage import StorageError, open_database
+from storage.engine import normalize_url, url_label
+from tests.conftest import ON_POSTGRES, PG_SERVER, PLAYGROUND, ROOT, clean_env, free_port, sql
+
+
+def test_the_suite_runs_on_the_database_it_says(db_url):
+    db = open_database(db_url)
+    assert db.engine.dialect.name == ("postgresql" if ON_POSTGRES else "sqlite")
+    assert {"sessions", "runs", "steps", "checkpoints"} <= {r[0] for r in sql(db_url, (
+        "select tablename from pg_tables where schemaname='public'" if ON_POSTGRES else
+        "select name from sqlite_master where type='table'"))} | {"checkpoints"}
+
+
+def test_urls_as_platforms_write_them():
+    assert normalize_url("postgres://u:p@h:5432/d") == "postgresql+psycopg://u:p@h:5432/d"
+    assert normalize_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert "hunter2" not in url_label("postgresql://u:hunter2@h/d")
+    with pytest.raises(StorageError, match="invalid database URL") as err:
+        open_database("::not a url hunter2::")
+    assert "hunter2" not in str(err.value)
+
+
+def test_an_unreachable_server_is_one_clear_line():
+    url = f"postgresql://someone:hunter2@127.0.0.1:{free_port()}/nothing"
+    proc = subprocess.run([*PLAYGROUND, "run", "--tools", "calculator", "2+2?", "--db", url], capture_output=True,
+                          text=True, cwd=ROOT, env=clean_env(), timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "does not answer" in proc.stderr and "hunter2" not in proc.stderr
+
+
+def _read_only(db_url: str) -> str:
+    """The same database, made read-only: a SQLite file opened in read-only mode (the tests run as root, whom
+    file permissions do not stop), or a PostgreSQL database whose transactions are read-only by default."""
+    if ON_POSTGRES:
+        name = db_url.rsplit("/", 1)[1]
+        sql(PG_SERVER, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+        return db_url
+    return f"sqlite:///file:{db_url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+
+
+def test_a_read_only_database_gives_a_clear_error_and_keeps_what_is_there(cli, db_url):
+    done = cli.json("run", "--tools", "calculator", "What is 6*7?")
+    ro = type(cli)(_read_only(db_url))
+    proc = ro("run", "--tools", "calculator", "What is 2+2?")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "read-only" in proc.stderr, proc.stderr
+    if ON_POSTGRES:
+        sql(PG_SERVER, f'ALTER DATABASE "{db_url.rsplit("/", 1)[1]}" SET default_transaction_read_only = off')
+    assert cli.json("trace", done["session_id"])["steps"] == done["steps"]
+
+
+def test_a_locked_database_gives_a_clear_error_through_the_api(db_url, tmp_path):
+    """Another program holds a write lock longer than our wait: the turn is refused with 503 naming the lock,
+    and once the lock is gone the same session runs."""
+    import httpx
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import Server
+
+    server = Server(db_url)
+    try:
+        with httpx.Client(base_url=server.url, timeout=120) as c:
+            created = c.post("/api/sessions", json={"tools": ["calculator"]})
+            headers = {"X-Owner-Token": created.headers["X-Owner-Token"]}
+            sid = created.json()["session_id"]
+            engine = create_engine(normalize_url(db_url))
+            holding = threading.Event()
+            release = threading.Event()
+
+            def hold_lock():
+                with engine.connect() as conn:
+                    if ON_POSTGRES:
+                        conn.execute(text("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE"))
+                    else:
+                        conn.exec_driver_sql("BEGIN EXCLUSIVE")
+                    holding.set()
+                    release.wait(120)
+                    conn.rollback()
+
+            holder = threading.Thread(target=hold_lock)
+            holder.start()
+            holding.wait(30)
+            try:
+                refused = c.post(f"/api/sessions/{sid}/turns", json={"message": "What is 6*7?"}, headers=headers)
+            finally:
+                release.set()
+                holder.join()
+                engine.dispose()
+            assert refused.status_code == 503, refused.text
+            assert "lock" in refused.json()["detail"]
+            ok = c.post(f"/api/sessions/{sid}/turns", json={"message": "What is 6*7?"}, headers=headers).json()
+            assert ok["status"] == "done" and "42" in ok["final_answer"]
+    finally:
+        server.stop()
+
+
+def test_a_text_with_nul_characters_is_stored(db_url):
+    """PostgreSQL text cannot hold NUL; a model or tool emitting one must not fail the insert."""
+    from app.config import Settings
+    from app.runner import Runner
+
+    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    session = runner.new_session("react", "demo/offline", tools=["calculator"])
+    result = runner.turn(session.id, "What is 6*7?\x00 thanks")
+    assert result.status == "done"
+    stored = runner.trace(session.id)["runs"][0]["user_message"]
+    assert stored.startswith("What is 6*7?") and stored.endswith("thanks")
