@@ -157,7 +157,7 @@ class FakeOpenAI:
 
     Faults, for the tests of what a bad endpoint does to us: each chat request takes the next item of `faults`
     ("500", "429", "hang": no answer until the server stops, "bad_json": a tool call whose arguments are not
-    JSON), then `always` if set."""
+    JSON, "cut_json": arguments cut short), then `always` if set."""
 
     def __init__(self):
         import threading
@@ -204,8 +204,9 @@ class FakeOpenAI:
                     outer.released.wait(120)
                     return
                 message = outer.reply(body)
-                if fault == "bad_json" and message.get("tool_calls"):
-                    message["tool_calls"][0]["function"]["arguments"] = '{"city": "Lisbon"'
+                if fault in ("bad_json", "cut_json") and message.get("tool_calls"):  # unrepairable / cut short
+                    message["tool_calls"][0]["function"]["arguments"] = (
+                        '{"city": Lisbon}' if fault == "bad_json" else '{"city": "Lisbon",')
                 usage = {"prompt_tokens": 40, "completion_tokens": 9, "total_tokens": 49}
                 if body.get("stream"):
                     self.send_response(200)

@@ -177,19 +177,63 @@ def _parse_tool_calls(raw_calls: Any) -> list[ToolCall]:
 
 
 def parse_arguments(text: str) -> tuple[dict[str, Any], str | None]:
-    """A model's tool-call arguments as a dict, or ({}, error). Repairs the commonest slips."""
-    if not text or not text.strip():
+    """A model's tool-call arguments as a dict, or ({}, error) for the model to read and correct. Repairs the
+    slips that cannot change the meaning: a Markdown code fence, trailing commas, closing brackets missing at
+    the end (a reply cut short). Never raises."""
+    if not isinstance(text, str):
+        return {}, f"arguments must be a JSON object in a string, got {type(text).__name__}"
+    if not text.strip():
         return {}, None
-    candidates = [text, text.strip().strip("`").removeprefix("json").strip()]
-    for candidate in candidates:
+    fenced = text.strip().strip("`").strip()
+    fenced = fenced[4:].lstrip() if fenced.startswith("json") else fenced
+    for candidate in (text, fenced, _repaired(fenced)):
+        if candidate is None:
+            continue
         try:
             value = json.loads(candidate)
-        except (json.JSONDecodeError, TypeError):
+        except (json.JSONDecodeError, RecursionError):
             continue
         if isinstance(value, dict):
             return value, None
         return {}, f"arguments must be a JSON object, got {type(value).__name__}"
     return {}, f"arguments are not valid JSON: {text[:200]!r}"
+
+
+def _repaired(text: str) -> str | None:
+    """`text` with trailing commas dropped and unclosed brackets (and an unclosed string) closed, or None when
+    that is not how it is broken. Only commas outside strings are touched."""
+    if not text.startswith("{"):
+        return None
+    out: list[str] = []
+    closers: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            escaped = not escaped and ch == "\\"
+            in_string = escaped or ch != '"'
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            closers.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            if not closers or closers.pop() != ch:
+                return None
+            _drop_trailing_comma(out)
+        out.append(ch)
+    if in_string:
+        out.append('"')
+    for closer in reversed(closers):
+        _drop_trailing_comma(out)
+        out.append(closer)
+    return "".join(out)
+
+
+def _drop_trailing_comma(out: list[str]) -> None:
+    i = len(out) - 1
+    while i >= 0 and out[i].isspace():
+        i -= 1
+    if i >= 0 and out[i] == ",":
+        del out[i]
 
 
 def _cost(response: Any, model: str) -> float:
@@ -221,6 +265,30 @@ def embed(model: str, texts: list[str], timeout: float = 60.0) -> list[list[floa
     return [list(item["embedding"]) for item in response.data]
 
 
+RETRY_PAUSE = 0.5  # seconds before the first retry; doubled each time, at most RETRY_PAUSE_MAX
+RETRY_PAUSE_MAX = 8.0
+
+
+def _retryable(exc: Exception) -> bool:
+    """Worth another try: the provider was busy or broken, or the network was. A bad request, a wrong key or
+    an unknown model will fail the same way again."""
+    return isinstance(exc, (litellm.RateLimitError, litellm.InternalServerError, litellm.ServiceUnavailableError,
+                            litellm.Timeout, litellm.APIConnectionError, litellm.BadGatewayError))
+
+
+def _pause(exc: Exception, failures: int) -> float:
+    """Seconds to wait before the next attempt: the provider's Retry-After when it gives one (capped), else an
+    exponential backoff."""
+    response = getattr(exc, "response", None)
+    after = getattr(response, "headers", {}).get("retry-after") if response is not None else None
+    try:
+        if after is not None:
+            return min(float(after), RETRY_PAUSE_MAX)
+    except ValueError:
+        pass
+    return min(RETRY_PAUSE * 2 ** (failures - 1), RETRY_PAUSE_MAX)
+
+
 def complete(
     model: str,
     messages: list[dict[str, Any]],
@@ -231,29 +299,43 @@ def complete(
     on_delta: Callable[[str], None] | None = None,
     **options: Any,
 ) -> ModelReply:
-    """Call `model` once (with retries) and return its reply. Raises ModelError on failure."""
+    """Call `model` and return its reply, retrying what may pass (rate limits, server errors, timeouts, a
+    dropped connection) up to `retries` more times with a growing pause. Raises ModelError naming the model,
+    the attempts and the last error. A streamed answer is not retried once its first words went out."""
     check_model(model)
-    kwargs: dict[str, Any] = {"model": model, "messages": messages, "timeout": timeout, "num_retries": retries, **options}
+    # LiteLLM's own retries are off (num_retries=0, and the OpenAI client's max_retries=0): nested, they made
+    # 2 retries into 5 attempts with no pause between them.
+    kwargs: dict[str, Any] = {"model": model, "messages": messages, "timeout": timeout, "num_retries": 0,
+                              "max_retries": 0, **options}
     if tools:
         kwargs["tools"] = tools
     _endpoint(model, kwargs)
     started = time.time()
-    try:
-        if on_delta is None:
-            response = litellm.completion(**kwargs)
-        else:
-            chunks = []
-            for chunk in litellm.completion(**kwargs, stream=True, stream_options={"include_usage": True}):
-                chunks.append(chunk)
-                delta = chunk.choices[0].delta.content if chunk.choices else None
-                if delta:
-                    on_delta(delta)
-            response = litellm.stream_chunk_builder(chunks, messages=messages)
-    except ModelError:
-        raise
-    except Exception as exc:
-        text = " ".join(str(exc).split())
-        raise ModelError(f"model {model!r} failed: {type(exc).__name__}: {text[:300]}") from exc
+    failures: list[str] = []
+    while True:
+        emitted = False
+        try:
+            if on_delta is None:
+                response = litellm.completion(**kwargs)
+            else:
+                chunks = []
+                for chunk in litellm.completion(**kwargs, stream=True, stream_options={"include_usage": True}):
+                    chunks.append(chunk)
+                    delta = chunk.choices[0].delta.content if chunk.choices else None
+                    if delta:
+                        emitted = True
+                        on_delta(delta)
+                response = litellm.stream_chunk_builder(chunks, messages=messages)
+            break
+        except ModelError:
+            raise
+        except Exception as exc:
+            text = " ".join(str(exc).split())
+            failures.append(f"{type(exc).__name__}: {text[:300]}")
+            if emitted or len(failures) > retries or not _retryable(exc):
+                tried = f" after {len(failures)} attempts" if len(failures) > 1 else ""
+                raise ModelError(f"model {model!r} failed{tried}: {failures[-1]}") from exc
+            time.sleep(_pause(exc, len(failures)))
     ended = time.time()
     choice = response.choices[0]
     usage = getattr(response, "usage", None)
@@ -270,4 +352,5 @@ def complete(
         started_at=started,
         ended_at=ended,
         finish_reason=choice.finish_reason,
+        extra={"retried": failures} if failures else {},
     )
