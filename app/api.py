@@ -8,6 +8,7 @@ and cookie. Sessions belong to the token that created them; another owner's sess
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 from pathlib import Path
 from typing import Any, Literal
@@ -106,6 +107,57 @@ class NewSweep(Strict):
     answers: list[str] = Field(min_length=1, max_length=8)
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """413 for an /api/ request body over `limit` bytes, whether it declares its length or streams in chunks
+    (a chunked body is counted as it arrives and cut off at the limit); 400 for a malformed Content-Length."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and not declared.strip().isdigit():
+            return await self._refuse(send, 400, "the Content-Length header is not a number")
+        if declared is not None and int(declared) > self.limit:
+            return await self._refuse(send, 413, f"request body larger than {self.limit} bytes")
+        received = 0
+        started = False
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge
+            return message
+
+        async def watched_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send, 413, f"request body larger than {self.limit} bytes")
+
+    @staticmethod
+    async def _refuse(send, status: int, detail: str) -> None:
+        body = json.dumps({"detail": detail}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
 def new_owner_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -136,12 +188,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     app.state.runner = runner
     app.state.settings = settings
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if request.url.path.startswith("/api/") and length and int(length) > MAX_BODY_BYTES:
-            return JSONResponse({"detail": f"request body larger than {MAX_BODY_BYTES} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(NotFound)
     async def not_found(_request: Request, exc: NotFound):

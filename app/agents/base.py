@@ -170,7 +170,8 @@ def run_tool_calls(ctx: AgentContext, state: AgentState, calls: list[dict], *, n
                                   timeout=tool.timeout or ctx.tool_timeout)
             if result.state is not None and tool is not None and tool.state_key:
                 tool_state[tool.state_key] = result.state
-            s.output = result.value if result.ok else result.content
+            # a huge output is stored as the model saw it: cut, with the marker saying how much was dropped
+            s.output = result.value if result.ok and not result.truncated else result.content
             if not result.ok:
                 s.status, s.error = "error", result.error
             if result.truncated:

@@ -1,0 +1,147 @@
+"""Load: N concurrent sessions through the JSON API of a real `playground serve`, on the demo model with a
+simulated latency. Prints JSON: throughput, the latency each turn added above its model calls (p50/p95/p99),
+and errors.
+
+Each session is created, then runs `--turns` turns one after another (all sessions at once). A turn's added
+latency is its time as the client saw it minus the time its model calls took (each model step's measured
+latency): what the playground itself costs, HTTP, threads, database, tracing and tools included.
+
+    python bench/load.py [--sessions 50] [--turns 3] [--latency-ms 500] [--db URL] [--url http://host:port]
+
+Without --url it starts a server on a free port (on a new SQLite file unless --db says otherwise) and stops
+it afterwards. Exit status 1 if any request failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+MESSAGES = ["What is (17*23)+4?", "What's the weather in Lisbon?", "Convert 12 km to miles",
+            "What is 2**10 - 24?"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: str, latency_ms: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_DEMO_LATENCY_MS": str(latency_ms)}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--db", db], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited: {proc.stderr.read()}")
+        try:
+            if httpx.get(url + "/api/health", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the server did not answer /api/health")
+
+
+async def one_session(client: httpx.AsyncClient, index: int, turns: int, results: list, errors: list) -> None:
+    try:
+        created = await client.post("/api/sessions", json={"agent": "react",
+                                                           "tools": ["calculator", "weather", "convert_units"]})
+        created.raise_for_status()
+    except httpx.HTTPError as exc:
+        errors.append(f"session {index}: {type(exc).__name__}: {exc}")
+        return
+    headers = {"X-Owner-Token": created.headers["X-Owner-Token"]}
+    sid = created.json()["session_id"]
+    for turn in range(turns):
+        message = MESSAGES[(index + turn) % len(MESSAGES)]
+        started = time.perf_counter()
+        try:
+            response = await client.post(f"/api/sessions/{sid}/turns", json={"message": message}, headers=headers)
+        except httpx.HTTPError as exc:
+            errors.append(f"session {index} turn {turn}: {type(exc).__name__}: {exc}")
+            continue
+        took = (time.perf_counter() - started) * 1000
+        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        if response.status_code != 200 or body.get("status") != "done":
+            errors.append(f"session {index} turn {turn}: HTTP {response.status_code} "
+                          f"{body.get('status')} {body.get('error') or body.get('detail') or response.text[:200]}")
+            continue
+        model_ms = sum(s["meta"].get("latency_ms", 0) for s in body["steps"] if s["kind"] == "model")
+        results.append({"turn_ms": took, "model_ms": model_ms, "added_ms": took - model_ms,
+                        "model_calls": body["usage"]["model_calls"]})
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 2)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1], 2),
+            "mean": round(statistics.fmean(ordered), 2)}
+
+
+async def drive(url: str, sessions: int, turns: int) -> dict:
+    results: list[dict] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=sessions + 10, max_keepalive_connections=sessions + 10)
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(one_session(client, i, turns, results, errors) for i in range(sessions)))
+        wall = time.perf_counter() - started
+    return {"wall_s": round(wall, 2), "turns_done": len(results),
+            "throughput_turns_per_s": round(len(results) / wall, 2),
+            "model_calls_per_turn": round(statistics.fmean(r["model_calls"] for r in results), 2) if results else 0,
+            "added_ms": percentiles([r["added_ms"] for r in results]),
+            "turn_ms": percentiles([r["turn_ms"] for r in results]),
+            "model_ms_per_turn": percentiles([r["model_ms"] for r in results]),
+            "errors": len(errors), "error_samples": errors[:5]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=3, help="turns per session, one after another")
+    parser.add_argument("--latency-ms", type=int, default=500, help="the demo model's simulated latency per call")
+    parser.add_argument("--db", help="database URL for the server this starts (default: a new SQLite file)")
+    parser.add_argument("--url", help="drive an already running server instead of starting one")
+    args = parser.parse_args()
+
+    proc = None
+    db = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='load-')}/load.db"
+    url = args.url
+    if url is None:
+        proc, url = start_server(db, args.latency_ms)
+    try:
+        health = httpx.get(url + "/api/health", timeout=10).json()
+        report = asyncio.run(drive(url, args.sessions, args.turns))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(30)
+    report = {"sessions": args.sessions, "turns_per_session": args.turns, "model_latency_ms": args.latency_ms,
+              "database": health.get("database"), **report}
+    print(json.dumps(report, indent=2))
+    return 1 if report["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
