@@ -107,8 +107,12 @@ class NewSweep(Strict):
     answers: list[str] = Field(min_length=1, max_length=8)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from the request's receive channel: FastAPI passes an HTTPException through its body parsing
+    (anything else there becomes a 400), so the client gets the 413."""
+
+    def __init__(self, limit: int):
+        super().__init__(status_code=413, detail=f"request body larger than {limit} bytes")
 
 
 class BodyLimit:
@@ -136,7 +140,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise _TooLarge
+                    raise _TooLarge(self.limit)
             return message
 
         async def watched_send(message):

@@ -117,6 +117,8 @@ def test_share_from_the_inspector_opens_in_a_fresh_browser_and_html_is_inert(ser
 
     page.get_by_role("tab", name="Inspector").click()
     page.locator("#steps-table").get_by_text("save_note").first.wait_for()
+    page.wait_for_timeout(500)  # the inspector shows the tool's input and output, hostile text included
+    assert page.evaluate("window.__pwned") is None and page.locator("img[src=x]").count() == 0
     page.locator("#share-panel").get_by_text("Share this trace").click()
     page.locator("#share-preview").click()
     page.locator("#share-result").get_by_text("Nothing to redact").wait_for()

@@ -209,8 +209,12 @@ def _repaired(text: str) -> str | None:
     in_string = escaped = False
     for ch in text:
         if in_string:
-            escaped = not escaped and ch == "\\"
-            in_string = escaped or ch != '"'
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
         elif ch == '"':
             in_string = True
         elif ch in "{[":
