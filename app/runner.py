@@ -122,7 +122,12 @@ def make_checkpointer(db: Database):
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         try:
-            conn = sqlite3.connect(db.sqlite_path or ":memory:", check_same_thread=False, timeout=10)
+            url = db.engine.url
+            if str(url.query.get("uri", "")).lower() == "true":  # sqlite:///file:PATH?mode=ro&uri=true
+                options = "&".join(f"{k}={v}" for k, v in url.query.items() if k != "uri")
+                conn = sqlite3.connect(f"{url.database}?{options}", uri=True, check_same_thread=False, timeout=10)
+            else:
+                conn = sqlite3.connect(db.sqlite_path or ":memory:", check_same_thread=False, timeout=10)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             saver = SqliteSaver(conn)

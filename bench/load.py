@@ -2,14 +2,18 @@
 simulated latency. Prints JSON: throughput, the latency each turn added above its model calls (p50/p95/p99),
 and errors.
 
-Each session is created, then runs `--turns` turns one after another (all sessions at once). A turn's added
-latency is its time as the client saw it minus the time its model calls took (each model step's measured
-latency): what the playground itself costs, HTTP, threads, database, tracing and tools included.
+All sessions are open at once. Each is created, then runs `--turns` turns one after another, with a person's
+pause (`--think-ms`, drawn 0.5x-1.5x) between them; sessions start spread over the first second. The model's
+latency per call is drawn from `--latency-ms LOW-HIGH` (or fixed). A turn's added latency is its time as the
+client saw it minus the time its model calls took (each model step's measured latency): what the playground
+itself costs, HTTP, threads, queueing for the CPU, database, tracing and tools included.
 
-    python bench/load.py [--sessions 50] [--turns 3] [--latency-ms 500] [--db URL] [--url http://host:port]
+    python bench/load.py [--sessions 50] [--turns 3] [--latency-ms 1000-3000] [--think-ms 3000]
+                         [--db URL] [--servers 1] [--url http://host:port]
 
-Without --url it starts a server on a free port (on a new SQLite file unless --db says otherwise) and stops
-it afterwards. Exit status 1 if any request failed.
+Without --url it starts `--servers` server processes on free ports, on one database (a new SQLite file unless
+--db says otherwise), sends each session to one of them in turn as a load balancer would, and stops them
+afterwards. Exit status 1 if any request failed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -39,9 +44,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: str, latency_ms: int) -> tuple[subprocess.Popen, str]:
+def start_server(db: str, latency_ms: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "PLAYGROUND_DEMO_LATENCY_MS": str(latency_ms)}
+    env = {**os.environ, "PLAYGROUND_DEMO_LATENCY_MS": latency_ms}
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--db", db], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -58,7 +63,9 @@ def start_server(db: str, latency_ms: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not answer /api/health")
 
 
-async def one_session(client: httpx.AsyncClient, index: int, turns: int, results: list, errors: list) -> None:
+async def one_session(client: httpx.AsyncClient, index: int, turns: int, think_ms: float, results: list,
+                      errors: list) -> None:
+    await asyncio.sleep(random.uniform(0, 1))  # people do not all press Send in the same millisecond
     try:
         created = await client.post("/api/sessions", json={"agent": "react",
                                                            "tools": ["calculator", "weather", "convert_units"]})
@@ -69,6 +76,8 @@ async def one_session(client: httpx.AsyncClient, index: int, turns: int, results
     headers = {"X-Owner-Token": created.headers["X-Owner-Token"]}
     sid = created.json()["session_id"]
     for turn in range(turns):
+        if turn:
+            await asyncio.sleep(random.uniform(0.5, 1.5) * think_ms / 1000)
         message = MESSAGES[(index + turn) % len(MESSAGES)]
         started = time.perf_counter()
         try:
@@ -99,14 +108,19 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "mean": round(statistics.fmean(ordered), 2)}
 
 
-async def drive(url: str, sessions: int, turns: int) -> dict:
+async def drive(urls: list[str], sessions: int, turns: int, think_ms: float) -> dict:
     results: list[dict] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=sessions + 10, max_keepalive_connections=sessions + 10)
-    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
+    clients = [httpx.AsyncClient(base_url=url, timeout=300, limits=limits) for url in urls]
+    try:
         started = time.perf_counter()
-        await asyncio.gather(*(one_session(client, i, turns, results, errors) for i in range(sessions)))
+        await asyncio.gather(*(one_session(clients[i % len(clients)], i, turns, think_ms, results, errors)
+                               for i in range(sessions)))
         wall = time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
     return {"wall_s": round(wall, 2), "turns_done": len(results),
             "throughput_turns_per_s": round(len(results) / wall, 2),
             "model_calls_per_turn": round(statistics.fmean(r["model_calls"] for r in results), 2) if results else 0,
@@ -120,25 +134,30 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--turns", type=int, default=3, help="turns per session, one after another")
-    parser.add_argument("--latency-ms", type=int, default=500, help="the demo model's simulated latency per call")
-    parser.add_argument("--db", help="database URL for the server this starts (default: a new SQLite file)")
-    parser.add_argument("--url", help="drive an already running server instead of starting one")
+    parser.add_argument("--latency-ms", default="1000-3000",
+                        help="the demo model's simulated latency per call: N, or LOW-HIGH drawn uniformly")
+    parser.add_argument("--think-ms", type=float, default=3000, help="a person's pause between turns (mean)")
+    parser.add_argument("--db", help="database URL for the servers this starts (default: a new SQLite file)")
+    parser.add_argument("--servers", type=int, default=1, help="server processes on the database, round robin")
+    parser.add_argument("--url", action="append", help="drive running servers instead of starting them")
     args = parser.parse_args()
 
-    proc = None
+    procs: list[subprocess.Popen] = []
     db = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='load-')}/load.db"
-    url = args.url
-    if url is None:
-        proc, url = start_server(db, args.latency_ms)
+    urls = args.url or []
     try:
-        health = httpx.get(url + "/api/health", timeout=10).json()
-        report = asyncio.run(drive(url, args.sessions, args.turns))
+        for _ in range(0 if urls else args.servers):
+            proc, url = start_server(db, args.latency_ms)
+            procs.append(proc)
+            urls.append(url)
+        health = httpx.get(urls[0] + "/api/health", timeout=10).json()
+        report = asyncio.run(drive(urls, args.sessions, args.turns, args.think_ms))
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
             proc.wait(30)
     report = {"sessions": args.sessions, "turns_per_session": args.turns, "model_latency_ms": args.latency_ms,
-              "database": health.get("database"), **report}
+              "think_ms": args.think_ms, "servers": len(urls), "database": health.get("database"), **report}
     print(json.dumps(report, indent=2))
     return 1 if report["errors"] else 0
 

@@ -70,6 +70,11 @@ class Database:
         return make_url(self.url).database if self.is_sqlite else None
 
     @property
+    def sqlite_file(self) -> str | None:
+        """The SQLite database's file path (also for the `file:PATH?mode=ro` URI form); None in memory."""
+        return _sqlite_file(self.sqlite_path) if self.is_sqlite else None
+
+    @property
     def libpq_url(self) -> str:
         """The PostgreSQL URL as libpq (psycopg, LangGraph's saver) takes it: no SQLAlchemy driver suffix."""
         return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -109,6 +114,15 @@ def _postgres_nul_safe(dbapi_connection, _record) -> None:
     dbapi_connection.adapters.register_dumper(str, _nul_safe_dumper())
 
 
+def _sqlite_file(database: str | None) -> str | None:
+    if not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        path = database[len("file:"):].split("?", 1)[0]
+        return None if not path or path == ":memory:" else path
+    return database
+
+
 def url_label(url: str) -> str:
     """A database URL fit for messages and logs: its password hidden."""
     try:
@@ -135,8 +149,8 @@ def open_database(url: str) -> Database:
     kwargs: dict = {"json_serializer": _json_serializer, "pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if _sqlite_file(parsed.database):
+            Path(_sqlite_file(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
         if not parsed.database or parsed.database == ":memory:":
             kwargs.pop("pool_size"), kwargs.pop("max_overflow")

@@ -37,8 +37,8 @@ class SessionLocks:
         self._held: set[str] = set()
         self._conn = None  # PostgreSQL: the connection holding this process's advisory locks
         self._fd: int | None = None  # SQLite: the open lock file
-        if db.sqlite_path and db.sqlite_path != ":memory:":
-            path = f"{db.sqlite_path}.locks"
+        if db.sqlite_file:
+            path = f"{db.sqlite_file}.locks"
             try:
                 self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as exc:  # a read-only folder: fall back to this process's own locks

@@ -4,7 +4,7 @@ It speaks OpenAI tool calling (sync, async and streaming) so it goes through exa
 real model. Its answers are deterministic. A system prompt carrying `[task:NAME]` asks for one of the
 structured judgements the agents need (see `tasks.py`); everything else is chat with tools (`policy.py`).
 Token counts are estimated at four characters a token. `PLAYGROUND_DEMO_LATENCY_MS` adds a simulated
-latency to every call (for load tests).
+latency to every call (for load tests): `800`, or `400-1200` drawn uniformly per call.
 """
 
 from __future__ import annotations
@@ -40,7 +40,15 @@ def think(messages: list[dict], tools: list[dict] | None):
 
 
 def _latency() -> float:
-    return float(os.environ.get("PLAYGROUND_DEMO_LATENCY_MS", "0") or 0) / 1000
+    """Seconds to wait: PLAYGROUND_DEMO_LATENCY_MS is a number, or LOW-HIGH for a uniform draw (real models
+    vary; a load test with one fixed latency makes every session want the CPU at the same instant)."""
+    text = (os.environ.get("PLAYGROUND_DEMO_LATENCY_MS", "0") or "0").strip()
+    if "-" in text.lstrip("-"):
+        import random
+
+        low, high = (float(part) for part in text.split("-", 1))
+        return random.uniform(low, high) / 1000
+    return float(text) / 1000
 
 
 def _tool_call_dicts(reply) -> list[dict]:
