@@ -539,8 +539,6 @@ class Runner:
                 failed = Step(kind="error", node="runner", name="run failed", status="error", error=error)
                 failed.ended_at = failed.started_at
                 yield Event("step", step=recorder.record(failed))
-        finally:
-            recorder.close()
         yield Event("done", result=self._finish(session, run_id, recorder, graph, config, error))
 
     def _finish(self, session: SessionRow, run_id: str, recorder: Recorder, graph, config: dict,

@@ -140,9 +140,6 @@ class StepWriter:
         with self._engine.begin() as conn:
             conn.execute(self._insert, [values])
 
-    def close(self) -> None:
-        pass
-
 
 def next_step_seq(db: Database, session_id: str) -> int:
     with db.session() as s:

@@ -285,12 +285,11 @@ def _pause(exc: Exception, failures: int) -> float:
     exponential backoff."""
     response = getattr(exc, "response", None)
     after = getattr(response, "headers", {}).get("retry-after") if response is not None else None
+    backoff = min(RETRY_PAUSE * 2 ** (failures - 1), RETRY_PAUSE_MAX)
     try:
-        if after is not None:
-            return min(float(after), RETRY_PAUSE_MAX)
-    except ValueError:
-        pass
-    return min(RETRY_PAUSE * 2 ** (failures - 1), RETRY_PAUSE_MAX)
+        return min(float(after), RETRY_PAUSE_MAX) if after is not None else backoff
+    except ValueError:  # an HTTP date instead of seconds
+        return backoff
 
 
 def complete(

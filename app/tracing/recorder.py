@@ -52,9 +52,6 @@ class Recorder:
         self.steps.append(s)
         return s
 
-    def close(self) -> None:
-        self._writer.close()
-
     def stored(self, s: Step) -> dict[str, Any]:
         """The step as the database holds it (the same dict `playground trace` returns)."""
         row = self._rows[s.id]
