@@ -11,7 +11,7 @@ import contextlib
 import json
 import secrets
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import plotly
 

@@ -94,13 +94,18 @@ class SessionLocks:
         import psycopg
 
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self._db.libpq_url, autocommit=True, connect_timeout=10)
+            self._conn = self._connect()
         try:
             return bool(self._conn.execute(query, (_key(session_id),)).fetchone()[0])
         except psycopg.OperationalError:  # the server dropped the connection (a restart): its locks went too
             self._conn.close()
-            self._conn = psycopg.connect(self._db.libpq_url, autocommit=True, connect_timeout=10)
+            self._conn = self._connect()
             return bool(self._conn.execute(query, (_key(session_id),)).fetchone()[0])
+
+    def _connect(self):
+        import psycopg
+
+        return psycopg.connect(self._db.libpq_url, autocommit=True, connect_timeout=10)
 
     def close(self) -> None:
         with self._mutex:

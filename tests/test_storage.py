@@ -15,11 +15,14 @@ from tests.conftest import ON_POSTGRES, PG_SERVER, PLAYGROUND, ROOT, clean_env, 
 
 
 def test_the_suite_runs_on_the_database_it_says(db_url):
-    db = open_database(db_url)
-    assert db.engine.dialect.name == ("postgresql" if ON_POSTGRES else "sqlite")
+    from app.config import Settings
+    from app.runner import Runner
+
+    runner = Runner(open_database(db_url), Settings(database_url=db_url))  # our tables and LangGraph's
+    assert runner.db.engine.dialect.name == ("postgresql" if ON_POSTGRES else "sqlite")
     assert {"sessions", "runs", "steps", "checkpoints"} <= {r[0] for r in sql(db_url, (
         "select tablename from pg_tables where schemaname='public'" if ON_POSTGRES else
-        "select name from sqlite_master where type='table'"))} | {"checkpoints"}
+        "select name from sqlite_master where type='table'"))}
 
 
 def test_urls_as_platforms_write_them():

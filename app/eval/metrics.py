@@ -113,7 +113,7 @@ def _judged_vague(steps: list[dict], exchanges: list) -> bool:
             if match:
                 try:
                     return bool(json.loads(match[0]).get("vague"))
-                except ValueError:
+                except ValueError:  # an unreadable judgement: fall back to whether the agent asked
                     pass
     return bool(exchanges)
 

@@ -404,11 +404,6 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         toolset_dd.input(pick_toolset, [toolset_dd, owner], tools_dd)
         tools_dd.input(lambda: "(custom)", None, toolset_dd)
 
-        def start_session(who, agent, model, toolset, tools):
-            named = toolset if toolset and toolset != "(custom)" else None
-            return runner.new_session(agent=agent, model=model, tools=list(tools or []) if not named else [],
-                                      toolset=named, owner=who)
-
         def session_for(who, sid, agent, model, toolset, tools, gate, refine, extra) -> tuple[str, bool]:
             """The session a message goes to: the open one, or a new one (True) when the agent, model, tools or
             settings changed."""
