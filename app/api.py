@@ -232,8 +232,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
 
     @app.post("/api/sessions/{session_id}/turns")
     def new_turn(session_id: str, body: NewTurn, owner: str = Depends(owner_of)) -> dict[str, Any]:
-        repo.get_session(db, session_id, owner)
-        try:
+        try:  # another owner's session is NotFound (404) from the runner
             result = runner.turn(session_id, message=body.message, answer=body.answer, owner=owner,
                                  retry=body.retry)
         except TurnError as exc:

@@ -460,11 +460,7 @@ class Runner:
     def _settle_orphans(self, session_id: str) -> None:
         """Runs still marked running while we hold the session's lock were cut off by a process that died
         (`kill -9`, a crash, a lost machine): they end as errors that can be retried; their steps stay."""
-        orphans = [r for r in repo.runs_for_session(self.db, session_id) if r.status == "running"]
-        for run in orphans:
-            repo.finish_run(self.db, run.id, status="error", error=INTERRUPTED)
-        if orphans:
-            repo.touch_session(self.db, session_id, status="error")
+        repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)
 
     def _retryable(self, session: SessionRow) -> str:
         """The run a retry goes on with: the session's last run, if it failed, from its last checkpoint (the
@@ -487,7 +483,6 @@ class Runner:
         if answer is None and pending is not None and message is not None:
             answer, message = message, None  # a message while a question is pending answers it
         if proceed is not None:
-            repo.finish_run(self.db, proceed, status="running", error=None, ended_at=None)
             run_id, graph_input = proceed, None
         elif answer is not None:
             if pending is None:
@@ -495,17 +490,15 @@ class Runner:
             if not answer.strip():
                 raise TurnError("the answer is empty")
             pending = repo.answer_clarification(self.db, pending.id, answer)
-            repo.finish_run(self.db, pending.run_id, status="running")
             run_id = pending.run_id
             graph_input: Any = Command(resume=answer)
         else:
             if message is None or not message.strip():
                 raise TurnError("the message is empty")
-            run_id = repo.start_run(self.db, session.id, message).id
-            graph_input = {"messages": [{"role": "user", "content": message}]}
-        title = {} if session.title or message is None else {"title": " ".join(message.split())[:80]}
-        repo.touch_session(self.db, session.id, status="running", **title)
-        recorder = Recorder(self.db, session.id, run_id, resumed=answer is not None or proceed is not None)
+            run_id, graph_input = None, {"messages": [{"role": "user", "content": message}]}
+        title = None if session.title or message is None else " ".join(message.split())[:80]
+        run_id, seq = repo.begin_turn(self.db, session.id, message=message, run_id=run_id, title=title)
+        recorder = Recorder(self.db, session.id, run_id, seq, resumed=answer is not None or proceed is not None)
         if answer is not None:
             yield Event("step", step=recorder.record(self._answered_step(session, pending)))
         config = {"configurable": {"thread_id": session.id, "stream_deltas": deltas}, "recursion_limit": 200}
@@ -562,8 +555,7 @@ class Runner:
             else:
                 status = "done"
                 answer = final_answer(message_dicts(state.values.get("messages", [])))
-        repo.finish_run(self.db, run_id, status=status, final_answer=answer, error=error)
-        repo.touch_session(self.db, session.id, status=status)
+        repo.end_turn(self.db, session.id, run_id, status, final_answer=answer, error=error)
         if recorder.resumed:  # a resumed run: its steps from before the question are in the database
             steps = [step_dict(r) for r in repo.steps_for_session(self.db, session.id, run_id=run_id)]
         else:

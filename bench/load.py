@@ -2,11 +2,13 @@
 simulated latency. Prints JSON: throughput, the latency each turn added above its model calls (p50/p95/p99),
 and errors.
 
-All sessions are open at once. Each is created, then runs `--turns` turns one after another, with a person's
-pause (`--think-ms`, drawn 0.5x-1.5x) between them; sessions start spread over the first second. The model's
+All sessions are open at once: they are created spread over the first second, then each runs `--turns` turns
+one after another, each message after a person's pause (`--think-ms`, drawn 0.5x-1.5x: reading the last
+answer, typing). `--burst` sends every session's first message the moment it is created instead: fifty
+messages within one second, the worst case of a class told "go". The model's
 latency per call is drawn from `--latency-ms LOW-HIGH` (or fixed). A turn's added latency is its time as the
-client saw it minus the time its model calls took (each model step's measured latency): what the playground
-itself costs, HTTP, threads, queueing for the CPU, database, tracing and tools included.
+client saw it minus the model's simulated latency (each model step records the wait it was given): what the
+playground itself costs, LiteLLM, HTTP, threads, queueing for the CPU, database, tracing and tools included.
 
     python bench/load.py [--sessions 50] [--turns 3] [--latency-ms 1000-3000] [--think-ms 3000]
                          [--db URL] [--servers 1] [--url http://host:port]
@@ -64,8 +66,8 @@ def start_server(db: str, latency_ms: str) -> tuple[subprocess.Popen, str]:
 
 
 async def one_session(client: httpx.AsyncClient, index: int, turns: int, think_ms: float, results: list,
-                      errors: list) -> None:
-    await asyncio.sleep(random.uniform(0, 1))  # people do not all press Send in the same millisecond
+                      errors: list, burst: bool = False) -> None:
+    await asyncio.sleep(random.uniform(0, 1))  # people do not all open the page in the same millisecond
     try:
         created = await client.post("/api/sessions", json={"agent": "react",
                                                            "tools": ["calculator", "weather", "convert_units"]})
@@ -76,7 +78,7 @@ async def one_session(client: httpx.AsyncClient, index: int, turns: int, think_m
     headers = {"X-Owner-Token": created.headers["X-Owner-Token"]}
     sid = created.json()["session_id"]
     for turn in range(turns):
-        if turn:
+        if turn or not burst:
             await asyncio.sleep(random.uniform(0.5, 1.5) * think_ms / 1000)
         message = MESSAGES[(index + turn) % len(MESSAGES)]
         started = time.perf_counter()
@@ -91,8 +93,8 @@ async def one_session(client: httpx.AsyncClient, index: int, turns: int, think_m
             errors.append(f"session {index} turn {turn}: HTTP {response.status_code} "
                           f"{body.get('status')} {body.get('error') or body.get('detail') or response.text[:200]}")
             continue
-        model_ms = sum(s["meta"].get("latency_ms", 0) for s in body["steps"] if s["kind"] == "model")
-        results.append({"turn_ms": took, "model_ms": model_ms, "added_ms": took - model_ms,
+        model_ms = sum(s["meta"].get("simulated_latency_ms", 0) for s in body["steps"] if s["kind"] == "model")
+        results.append({"turn": turn + 1, "turn_ms": took, "model_ms": model_ms, "added_ms": took - model_ms,
                         "model_calls": body["usage"]["model_calls"]})
 
 
@@ -108,14 +110,14 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "mean": round(statistics.fmean(ordered), 2)}
 
 
-async def drive(urls: list[str], sessions: int, turns: int, think_ms: float) -> dict:
+async def drive(urls: list[str], sessions: int, turns: int, think_ms: float, burst: bool = False) -> dict:
     results: list[dict] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=sessions + 10, max_keepalive_connections=sessions + 10)
     clients = [httpx.AsyncClient(base_url=url, timeout=300, limits=limits) for url in urls]
     try:
         started = time.perf_counter()
-        await asyncio.gather(*(one_session(clients[i % len(clients)], i, turns, think_ms, results, errors)
+        await asyncio.gather(*(one_session(clients[i % len(clients)], i, turns, think_ms, results, errors, burst)
                                for i in range(sessions)))
         wall = time.perf_counter() - started
     finally:
@@ -125,6 +127,9 @@ async def drive(urls: list[str], sessions: int, turns: int, think_ms: float) -> 
             "throughput_turns_per_s": round(len(results) / wall, 2),
             "model_calls_per_turn": round(statistics.fmean(r["model_calls"] for r in results), 2) if results else 0,
             "added_ms": percentiles([r["added_ms"] for r in results]),
+            # per turn of a session: with --burst the first turns all come within a second
+            "added_ms_by_turn": {str(n): percentiles([r["added_ms"] for r in results if r["turn"] == n])
+                                 for n in sorted({r["turn"] for r in results})},
             "turn_ms": percentiles([r["turn_ms"] for r in results]),
             "model_ms_per_turn": percentiles([r["model_ms"] for r in results]),
             "errors": len(errors), "error_samples": errors[:5]}
@@ -136,7 +141,9 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=3, help="turns per session, one after another")
     parser.add_argument("--latency-ms", default="1000-3000",
                         help="the demo model's simulated latency per call: N, or LOW-HIGH drawn uniformly")
-    parser.add_argument("--think-ms", type=float, default=3000, help="a person's pause between turns (mean)")
+    parser.add_argument("--think-ms", type=float, default=3000, help="a person's pause before each message (mean)")
+    parser.add_argument("--burst", action="store_true",
+                        help="send each session's first message as soon as it is created (no pause before it)")
     parser.add_argument("--db", help="database URL for the servers this starts (default: a new SQLite file)")
     parser.add_argument("--servers", type=int, default=1, help="server processes on the database, round robin")
     parser.add_argument("--url", action="append", help="drive running servers instead of starting them")
@@ -151,13 +158,13 @@ def main() -> int:
             procs.append(proc)
             urls.append(url)
         health = httpx.get(urls[0] + "/api/health", timeout=10).json()
-        report = asyncio.run(drive(urls, args.sessions, args.turns, args.think_ms))
+        report = asyncio.run(drive(urls, args.sessions, args.turns, args.think_ms, args.burst))
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait(30)
     report = {"sessions": args.sessions, "turns_per_session": args.turns, "model_latency_ms": args.latency_ms,
-              "think_ms": args.think_ms, "servers": len(urls), "database": health.get("database"), **report}
+              "think_ms": args.think_ms, "burst": args.burst, "servers": len(urls), "database": health.get("database"), **report}
     print(json.dumps(report, indent=2))
     return 1 if report["errors"] else 0
 

@@ -49,12 +49,6 @@ def get_session(db: Database, session_id: str, owner: str | None = None) -> Sess
     return _owned(db, SessionRow, session_id, owner, "session")
 
 
-def touch_session(db: Database, session_id: str, **fields: Any) -> None:
-    """Set columns of a session without reading it back (the hot path of a turn)."""
-    with db.engine.begin() as conn:
-        conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(**fields, updated_at=now()))
-
-
 def update_session(db: Database, session_id: str, **fields: Any) -> SessionRow:
     with db.session() as s:
         row = s.get(SessionRow, session_id)
@@ -96,22 +90,60 @@ def delete_session(db: Database, session_id: str) -> None:
 # -- runs -----------------------------------------------------------------------------------------------
 
 
-def start_run(db: Database, session_id: str, user_message: str) -> RunRow:
-    with db.engine.begin() as conn:
-        seq = conn.execute(select(func.count()).where(RunRow.session_id == session_id)).scalar_one()
-        row = RunRow(session_id=session_id, seq=seq + 1, user_message=user_message)
-        conn.execute(insert(RunRow).values(**row.model_dump()))
-    return row
-
-
 def finish_run(db: Database, run_id: str, **fields: Any) -> None:
     """Set a run's status (and answer or error); a finished run gets its end time."""
-    if fields.get("status") in ("done", "error"):
-        fields["ended_at"] = now()
     with db.engine.begin() as conn:
-        result = conn.execute(update(RunRow).where(RunRow.id == run_id).values(**fields))
-    if result.rowcount == 0:
+        _set_run(conn, run_id, fields)
+
+
+def _set_run(conn, run_id: str, fields: dict[str, Any]) -> None:
+    if fields.get("status") in ("done", "error"):
+        fields = {**fields, "ended_at": now()}
+    if conn.execute(update(RunRow).where(RunRow.id == run_id).values(**fields)).rowcount == 0:
         raise NotFound(f"no run {run_id!r}")
+
+
+# A turn's bookkeeping is one transaction at its start and one at its end (bench/load.py: each round trip is
+# CPU every concurrent session waits for).
+
+
+def begin_turn(db: Database, session_id: str, *, message: str | None = None, run_id: str | None = None,
+               title: str | None = None) -> tuple[str, int]:
+    """Start a turn: a new run for `message`, or run `run_id` (resumed) running again; the session marked
+    running (and titled). Returns (the run id, the session's next step number)."""
+    with db.engine.begin() as conn:
+        if run_id is None:
+            seq = conn.execute(select(func.count()).where(RunRow.session_id == session_id)).scalar_one()
+            row = RunRow(session_id=session_id, seq=seq + 1, user_message=message or "")
+            conn.execute(insert(RunRow).values(**row.model_dump()))
+            run_id = row.id
+        else:
+            _set_run(conn, run_id, {"status": "running", "error": None, "ended_at": None})
+        fields = {"status": "running", **({"title": title} if title else {})}
+        conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(**fields, updated_at=now()))
+        top = conn.execute(select(func.max(StepRow.seq)).where(StepRow.session_id == session_id)).scalar()
+    return run_id, (top or 0) + 1
+
+
+def end_turn(db: Database, session_id: str, run_id: str, status: str, **fields: Any) -> None:
+    """End a turn: the run's status (and answer or error), and the session's."""
+    with db.engine.begin() as conn:
+        _set_run(conn, run_id, {"status": status, **fields})
+        conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(status=status, updated_at=now()))
+
+
+def end_orphaned_runs(db: Database, session_id: str, error: str) -> int:
+    """End as errors the session's runs still marked running (their process died); returns how many."""
+    with db.engine.connect() as conn:
+        running = conn.execute(select(RunRow.id).where(RunRow.session_id == session_id,
+                                                       RunRow.status == "running")).scalars().all()
+    if running:
+        with db.engine.begin() as conn:
+            for run_id in running:
+                _set_run(conn, run_id, {"status": "error", "error": error})
+            conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(status="error",
+                                                                                     updated_at=now()))
+    return len(running)
 
 
 def runs_for_session(db: Database, session_id: str) -> list[RunRow]:
@@ -139,12 +171,6 @@ class StepWriter:
     def add(self, values: dict[str, Any]) -> None:
         with self._engine.begin() as conn:
             conn.execute(self._insert, [values])
-
-
-def next_step_seq(db: Database, session_id: str) -> int:
-    with db.session() as s:
-        top = s.exec(select(func.max(StepRow.seq)).where(StepRow.session_id == session_id)).one()
-    return (top or 0) + 1
 
 
 def steps_for_session(db: Database, session_id: str, run_id: str | None = None) -> list[StepRow]:
@@ -194,11 +220,12 @@ def clarifications_for_session(db: Database, session_id: str) -> list[Clarificat
 
 
 def pending_clarification(db: Database, session_id: str) -> ClarificationRow | None:
-    unanswered = [c for c in clarifications_for_session(db, session_id) if c.answer is None]
-    return unanswered[-1] if unanswered else None
-
-
-# -- tool sets ------------------------------------------------------------------------------------------
+    """The session's latest unanswered question, if any."""
+    query = (select(ClarificationRow)
+             .where(ClarificationRow.session_id == session_id, col(ClarificationRow.answer).is_(None))
+             .order_by(col(ClarificationRow.asked_at).desc()).limit(1))
+    with db.session() as s:
+        return s.exec(query).first()
 
 
 def save_toolset(db: Database, name: str, tools: Iterable[str], owner: str | None = None) -> ToolSetRow:

@@ -142,11 +142,11 @@ def test_a_run_cut_off_by_a_dead_process_ends_as_an_error_on_the_next_turn(db_ur
 
     runner = Runner(open_database(db_url), Settings(database_url=db_url))
     session = runner.new_session("react", "demo/offline", tools=["calculator"])
-    orphan = repo.start_run(runner.db, session.id, "What is 2+2?")  # as a killed process leaves it
+    orphan, _ = repo.begin_turn(runner.db, session.id, message="What is 2+2?")  # as a killed process leaves it
     done = runner.turn(session.id, "What is 6*7?")
     assert done.status == "done"
     runs = runner.trace(session.id)["runs"]
-    assert runs[0]["id"] == orphan.id and runs[0]["status"] == "error" and runs[0]["error"] == INTERRUPTED
+    assert runs[0]["id"] == orphan and runs[0]["status"] == "error" and runs[0]["error"] == INTERRUPTED
 
 
 def test_two_server_processes_on_one_database_serve_the_same_sessions(db_url):

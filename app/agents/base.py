@@ -117,6 +117,8 @@ def call_model(
         s.started_at, s.ended_at = reply.started_at, reply.ended_at
         s.meta["model"] = ctx.model
         s.meta["latency_ms"] = round(reply.latency_ms, 3)
+        if reply.extra.get("simulated_ms"):  # the demo model's PLAYGROUND_DEMO_LATENCY_MS wait, within latency_ms
+            s.meta["simulated_latency_ms"] = round(reply.extra["simulated_ms"], 3)
         if reply.extra.get("retried"):  # the failed attempts before this answer, shown in the inspector
             s.meta["retried"] = reply.extra["retried"]
     return reply

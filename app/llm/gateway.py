@@ -19,6 +19,7 @@ from app import config  # noqa: F401  (sets LITELLM_LOCAL_MODEL_COST_MAP before 
 import litellm  # noqa: E402
 
 from app.llm import demo, replay  # noqa: E402
+from app.llm.handler import take_simulated  # noqa: E402
 
 litellm.suppress_debug_info = True
 litellm.drop_params = True
@@ -313,6 +314,7 @@ def complete(
     if tools:
         kwargs["tools"] = tools
     _endpoint(model, kwargs)
+    take_simulated()
     started = time.time()
     failures: list[str] = []
     while True:
@@ -340,6 +342,7 @@ def complete(
                 raise ModelError(f"model {model!r} failed{tried}: {failures[-1]}") from exc
             time.sleep(_pause(exc, len(failures)))
     ended = time.time()
+    simulated = take_simulated()
     choice = response.choices[0]
     usage = getattr(response, "usage", None)
     return ModelReply(
@@ -355,5 +358,6 @@ def complete(
         started_at=started,
         ended_at=ended,
         finish_reason=choice.finish_reason,
-        extra={"retried": failures} if failures else {},
+        extra={**({"retried": failures} if failures else {}),
+               **({"simulated_ms": simulated * 1000} if simulated else {})},
     )

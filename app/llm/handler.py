@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Iterator
@@ -22,6 +23,22 @@ class Answer:
 
 
 Respond = Callable[[str, list, "list | None"], Answer]
+
+_simulated = threading.local()
+
+
+def _wait(seconds: float) -> None:
+    """The simulated latency, remembered for the calling thread so the gateway can report it (a load test
+    subtracts the model's own time, and this is all of it for a local model)."""
+    time.sleep(seconds)
+    _simulated.seconds = getattr(_simulated, "seconds", 0.0) + seconds
+
+
+def take_simulated() -> float:
+    """Seconds of simulated latency this thread waited since the last call (0.0 for a hosted model)."""
+    seconds = getattr(_simulated, "seconds", 0.0)
+    _simulated.seconds = 0.0
+    return seconds
 
 
 def build_handler(provider: str, respond: Respond):
@@ -53,7 +70,7 @@ def build_handler(provider: str, respond: Respond):
                        encoding, api_key, logging_obj, optional_params, *args, **kwargs):
             found = respond(model, messages, optional_params.get("tools"))
             if found.latency:
-                time.sleep(found.latency)
+                _wait(found.latency)
             return self._reply(model, model_response, found)
 
         async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
@@ -67,7 +84,7 @@ def build_handler(provider: str, respond: Respond):
                       encoding, api_key, logging_obj, optional_params, *args, **kwargs):
             found = respond(model, messages, optional_params.get("tools"))
             if found.latency:
-                time.sleep(found.latency)
+                _wait(found.latency)
             yield from self._chunks(found)
 
         async def astreaming(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,

@@ -17,14 +17,15 @@ from storage.engine import Database
 
 
 class Recorder:
-    def __init__(self, db: Database, session_id: str, run_id: str, resumed: bool = False):
+    def __init__(self, db: Database, session_id: str, run_id: str, seq: int, resumed: bool = False):
+        """`seq`: the number of the run's first step (the session's next, from repo.begin_turn)."""
         self.db = db
         self.resumed = resumed
         self._rows: dict[str, dict[str, Any]] = {}
         self._writer = repo.StepWriter(db)
         self.session_id = session_id
         self.run_id = run_id
-        self.seq = repo.next_step_seq(db, session_id)
+        self.seq = seq
         self.steps: list[Step] = []
         self._secrets = secret_values()
 
