@@ -24,7 +24,7 @@ from app.agents.base import AgentContext, final_answer
 from app.config import Settings
 from app.llm import gateway
 from app.tracing.recorder import Recorder
-from app.tracing.steps import Step
+from app.tracing.steps import STEP_SINK, Step
 from storage import repo
 from storage.engine import Database, StorageError, describe_error
 from storage.locks import SessionLocks
@@ -106,6 +106,11 @@ def message_dicts(messages: list[Any]) -> list[dict[str, Any]]:
     from langchain_core.messages import convert_to_openai_messages
 
     return [m if isinstance(m, dict) else convert_to_openai_messages(m) for m in messages]
+
+
+def _drain(events: list[Event]) -> Iterator[Event]:
+    while events:
+        yield events.pop(0)
 
 
 def _node_step(node: str, update: Any, started: float) -> Step:
@@ -504,6 +509,7 @@ class Runner:
         config = {"configurable": {"thread_id": session.id, "stream_deltas": deltas}, "recursion_limit": 200}
         error: str | None = None
         graph = None
+        stored: list[Event] = []  # steps a node stored itself, to pass on
         try:
             if message is not None and proceed is None:
                 offered, retrieval = self._offer_tools(session, message)
@@ -512,20 +518,32 @@ class Runner:
             else:  # a resumed run keeps the tools its turn was offered
                 offered = self._offered_in_run(session.id, run_id)
             graph = self.graph_for(session, offered)
-            # durability="sync": the checkpoint is written before the next step starts. The default ("async")
-            # writes it from a background thread on a second connection, and our step inserts then wait in
-            # SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2).
             # A bring-your-own graph may not record its own steps: its node updates become `node` steps.
             node_steps = agents.get_agent(session.agent).source != "built-in"
             stepped: set[str] = set()
+            if deltas:  # steps and answer deltas on the custom stream, read while a node runs
+                modes = ["custom", "updates"] if node_steps else ["custom"]
+            else:
+                # No deltas to pass on while a node runs: each step is stored by the node as it ends, and
+                # LangGraph runs a lone node in this thread instead of handing it and a stream waiter to its
+                # pool (bench/load.py: thread handoffs were a tenth of a turn's CPU under load).
+                def store(s: Step) -> None:
+                    stepped.add(s.node)
+                    stored.append(Event("step", step=recorder.record(s)))
+
+                config["configurable"][STEP_SINK] = store
+                modes = ["updates"]
             last = time.time()
-            for chunk in graph.stream(graph_input, config, stream_mode=["custom", "updates"] if node_steps else
-                                      "custom", durability="sync"):
-                mode, chunk = chunk if node_steps else ("custom", chunk)
+            # durability="sync": the checkpoint is written before the next step starts. The default ("async")
+            # writes it from a background thread on a second connection, and our step inserts then wait in
+            # SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2).
+            for mode, chunk in graph.stream(graph_input, config, stream_mode=modes, durability="sync"):
+                yield from _drain(stored)
                 if mode == "updates":
-                    for node, update in (chunk or {}).items():
-                        if node not in stepped and not node.startswith("__"):
-                            yield Event("step", step=recorder.record(_node_step(node, update, last)))
+                    if node_steps:
+                        for node, update in (chunk or {}).items():
+                            if node not in stepped and not node.startswith("__"):
+                                yield Event("step", step=recorder.record(_node_step(node, update, last)))
                     stepped.clear()
                     last = time.time()
                 elif chunk.get("type") == "step":
@@ -533,7 +551,9 @@ class Runner:
                     yield Event("step", step=recorder.record(chunk["step"]))
                 elif chunk.get("type") == "delta":
                     yield Event("delta", text=chunk["text"])
+            yield from _drain(stored)
         except Exception as exc:  # the run ends; the session and its finished steps stay
+            yield from _drain(stored)
             error = str(exc) if isinstance(exc, gateway.ModelError) else f"{type(exc).__name__}: {exc}"
             if not recorder.steps or recorder.steps[-1].status != "error":
                 failed = Step(kind="error", node="runner", name="run failed", status="error", error=error)

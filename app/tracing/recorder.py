@@ -7,6 +7,7 @@ their node started from (the point to fork from in time travel).
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from app.config import secret_values
@@ -28,6 +29,7 @@ class Recorder:
         self.seq = seq
         self.steps: list[Step] = []
         self._secrets = secret_values()
+        self._lock = threading.Lock()  # a run's parallel nodes may store steps at once
 
     def record(self, s: Step) -> Step:
         # Patterns (bearer tokens, sk-...) apply even when no secret is set in this environment.
@@ -41,16 +43,18 @@ class Recorder:
         s.error = redact(s.error, self._secrets)
         s.meta = redact(s.meta, self._secrets)  # provenance excerpts quote the conversation
         row = {
-            "id": s.id, "session_id": self.session_id, "run_id": self.run_id, "seq": self.seq,
+            "id": s.id, "session_id": self.session_id, "run_id": self.run_id, "seq": None,
             "parent_id": s.parent_id, "node": s.node, "kind": s.kind, "name": s.name, "status": s.status,
             "started_at": s.started_at, "ended_at": s.ended_at, "input": stored_input, "output": stored_output,
             "error": s.error, "prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens,
             "cost": s.cost, "checkpoint_id": s.checkpoint_id, "meta": s.meta,
         }
-        self._writer.add(row)
-        self._rows[s.id] = row
-        self.seq += 1
-        self.steps.append(s)
+        with self._lock:
+            row["seq"] = self.seq
+            self._writer.add(row)
+            self._rows[s.id] = row
+            self.seq += 1
+            self.steps.append(s)
         return s
 
     def stored(self, s: Step) -> dict[str, Any]:

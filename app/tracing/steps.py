@@ -2,7 +2,7 @@
 
 Each step carries the id of the checkpoint its node started from, read from the node's config. Nodes open a step with `with step(kind, node, name, input=...) as s:` and fill in `s.output` (and tokens,
 cost, meta). When the block ends the step is timed and emitted on LangGraph's custom stream, where the
-runner's recorder stores it at once. A block that raises records an error step and re-raises; a LangGraph
+runner's recorder stores it at once (or handed straight to the recorder when the run has a step sink). A block that raises records an error step and re-raises; a LangGraph
 interrupt is not an error and records nothing (the node runs again on resume).
 """
 
@@ -44,6 +44,9 @@ class Step:
         return {**asdict(self), "duration_ms": self.duration_ms}
 
 
+STEP_SINK = "step_sink"  # a configurable key: a function that stores each step, in place of the custom stream
+
+
 def emit(payload: dict[str, Any]) -> None:
     """Send `payload` on the custom stream of the running graph; a no-op outside a streamed run."""
     try:
@@ -56,7 +59,18 @@ def emit(payload: dict[str, Any]) -> None:
 
 
 def emit_step(s: Step) -> None:
-    emit({"type": "step", "step": s})
+    """A finished step: to the run's step sink if it has one (stored from the node's thread as it ends), else
+    on the custom stream (the runner stores it as it reads it)."""
+    try:
+        from langgraph.config import get_config
+
+        sink = get_config()["configurable"].get(STEP_SINK)
+    except (RuntimeError, KeyError):
+        sink = None
+    if sink is not None:
+        sink(s)
+    else:
+        emit({"type": "step", "step": s})
 
 
 def current_checkpoint_id() -> str | None:
