@@ -98,6 +98,23 @@ async def one_session(client: httpx.AsyncClient, index: int, turns: int, think_m
                         "model_calls": body["usage"]["model_calls"]})
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a local process (Linux), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def steal_seconds() -> float | None:
+    """CPU time the hypervisor gave to other machines (Linux): a noisy neighbour shows here."""
+    try:
+        return int(Path("/proc/stat").read_text().split("\n", 1)[0].split()[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def percentiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
@@ -158,7 +175,14 @@ def main() -> int:
             procs.append(proc)
             urls.append(url)
         health = httpx.get(urls[0] + "/api/health", timeout=10).json()
+        cpu_before, steal_before = [cpu_seconds(p.pid) for p in procs], steal_seconds()
         report = asyncio.run(drive(urls, args.sessions, args.turns, args.think_ms, args.burst))
+        cpu_after, steal_after = [cpu_seconds(p.pid) for p in procs], steal_seconds()
+        if procs and None not in cpu_before + cpu_after and report["turns_done"]:
+            used = sum(cpu_after) - sum(cpu_before)  # session creation included
+            report["server_cpu_ms_per_turn"] = round(used * 1000 / report["turns_done"], 2)
+        if steal_before is not None and steal_after is not None:
+            report["machine_steal_s"] = round(steal_after - steal_before, 2)
     finally:
         for proc in procs:
             proc.terminate()

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage.models import Meta
@@ -29,6 +31,7 @@ BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE = 10
 POOL_OVERFLOW = 30
 PG_OPTIONS = f"-c lock_timeout={BUSY_TIMEOUT_MS}"
+IDLE_PING_S = 5.0  # a pooled PostgreSQL connection idle this long is checked before use
 SCHEMA_LOCK = 0x706C6179  # pg_advisory_lock key held while creating or upgrading the schema ("play")
 
 
@@ -87,6 +90,17 @@ class Database:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    def reader(self) -> Session:
+        """A session for reads only, without a transaction around them (no BEGIN and ROLLBACK round trips
+        on PostgreSQL)."""
+        return Session(self.autocommit, expire_on_commit=False)
+
+    @functools.cached_property
+    def autocommit(self) -> Engine:
+        """The engine (same pool) committing each statement by itself: a one-statement write without BEGIN and
+        COMMIT, two round trips fewer on PostgreSQL."""
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
@@ -112,6 +126,23 @@ def _postgres_nul_safe(dbapi_connection, _record) -> None:
     """PostgreSQL text cannot hold NUL (0x00), which SQLite stores happily; a model or tool that emits one
     must not fail the step's insert. It is stored as U+FFFD (JSON columns keep it, escaped as \\u0000)."""
     dbapi_connection.adapters.register_dumper(str, _nul_safe_dumper())
+
+
+def _note_checkin(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect, dbapi_connection, record, _proxy) -> None:
+    """SQLAlchemy's pool_pre_ping, for connections idle more than IDLE_PING_S only: one that the server
+    dropped (a restart, an idle timeout) is replaced instead of failing its operation, and a busy pool does
+    not pay a round trip at every checkout (a turn checks out about ten)."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_S:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception:
+        raise DisconnectionError("the database dropped this connection") from None  # the pool connects afresh
 
 
 def _sqlite_file(database: str | None) -> str | None:
@@ -155,9 +186,8 @@ def open_database(url: str) -> Database:
         if not parsed.database or parsed.database == ":memory:":
             kwargs.pop("pool_size"), kwargs.pop("max_overflow")
     elif backend == "postgresql":
-        # pre_ping: a connection the server dropped (a restart, an idle timeout) is replaced, not failed on.
         # lock_timeout: a table someone locked gives an error after the same wait as SQLite's busy timeout.
-        kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": PG_OPTIONS})
+        kwargs.update(connect_args={"connect_timeout": 10, "options": PG_OPTIONS})
     try:
         engine = create_engine(parsed, **kwargs)
     except ModuleNotFoundError as exc:
@@ -170,6 +200,8 @@ def open_database(url: str) -> Database:
         event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_nul_safe)
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
     db = Database(url=parsed.render_as_string(hide_password=False), engine=engine)
     _ensure_schema(db)
     return db

@@ -33,7 +33,7 @@ def _insert(db: Database, row: Any) -> Any:
 
 def _owned(db: Database, table: type, row_id: str, owner: str | None, what: str) -> Any:
     """The row, or NotFound. With `owner`, another owner's row is NotFound too."""
-    with db.session() as s:
+    with db.reader() as s:
         row = s.get(table, row_id)
     if row is None or (owner is not None and row.owner != owner):
         raise NotFound(f"no {what} {row_id!r}")
@@ -134,7 +134,7 @@ def end_turn(db: Database, session_id: str, run_id: str, status: str, **fields: 
 
 def end_orphaned_runs(db: Database, session_id: str, error: str) -> int:
     """End as errors the session's runs still marked running (their process died); returns how many."""
-    with db.engine.connect() as conn:
+    with db.autocommit.connect() as conn:
         running = conn.execute(select(RunRow.id).where(RunRow.session_id == session_id,
                                                        RunRow.status == "running")).scalars().all()
     if running:
@@ -165,11 +165,11 @@ class StepWriter:
     concurrent sessions are not bounded by the pool (bench/load.py)."""
 
     def __init__(self, db: Database):
-        self._engine = db.engine
+        self._engine = db.autocommit
         self._insert = insert(StepRow)
 
     def add(self, values: dict[str, Any]) -> None:
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn:
             conn.execute(self._insert, [values])
 
 
@@ -224,7 +224,7 @@ def pending_clarification(db: Database, session_id: str) -> ClarificationRow | N
     query = (select(ClarificationRow)
              .where(ClarificationRow.session_id == session_id, col(ClarificationRow.answer).is_(None))
              .order_by(col(ClarificationRow.asked_at).desc()).limit(1))
-    with db.session() as s:
+    with db.reader() as s:
         return s.exec(query).first()
 
 

@@ -120,3 +120,22 @@ def test_a_text_with_nul_characters_is_stored(db_url):
     assert result.status == "done"
     stored = runner.trace(session.id)["runs"][0]["user_message"]
     assert stored.startswith("What is 6*7?") and stored.endswith("thanks")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL server dropping its connections")
+def test_connections_the_server_dropped_are_replaced_not_failed_on(db_url, monkeypatch):
+    """A restart or an idle timeout on the server kills pooled connections; the next use of one that sat idle
+    checks it first and connects afresh, so no request fails for it."""
+    import storage.engine
+    from storage import repo
+
+    db = open_database(db_url)
+    session = repo.create_session(db, agent="react", model="demo/offline", tools=[])
+    name = db_url.rsplit("/", 1)[1]
+    killed = sql(PG_SERVER, "select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                            f"where datname = '{name}' and pid <> pg_backend_pid()")
+    assert killed[0][0] >= 1  # the pooled connections are gone
+    monkeypatch.setattr(storage.engine, "IDLE_PING_S", 0.0)  # they have been idle long enough
+    assert repo.get_session(db, session.id).id == session.id
+    run_id, seq = repo.begin_turn(db, session.id, message="still here?")
+    assert seq == 1 and [r.id for r in repo.runs_for_session(db, session.id)] == [run_id]
