@@ -510,6 +510,7 @@ class Runner:
         error: str | None = None
         graph = None
         stored: list[Event] = []  # steps a node stored itself, to pass on
+        final: dict[str, Any] | None = None  # the state after the last step (and a question, if one is asked)
         try:
             if message is not None and proceed is None:
                 offered, retrieval = self._offer_tools(session, message)
@@ -533,13 +534,16 @@ class Runner:
 
                 config["configurable"][STEP_SINK] = store
                 modes = ["updates"]
+            modes.append("values")  # the end state, so that _finish need not read the checkpoint back
             last = time.time()
             # durability="sync": the checkpoint is written before the next step starts. The default ("async")
             # writes it from a background thread on a second connection, and our step inserts then wait in
             # SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2).
             for mode, chunk in graph.stream(graph_input, config, stream_mode=modes, durability="sync"):
                 yield from _drain(stored)
-                if mode == "updates":
+                if mode == "values":
+                    final = chunk
+                elif mode == "updates":
                     if node_steps:
                         for node, update in (chunk or {}).items():
                             if node not in stepped and not node.startswith("__"):
@@ -559,22 +563,25 @@ class Runner:
                 failed = Step(kind="error", node="runner", name="run failed", status="error", error=error)
                 failed.ended_at = failed.started_at
                 yield Event("step", step=recorder.record(failed))
-        yield Event("done", result=self._finish(session, run_id, recorder, graph, config, error))
+        yield Event("done", result=self._finish(session, run_id, recorder, graph, config, error, final))
 
     def _finish(self, session: SessionRow, run_id: str, recorder: Recorder, graph, config: dict,
-                error: str | None) -> TurnResult:
+                error: str | None, final: dict[str, Any] | None = None) -> TurnResult:
         clarification = None
         answer = None
         if error is not None:
             status = "error"
         else:
-            state = graph.get_state(config)
-            if state.interrupts:
+            if final is None:  # the run streamed no state: read it from the checkpoint
+                snapshot = graph.get_state(config)
+                final = {**snapshot.values, "__interrupt__": snapshot.interrupts}
+            interrupts = final.get("__interrupt__") or ()
+            if interrupts:
                 status = "needs_clarification"
-                clarification = self._store_question(session, run_id, state.interrupts[0])
+                clarification = self._store_question(session, run_id, interrupts[0])
             else:
                 status = "done"
-                answer = final_answer(message_dicts(state.values.get("messages", [])))
+                answer = final_answer(message_dicts(final.get("messages", [])))
         repo.end_turn(self.db, session.id, run_id, status, final_answer=answer, error=error)
         if recorder.resumed:  # a resumed run: its steps from before the question are in the database
             steps = [step_dict(r) for r in repo.steps_for_session(self.db, session.id, run_id=run_id)]
