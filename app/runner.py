@@ -450,22 +450,21 @@ class Runner:
         `proceed` (a run id) goes on with that run from the thread's current checkpoint (a time-travel branch
         after its edit); `retry` does that for the session's last run if it failed (a model that gave up, a
         server killed mid-run)."""
-        session = repo.get_session(self.db, session_id, owner)
         if not self._turns.acquire(session_id):
+            repo.get_session(self.db, session_id, owner)  # another owner's session is not found, busy or not
             raise TurnError(f"session {session_id} is already running a turn (here or on another server "
                             "process); wait for it to finish")
         try:
-            self._settle_orphans(session_id)
+            # One read for the session, its runs left running and its pending question (bench/load.py).
+            session, running, pending = repo.session_for_turn(self.db, session_id, owner)
+            if running:  # while we hold its lock: cut off by a process that died (kill -9, a crash, a lost
+                # machine); they end as errors that can be retried, and their steps stay
+                repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)
             if retry:
                 proceed = self._retryable(session)
-            yield from self._stream(session, message, answer, deltas, proceed)
+            yield from self._stream(session, pending, message, answer, deltas, proceed)
         finally:
             self._turns.release(session_id)
-
-    def _settle_orphans(self, session_id: str) -> None:
-        """Runs still marked running while we hold the session's lock were cut off by a process that died
-        (`kill -9`, a crash, a lost machine): they end as errors that can be retried; their steps stay."""
-        repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)
 
     def _retryable(self, session: SessionRow) -> str:
         """The run a retry goes on with: the session's last run, if it failed, from its last checkpoint (the
@@ -480,11 +479,10 @@ class Runner:
                             "send the message again")
         return last.id
 
-    def _stream(self, session: SessionRow, message: str | None, answer: str | None, deltas: bool,
+    def _stream(self, session: SessionRow, pending, message: str | None, answer: str | None, deltas: bool,
                 proceed: str | None = None) -> Iterator[Event]:
         if (session.settings or {}).get("read_only"):
             raise TurnError("this session is an imported trace and is read-only; start a new session to chat")
-        pending = repo.pending_clarification(self.db, session.id)
         if answer is None and pending is not None and message is not None:
             answer, message = message, None  # a message while a question is pending answers it
         if proceed is not None:

@@ -132,6 +132,23 @@ def end_turn(db: Database, session_id: str, run_id: str, status: str, **fields: 
         conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(status=status, updated_at=now()))
 
 
+def session_for_turn(db: Database, session_id: str, owner: str | None = None
+                     ) -> tuple[SessionRow, int, ClarificationRow | None]:
+    """What a turn starts from, in one query: the session (NotFound as get_session), how many of its runs
+    are marked running, and its pending question."""
+    running = (select(func.count()).select_from(RunRow)
+               .where(RunRow.session_id == SessionRow.id, RunRow.status == "running").scalar_subquery())
+    pending = (select(ClarificationRow.id)
+               .where(ClarificationRow.session_id == SessionRow.id, col(ClarificationRow.answer).is_(None))
+               .order_by(col(ClarificationRow.asked_at).desc()).limit(1).scalar_subquery())
+    with db.reader() as s:
+        found = s.exec(select(SessionRow, running, pending).where(SessionRow.id == session_id)).first()
+        if found is None or (owner is not None and found[0].owner != owner):
+            raise NotFound(f"no session {session_id!r}")
+        session, count, question_id = found
+        return session, count, s.get(ClarificationRow, question_id) if question_id else None
+
+
 def end_orphaned_runs(db: Database, session_id: str, error: str) -> int:
     """End as errors the session's runs still marked running (their process died); returns how many."""
     with db.autocommit.connect() as conn:
