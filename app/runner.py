@@ -456,13 +456,13 @@ class Runner:
                             "process); wait for it to finish")
         try:
             # One read for the session, its runs left running and its pending question (bench/load.py).
-            session, running, pending = repo.session_for_turn(self.db, session_id, owner)
-            if running:  # while we hold its lock: cut off by a process that died (kill -9, a crash, a lost
+            start = repo.session_for_turn(self.db, session_id, owner)
+            if start.running:  # while we hold its lock: cut off by a process that died (kill -9, a crash, a lost
                 # machine); they end as errors that can be retried, and their steps stay
                 repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)
             if retry:
-                proceed = self._retryable(session)
-            yield from self._stream(session, pending, message, answer, deltas, proceed)
+                proceed = self._retryable(start.session)
+            yield from self._stream(start, message, answer, deltas, proceed)
         finally:
             self._turns.release(session_id)
 
@@ -479,8 +479,9 @@ class Runner:
                             "send the message again")
         return last.id
 
-    def _stream(self, session: SessionRow, pending, message: str | None, answer: str | None, deltas: bool,
+    def _stream(self, start: repo.TurnStart, message: str | None, answer: str | None, deltas: bool,
                 proceed: str | None = None) -> Iterator[Event]:
+        session, pending = start.session, start.pending
         if (session.settings or {}).get("read_only"):
             raise TurnError("this session is an imported trace and is read-only; start a new session to chat")
         if answer is None and pending is not None and message is not None:
@@ -500,7 +501,8 @@ class Runner:
                 raise TurnError("the message is empty")
             run_id, graph_input = None, {"messages": [{"role": "user", "content": message}]}
         title = None if session.title or message is None else " ".join(message.split())[:80]
-        run_id, seq = repo.begin_turn(self.db, session.id, message=message, run_id=run_id, title=title)
+        run_id, seq = repo.begin_turn(self.db, session.id, message=message, run_id=run_id, title=title,
+                                      start=start)
         recorder = Recorder(self.db, session.id, run_id, seq, resumed=answer is not None or proceed is not None)
         if answer is not None:
             yield Event("step", step=recorder.record(self._answered_step(session, pending)))

@@ -6,9 +6,10 @@ hot path of a run (one per model or tool call); everything else goes through the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, insert, or_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlmodel import col, select
 
 from storage.engine import Database
@@ -108,21 +109,25 @@ def _set_run(conn, run_id: str, fields: dict[str, Any]) -> None:
 
 
 def begin_turn(db: Database, session_id: str, *, message: str | None = None, run_id: str | None = None,
-               title: str | None = None) -> tuple[str, int]:
+               title: str | None = None, start: "TurnStart | None" = None) -> tuple[str, int]:
     """Start a turn: a new run for `message`, or run `run_id` (resumed) running again; the session marked
-    running (and titled). Returns (the run id, the session's next step number)."""
+    running (and titled). Returns (the run id, the session's next step number). `start`, read under the
+    session's lock, saves counting the runs and steps again."""
     with db.engine.begin() as conn:
+        if start is None:
+            runs, last_step = conn.execute(select(_RUNS.scalar_subquery(), _LAST_STEP.scalar_subquery())
+                                           .params(sid=session_id)).one()
+        else:
+            runs, last_step = start.runs, start.last_step
         if run_id is None:
-            seq = conn.execute(select(func.count()).where(RunRow.session_id == session_id)).scalar_one()
-            row = RunRow(session_id=session_id, seq=seq + 1, user_message=message or "")
+            row = RunRow(session_id=session_id, seq=runs + 1, user_message=message or "")
             conn.execute(insert(RunRow).values(**row.model_dump()))
             run_id = row.id
         else:
             _set_run(conn, run_id, {"status": "running", "error": None, "ended_at": None})
         fields = {"status": "running", **({"title": title} if title else {})}
         conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(**fields, updated_at=now()))
-        top = conn.execute(select(func.max(StepRow.seq)).where(StepRow.session_id == session_id)).scalar()
-    return run_id, (top or 0) + 1
+    return run_id, (last_step or 0) + 1
 
 
 def end_turn(db: Database, session_id: str, run_id: str, status: str, **fields: Any) -> None:
@@ -132,21 +137,34 @@ def end_turn(db: Database, session_id: str, run_id: str, status: str, **fields: 
         conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(status=status, updated_at=now()))
 
 
-def session_for_turn(db: Database, session_id: str, owner: str | None = None
-                     ) -> tuple[SessionRow, int, ClarificationRow | None]:
-    """What a turn starts from, in one query: the session (NotFound as get_session), how many of its runs
-    are marked running, and its pending question."""
+_RUNS = select(func.count()).select_from(RunRow).where(RunRow.session_id == bindparam("sid"))
+_LAST_STEP = select(func.max(StepRow.seq)).where(StepRow.session_id == bindparam("sid"))
+
+
+@dataclass
+class TurnStart:
+    session: SessionRow
+    running: int  # runs marked running (cut off by a process that died, when read under the session's lock)
+    pending: ClarificationRow | None  # the question waiting for an answer
+    runs: int
+    last_step: int | None
+
+
+def session_for_turn(db: Database, session_id: str, owner: str | None = None) -> TurnStart:
+    """What a turn starts from, in one query (NotFound as get_session)."""
     running = (select(func.count()).select_from(RunRow)
                .where(RunRow.session_id == SessionRow.id, RunRow.status == "running").scalar_subquery())
     pending = (select(ClarificationRow.id)
                .where(ClarificationRow.session_id == SessionRow.id, col(ClarificationRow.answer).is_(None))
                .order_by(col(ClarificationRow.asked_at).desc()).limit(1).scalar_subquery())
+    query = select(SessionRow, running, pending, _RUNS.scalar_subquery(), _LAST_STEP.scalar_subquery())
     with db.reader() as s:
-        found = s.exec(select(SessionRow, running, pending).where(SessionRow.id == session_id)).first()
+        found = s.exec(query.where(SessionRow.id == session_id).params(sid=session_id)).first()
         if found is None or (owner is not None and found[0].owner != owner):
             raise NotFound(f"no session {session_id!r}")
-        session, count, question_id = found
-        return session, count, s.get(ClarificationRow, question_id) if question_id else None
+        session, count, question_id, runs, last_step = found
+        question = s.get(ClarificationRow, question_id) if question_id else None
+    return TurnStart(session=session, running=count, pending=question, runs=runs, last_step=last_step)
 
 
 def end_orphaned_runs(db: Database, session_id: str, error: str) -> int:
