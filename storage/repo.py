@@ -1,7 +1,8 @@
 """Repository functions: the only way the rest of the code reads and writes the tables.
 
-Every function takes the `Database` first. Steps are inserted with a single Core INSERT because they are the
-hot path of a run (one per model or tool call); everything else goes through the ORM.
+Every function takes the `Database` first. A turn's hot path is Core statements, as few as can be: one read and
+one write to begin it (`session_for_turn`, `begin_turn`), an INSERT per step without a transaction around it,
+one transaction to end it (`end_turn`); bench/load.py measures it. Everything else goes through the ORM.
 """
 
 from __future__ import annotations
