@@ -92,12 +92,6 @@ def delete_session(db: Database, session_id: str) -> None:
 # -- runs -----------------------------------------------------------------------------------------------
 
 
-def finish_run(db: Database, run_id: str, **fields: Any) -> None:
-    """Set a run's status (and answer or error); a finished run gets its end time."""
-    with db.engine.begin() as conn:
-        _set_run(conn, run_id, fields)
-
-
 def _set_run(conn, run_id: str, fields: dict[str, Any]) -> None:
     if fields.get("status") in ("done", "error"):
         fields = {**fields, "ended_at": now()}
@@ -105,12 +99,36 @@ def _set_run(conn, run_id: str, fields: dict[str, Any]) -> None:
         raise NotFound(f"no run {run_id!r}")
 
 
-# A turn's bookkeeping is one transaction at its start and one at its end (bench/load.py: each round trip is
-# CPU every concurrent session waits for).
+_RUNS = select(func.count()).select_from(RunRow).where(RunRow.session_id == bindparam("sid"))
+_LAST_STEP = select(func.max(StepRow.seq)).where(StepRow.session_id == bindparam("sid"))
+
+
+@dataclass
+class TurnStart:
+    session: SessionRow
+    running: int  # runs marked running (cut off by a process that died, when read under the session's lock)
+    pending: ClarificationRow | None  # the question waiting for an answer
+    runs: int
+    last_step: int | None
+
+
+def session_for_turn(db: Database, session_id: str, owner: str | None = None) -> TurnStart:
+    """What a turn starts from, in one query (NotFound as get_session)."""
+    running = (select(func.count()).select_from(RunRow)
+               .where(RunRow.session_id == SessionRow.id, RunRow.status == "running").scalar_subquery())
+    pending = _pending_question(select(ClarificationRow.id), SessionRow.id).scalar_subquery()
+    query = select(SessionRow, running, pending, _RUNS.scalar_subquery(), _LAST_STEP.scalar_subquery())
+    with db.reader() as s:
+        found = s.exec(query.where(SessionRow.id == session_id).params(sid=session_id)).first()
+        if found is None or (owner is not None and found[0].owner != owner):
+            raise NotFound(f"no session {session_id!r}")
+        session, count, question_id, runs, last_step = found
+        question = s.get(ClarificationRow, question_id) if question_id else None
+    return TurnStart(session=session, running=count, pending=question, runs=runs, last_step=last_step)
 
 
 def begin_turn(db: Database, session_id: str, *, message: str | None = None, run_id: str | None = None,
-               title: str | None = None, start: "TurnStart | None" = None) -> tuple[str, int]:
+               title: str | None = None, start: TurnStart | None = None) -> tuple[str, int]:
     """Start a turn: a new run for `message`, or run `run_id` (resumed) running again; the session marked
     running (and titled). Returns (the run id, the session's next step number). `start`, read under the
     session's lock, saves counting the runs and steps again."""
@@ -138,48 +156,12 @@ def end_turn(db: Database, session_id: str, run_id: str, status: str, **fields: 
         conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(status=status, updated_at=now()))
 
 
-_RUNS = select(func.count()).select_from(RunRow).where(RunRow.session_id == bindparam("sid"))
-_LAST_STEP = select(func.max(StepRow.seq)).where(StepRow.session_id == bindparam("sid"))
-
-
-@dataclass
-class TurnStart:
-    session: SessionRow
-    running: int  # runs marked running (cut off by a process that died, when read under the session's lock)
-    pending: ClarificationRow | None  # the question waiting for an answer
-    runs: int
-    last_step: int | None
-
-
-def session_for_turn(db: Database, session_id: str, owner: str | None = None) -> TurnStart:
-    """What a turn starts from, in one query (NotFound as get_session)."""
-    running = (select(func.count()).select_from(RunRow)
-               .where(RunRow.session_id == SessionRow.id, RunRow.status == "running").scalar_subquery())
-    pending = (select(ClarificationRow.id)
-               .where(ClarificationRow.session_id == SessionRow.id, col(ClarificationRow.answer).is_(None))
-               .order_by(col(ClarificationRow.asked_at).desc()).limit(1).scalar_subquery())
-    query = select(SessionRow, running, pending, _RUNS.scalar_subquery(), _LAST_STEP.scalar_subquery())
-    with db.reader() as s:
-        found = s.exec(query.where(SessionRow.id == session_id).params(sid=session_id)).first()
-        if found is None or (owner is not None and found[0].owner != owner):
-            raise NotFound(f"no session {session_id!r}")
-        session, count, question_id, runs, last_step = found
-        question = s.get(ClarificationRow, question_id) if question_id else None
-    return TurnStart(session=session, running=count, pending=question, runs=runs, last_step=last_step)
-
-
-def end_orphaned_runs(db: Database, session_id: str, error: str) -> int:
-    """End as errors the session's runs still marked running (their process died); returns how many."""
-    with db.autocommit.connect() as conn:
-        running = conn.execute(select(RunRow.id).where(RunRow.session_id == session_id,
-                                                       RunRow.status == "running")).scalars().all()
-    if running:
-        with db.engine.begin() as conn:
-            for run_id in running:
-                _set_run(conn, run_id, {"status": "error", "error": error})
-            conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(status="error",
-                                                                                     updated_at=now()))
-    return len(running)
+def end_orphaned_runs(db: Database, session_id: str, error: str) -> None:
+    """End as errors the session's runs still marked running (their process died), and the session with them."""
+    with db.engine.begin() as conn:
+        conn.execute(update(RunRow).where(RunRow.session_id == session_id, RunRow.status == "running")
+                     .values(status="error", error=error, ended_at=now()))
+        conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(status="error", updated_at=now()))
 
 
 def runs_for_session(db: Database, session_id: str) -> list[RunRow]:
@@ -257,11 +239,14 @@ def clarifications_for_session(db: Database, session_id: str) -> list[Clarificat
 
 def pending_clarification(db: Database, session_id: str) -> ClarificationRow | None:
     """The session's latest unanswered question, if any."""
-    query = (select(ClarificationRow)
-             .where(ClarificationRow.session_id == session_id, col(ClarificationRow.answer).is_(None))
-             .order_by(col(ClarificationRow.asked_at).desc()).limit(1))
     with db.reader() as s:
-        return s.exec(query).first()
+        return s.exec(_pending_question(select(ClarificationRow), session_id)).first()
+
+
+def _pending_question(query, session_id):
+    """`query` narrowed to the session's latest unanswered question (`session_id` a value or a column)."""
+    return (query.where(ClarificationRow.session_id == session_id, col(ClarificationRow.answer).is_(None))
+            .order_by(col(ClarificationRow.asked_at).desc()).limit(1))
 
 
 def save_toolset(db: Database, name: str, tools: Iterable[str], owner: str | None = None) -> ToolSetRow:

@@ -1,9 +1,11 @@
 """The Step: one model call, tool call, check, question or plan in a run. One record, used everywhere.
 
-Each step carries the id of the checkpoint its node started from, read from the node's config. Nodes open a step with `with step(kind, node, name, input=...) as s:` and fill in `s.output` (and tokens,
-cost, meta). When the block ends the step is timed and emitted on LangGraph's custom stream, where the
-runner's recorder stores it at once (or handed straight to the recorder when the run has a step sink). A block that raises records an error step and re-raises; a LangGraph
-interrupt is not an error and records nothing (the node runs again on resume).
+Each step carries the id of the checkpoint its node started from, read from the node's config. Nodes open a step
+with `with step(kind, node, name, input=...) as s:` and fill in `s.output` (and tokens, cost, meta). When the
+block ends the step is timed and emitted on LangGraph's custom stream, where the runner's recorder stores it at
+once, or handed straight to the recorder when the run has a step sink (STEP_SINK). A block that raises records
+an error step and re-raises; a LangGraph interrupt is not an error and records nothing (the node runs again on
+resume).
 """
 
 from __future__ import annotations
