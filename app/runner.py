@@ -121,6 +121,36 @@ def _node_step(node: str, update: Any, started: float) -> Step:
     return recorded
 
 
+def _share_graph_threads() -> None:
+    """LangGraph gives every run a thread pool of its own, for checkpoint writes and parallel nodes, and shuts
+    it down at the end: two or three threads started and joined per turn (~1 ms each, more under load). All
+    runs of this process share one pool instead; it starts a thread only when none is idle, so a run never
+    waits for another's. A run that sets `max_concurrency` keeps a pool of that size of its own. Patched
+    where LangGraph's BackgroundExecutor looks the factory up; without it (another LangGraph) nothing changes."""
+    from langchain_core.runnables.config import ContextThreadPoolExecutor
+
+    from langgraph.pregel import _executor
+
+    own_pool = getattr(_executor, "get_executor_for_config", None)
+    if own_pool is None or getattr(own_pool, "shared", False):
+        return
+    pool = ContextThreadPoolExecutor(max_workers=4096, thread_name_prefix="graph")
+
+    @contextlib.contextmanager
+    def executor_for(config):
+        if (config or {}).get("max_concurrency"):
+            with own_pool(config) as executor:
+                yield executor
+        else:
+            yield pool
+
+    executor_for.shared = True
+    _executor.get_executor_for_config = executor_for
+
+
+_share_graph_threads()
+
+
 def make_checkpointer(db: Database):
     """LangGraph's saver on the same database: SQLite's on one shared connection (SQLite has one writer
     anyway), PostgreSQL's on a connection pool so concurrent turns do not queue behind one lock."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Literal
 
@@ -65,6 +66,29 @@ def test_a_hanging_tool_times_out_and_returns_an_error():
 
     result = run_tool(sleepy, {"seconds": 30})
     assert not result.ok and "did not finish within 0.2 s" in result.error
+
+
+def test_a_hung_tool_keeps_its_thread_and_later_calls_run_on_others():
+    release = threading.Event()
+
+    @tool(timeout=0.2)
+    def stuck() -> str:
+        """Wait for the test."""
+        release.wait()
+        return "done"
+
+    @tool
+    def echo(n: int) -> int:
+        """Echo."""
+        return n
+
+    assert "did not finish within 0.2 s" in run_tool(stuck, {}).error
+    assert "did not finish" in run_tool(stuck, {}).error  # not handed the first one's busy thread either
+    assert [run_tool(echo, {"n": i}).value for i in range(5)] == list(range(5))
+    workers = {t for t in threading.enumerate() if t.name == "tool"}
+    release.set()
+    assert [run_tool(echo, {"n": i}, timeout=5).value for i in range(20)] == list(range(20))
+    assert {t for t in threading.enumerate() if t.name == "tool"} <= workers  # threads reused, freed ones too
 
 
 def test_an_unserialisable_result_is_an_error():

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from tools.model import Tool, ToolContext
 
@@ -111,6 +112,43 @@ def validate_arguments(tool: Tool, arguments: Any) -> tuple[dict[str, Any], list
     return clean, problems
 
 
+class _ToolThreads:
+    """Daemon threads that run tool handlers, kept between calls (starting a thread per call cost ~1 ms a
+    turn). A call that outlives its limit keeps its thread, since Python cannot stop one; the next call gets
+    another, and the thread rejoins the idle ones if the call ever ends. Daemon, so a hung tool never holds
+    up the process's exit."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[queue.SimpleQueue] = []
+
+    def run(self, fn: Callable[[], None], limit: float) -> bool:
+        """Run `fn` (which must not raise) on an idle thread; False if it did not finish within `limit` s."""
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(inbox,), name="tool", daemon=True).start()
+        finished: queue.SimpleQueue = queue.SimpleQueue()
+        inbox.put((fn, finished))
+        try:
+            finished.get(timeout=limit)
+        except queue.Empty:
+            return False
+        return True
+
+    def _serve(self, inbox: queue.SimpleQueue) -> None:
+        while True:
+            fn, finished = inbox.get()
+            fn()
+            with self._lock:  # idle before the caller hears: its next call can take this thread
+                self._idle.append(inbox)
+            finished.put(True)
+
+
+_THREADS = _ToolThreads()
+
+
 def _serialise(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -153,10 +191,7 @@ def run_tool(
         except BaseException as exc:  # noqa: BLE001 - a tool's failure is data for the agent
             outcome["error"] = exc
 
-    worker = threading.Thread(target=target, name=f"tool:{tool.name}", daemon=True)
-    worker.start()
-    worker.join(limit)
-    if worker.is_alive():
+    if not _THREADS.run(target, limit):
         return fail(f"{tool.name} did not finish within {limit:g} s and was abandoned", kind="timeout")
     if "error" in outcome:
         exc = outcome["error"]
