@@ -566,10 +566,15 @@ class Runner:
                 modes = ["updates"]
             modes.append("values")  # the end state, so that _finish need not read the checkpoint back
             last = time.time()
-            # durability="sync": the checkpoint is written before the next step starts. The default ("async")
-            # writes it from a background thread on a second connection, and our step inserts then wait in
-            # SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2).
-            for mode, chunk in graph.stream(graph_input, config, stream_mode=modes, durability="sync"):
+            # SQLite: durability="sync", each checkpoint written before the next step starts. The default
+            # ("async") writes it from a background thread on the saver's own connection, and our step inserts
+            # then wait in SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2). PostgreSQL locks
+            # rows, not the file: "async" takes a round trip per step off the turn's path (the write overlaps
+            # the next model call; bench/load.py p95 42-43 ms instead of 49-50). Every write is done before
+            # the stream ends either way; a process killed mid-run may lose its last checkpoint, and a retry
+            # then goes on from the one before.
+            durability = "async" if self.db.is_postgres else "sync"
+            for mode, chunk in graph.stream(graph_input, config, stream_mode=modes, durability=durability):
                 yield from _drain(stored)
                 if mode == "values":
                     final = chunk
