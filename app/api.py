@@ -268,6 +268,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
 
     @app.get("/api/tools")
     def list_tools() -> dict[str, Any]:
+        runner.sync_tools()  # with those another process added
         return {"tools": [{**t.function, "source": t.source} for t in runner.tools.tools.values()],
                 "toolsets": runner.tools.toolsets}
 

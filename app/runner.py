@@ -30,7 +30,7 @@ from storage.engine import Database, StorageError, describe_error
 from storage.locks import SessionLocks
 from storage.models import SessionRow
 from tools.model import ToolImportError
-from tools.registry import ToolRegistry, default_registry
+from tools.registry import ToolRegistry, UnknownToolError, default_registry
 
 
 class TurnError(ValueError):
@@ -225,8 +225,13 @@ class Runner:
 
             register_graphs(settings.graphs)
         self._graphs: OrderedDict[tuple, Any] = OrderedDict()
-        self._load_custom_tools()
-        self._load_tool_sources()
+        self._indexes: dict[tuple, Any] = {}
+        self._guard = threading.Lock()
+        self._stored = threading.Lock()  # loading stored tools
+        self._tools_loaded: set[str] = set()  # ids of the tool files and sources loaded
+        self._tools_version = -1
+        self._file_tools: dict[str, float] = {}  # a custom tool's name: when the file it came from was added
+        self._load_stored_tools()
         if settings.tool_modules:
             from tools.langchain import load_module
 
@@ -234,17 +239,41 @@ class Runner:
                 self.tools.add_source(load_module(spec))
         self._cache_size = cache_size
         self._turns = SessionLocks(db)  # one turn per session, across processes
-        self._guard = threading.Lock()
-        self._indexes: dict[tuple, Any] = {}
 
-    # -- custom tools (their code runs only in the sandbox) ---------------------------------------------
+    # -- tools stored in the database: custom tool files and imported sources, for every process on it -------
 
-    def _load_custom_tools(self) -> None:
+    def sync_tools(self) -> bool:
+        """Load the tool files and sources added since this process last looked (by another process on the same
+        database, behind a load balancer): one query when there are none. True if any were loaded."""
+        return self._load_stored_tools(repo.tools_version(self.db))
+
+    def _load_stored_tools(self, version: int | None = None) -> bool:
+        import logging
+
         from tools.sandbox import Limits, tools_from_source
 
-        for row in repo.list_custom_tools(self.db):  # oldest first: a file added again later wins
-            for tool in tools_from_source(row.source, row.filename, Limits(**row.limits), row.schemas):
-                self.tools.register(tool, replace=True)
+        if version == self._tools_version:
+            return False
+        with self._stored:
+            stored = repo.stored_tools(self.db, skip=self._tools_loaded)
+            for row in stored.files:  # oldest first: a file added again later wins, whichever process added it
+                for tool in tools_from_source(row.source, row.filename, Limits(**row.limits), row.schemas):
+                    if self._file_tools.get(tool.name, row.created_at) <= row.created_at:
+                        self.tools.register(tool, replace=True)
+                        self._file_tools[tool.name] = row.created_at
+                self._tools_loaded.add(row.id)
+            for row in stored.sources:
+                try:
+                    self.tools.add_source(self._source_tools(row.kind, row.spec, row.options, row.schemas))
+                except ToolImportError as exc:  # one broken source must not stop the server
+                    logging.getLogger(__name__).warning("tool source %s (%s) not loaded: %s", row.name, row.kind,
+                                                        exc)
+                self._tools_loaded.add(row.id)
+            self._tools_version = stored.version
+        if stored.files or stored.sources:
+            self._tools_changed()
+            return True
+        return False
 
     def add_custom_tools(self, source: str, filename: str, owner: str | None = None, **limits: Any) -> list[str]:
         """Add a file of Python tools (see tools.sandbox); returns the tool names. ToolFileError if it cannot."""
@@ -253,9 +282,12 @@ class Runner:
         from tools.sandbox import Limits, add_file
 
         chosen = Limits(**{k: v for k, v in limits.items() if v is not None})
-        added = add_file(self.tools, source, filename, chosen)
-        repo.add_custom_tools(self.db, filename=filename, source=source, owner=owner, limits=asdict(chosen),
-                              schemas=[t.function for t in added])
+        with self._stored:
+            added = add_file(self.tools, source, filename, chosen)
+            row = repo.add_custom_tools(self.db, filename=filename, source=source, owner=owner,
+                                        limits=asdict(chosen), schemas=[t.function for t in added])
+            self._tools_loaded.add(row.id)
+            self._file_tools.update({t.name: row.created_at for t in added})
         self._tools_changed()
         return [t.name for t in added]
 
@@ -265,15 +297,6 @@ class Runner:
             self._indexes.clear()
 
     # -- imported tool sources: OpenAPI specs and MCP servers ---------------------------------------------
-
-    def _load_tool_sources(self) -> None:
-        import logging
-
-        for row in repo.list_tool_sources(self.db):
-            try:
-                self.tools.add_source(self._source_tools(row.kind, row.spec, row.options, row.schemas))
-            except ToolImportError as exc:  # one broken source must not stop the server
-                logging.getLogger(__name__).warning("tool source %s (%s) not loaded: %s", row.name, row.kind, exc)
 
     @staticmethod
     def _source_tools(kind: str, spec: dict[str, Any], options: dict[str, Any], schemas: list[dict]) -> list:
@@ -298,12 +321,9 @@ class Runner:
         options = ImportOptions(base_url=base_url or None, auth=dict(auth or {}), timeout=timeout or DEFAULT_TIMEOUT,
                                 prefix=prefix or "")
         found = tools_from_spec(spec, options, origin)
-        self.tools.add_source(found)
         title = str((spec.get("info") or {}).get("title") or origin or "api")
-        repo.add_tool_source(self.db, kind="openapi", name=title, spec={"spec": spec, "origin": origin},
-                             options=asdict(options), owner=owner)
-        self._tools_changed()
-        return [t.name for t in found]
+        return self._add_source(found, kind="openapi", name=title, spec={"spec": spec, "origin": origin},
+                                options=asdict(options), owner=owner)
 
     def import_mcp(self, target: str, *, env: list[str] | None = None, headers: dict[str, str] | None = None,
                    timeout: float | None = None, prefix: str = "", owner: str | None = None,
@@ -319,10 +339,14 @@ class Runner:
         spec = MCPImport(config=config, prefix=prefix or "", timeout=timeout or DEFAULT_TIMEOUT)
         spec.schemas = list_tools(config, spec.timeout)
         found = tools_from_schemas(spec)
-        self.tools.add_source(found)
-        repo.add_tool_source(self.db, kind="mcp", name=config.label, spec=config.to_dict(),
-                             options={"prefix": spec.prefix, "timeout": spec.timeout}, schemas=spec.schemas,
-                             owner=owner)
+        return self._add_source(found, kind="mcp", name=config.label, spec=config.to_dict(),
+                                options={"prefix": spec.prefix, "timeout": spec.timeout}, schemas=spec.schemas,
+                                owner=owner)
+
+    def _add_source(self, found: list, **row: Any) -> list[str]:
+        with self._stored:
+            self.tools.add_source(found)  # ToolImportError (a name in use), storing nothing
+            self._tools_loaded.add(repo.add_tool_source(self.db, **row).id)
         self._tools_changed()
         return [t.name for t in found]
 
@@ -342,7 +366,12 @@ class Runner:
         for name in tools or []:
             if name not in names:
                 names.append(name)
-        self.tools.resolve(names)  # raises UnknownToolError naming the tool
+        try:
+            self.tools.resolve(names)
+        except UnknownToolError:  # added by another process since this one last looked, or unknown (named)
+            if not self.sync_tools():
+                raise
+            self.tools.resolve(names)
         return names
 
     def new_session(
@@ -487,6 +516,8 @@ class Runner:
         try:
             # One read for the session, its runs left running and its pending question (bench/load.py).
             start = repo.session_for_turn(self.db, session_id, owner)
+            if start.tools_version != self._tools_version:  # tools added by another process on this database
+                self._load_stored_tools(start.tools_version)
             if start.running:  # while we hold its lock: cut off by a process that died (kill -9, a crash, a lost
                 # machine); they end as errors that can be retried, and their steps stay
                 repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)

@@ -101,6 +101,10 @@ def _set_run(conn, run_id: str, fields: dict[str, Any]) -> None:
 
 _RUNS = select(func.count()).select_from(RunRow).where(RunRow.session_id == bindparam("sid"))
 _LAST_STEP = select(func.max(StepRow.seq)).where(StepRow.session_id == bindparam("sid"))
+# How many tool files and imported sources the database holds: rows are only ever added, so a process that has
+# loaded that many has them all (the check a turn makes for tools another process added; Runner.sync_tools).
+_TOOLS_VERSION = (select(func.count()).select_from(CustomToolRow).scalar_subquery()
+                  + select(func.count()).select_from(ToolSourceRow).scalar_subquery())
 
 
 @dataclass
@@ -110,6 +114,7 @@ class TurnStart:
     pending: ClarificationRow | None  # the question waiting for an answer
     runs: int
     last_step: int | None
+    tools_version: int = 0  # see _TOOLS_VERSION
 
 
 def session_for_turn(db: Database, session_id: str, owner: str | None = None) -> TurnStart:
@@ -117,14 +122,16 @@ def session_for_turn(db: Database, session_id: str, owner: str | None = None) ->
     running = (select(func.count()).select_from(RunRow)
                .where(RunRow.session_id == SessionRow.id, RunRow.status == "running").scalar_subquery())
     pending = _pending_question(select(ClarificationRow.id), SessionRow.id).scalar_subquery()
-    query = select(SessionRow, running, pending, _RUNS.scalar_subquery(), _LAST_STEP.scalar_subquery())
+    query = select(SessionRow, running, pending, _RUNS.scalar_subquery(), _LAST_STEP.scalar_subquery(),
+                   _TOOLS_VERSION)
     with db.reader() as s:
         found = s.exec(query.where(SessionRow.id == session_id).params(sid=session_id)).first()
         if found is None or (owner is not None and found[0].owner != owner):
             raise NotFound(f"no session {session_id!r}")
-        session, count, question_id, runs, last_step = found
+        session, count, question_id, runs, last_step, tools_version = found
         question = s.get(ClarificationRow, question_id) if question_id else None
-    return TurnStart(session=session, running=count, pending=question, runs=runs, last_step=last_step)
+    return TurnStart(session=session, running=count, pending=question, runs=runs, last_step=last_step,
+                     tools_version=tools_version)
 
 
 def begin_turn(db: Database, session_id: str, *, message: str | None = None, run_id: str | None = None,
@@ -379,18 +386,32 @@ def add_custom_tools(db: Database, **fields: Any) -> CustomToolRow:
     return _insert(db, CustomToolRow(**fields))
 
 
-def list_custom_tools(db: Database) -> list[CustomToolRow]:
-    with db.session() as s:
-        return list(s.exec(select(CustomToolRow).order_by(col(CustomToolRow.created_at))))
-
-
 def add_tool_source(db: Database, **fields: Any) -> ToolSourceRow:
     return _insert(db, ToolSourceRow(**fields))
 
 
-def list_tool_sources(db: Database) -> list[ToolSourceRow]:
+def tools_version(db: Database) -> int:
+    with db.reader() as s:
+        return s.exec(select(_TOOLS_VERSION)).one()
+
+
+@dataclass
+class StoredTools:
+    version: int
+    files: list[CustomToolRow]  # oldest first
+    sources: list[ToolSourceRow]  # oldest first
+
+
+def stored_tools(db: Database, skip: Iterable[str] = ()) -> StoredTools:
+    """The custom tool files and imported tool sources, but those with an id in `skip` (already loaded), with
+    the version they make (see _TOOLS_VERSION), read together."""
+    skip = list(skip)
     with db.session() as s:
-        return list(s.exec(select(ToolSourceRow).order_by(col(ToolSourceRow.created_at))))
+        version = s.exec(select(_TOOLS_VERSION)).one()
+        files = select(CustomToolRow).where(col(CustomToolRow.id).not_in(skip)).order_by(col(CustomToolRow.created_at))
+        sources = (select(ToolSourceRow).where(col(ToolSourceRow.id).not_in(skip))
+                   .order_by(col(ToolSourceRow.created_at)))
+        return StoredTools(version, list(s.exec(files)), list(s.exec(sources)))
 
 
 # -- benchmark runs --------------------------------------------------------------------------------------

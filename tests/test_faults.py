@@ -183,3 +183,42 @@ def test_two_server_processes_on_one_database_serve_the_same_sessions(db_url):
     finally:
         a.stop()
         b.stop()
+
+
+def _tool_file(factor: int) -> dict:
+    return {"filename": "scale.py", "source": f"def scale(x: int) -> int:\n    \"\"\"Scale x.\"\"\"\n"
+                                              f"    return {factor} * x\n"}
+
+
+def test_tools_added_on_one_process_reach_the_other_without_a_restart(db_url):
+    """A tool file added through process A is offered by B (listed, accepted for a new session, run); the same
+    file added again on A with other code is what B runs next, its cached graph notwithstanding."""
+    a, b = Server(db_url), Server(db_url)
+    try:
+        ca, cb = httpx.Client(base_url=a.url, timeout=120), httpx.Client(base_url=b.url, timeout=120)
+        assert "scale" not in {t["name"] for t in cb.get("/api/tools").json()["tools"]}
+        assert ca.post("/api/tools", json=_tool_file(3)).json()["tools"] == ["scale"]
+
+        created = cb.post("/api/sessions", json={"agent": "react", "tools": ["scale", "calculator"]})
+        assert created.status_code == 201, created.text  # B had not seen `scale` when asked for it
+        headers = {"X-Owner-Token": created.headers["X-Owner-Token"]}
+        sid = created.json()["session_id"]
+
+        def scaled() -> str:
+            turn = cb.post(f"/api/sessions/{sid}/turns", json={"message": "call scale with 5"},
+                           headers=headers).json()
+            results = [s for s in turn["steps"] if s["kind"] == "tool"]
+            assert turn["status"] == "done" and results, turn
+            return str(results[0]["output"])
+
+        assert "15" in scaled()
+        assert ca.post("/api/tools", json=_tool_file(4)).json()["tools"] == ["scale"]
+        assert "20" in scaled()  # the newer file wins on B too
+        assert "scale" in {t["name"] for t in cb.get("/api/tools").json()["tools"]}
+        unknown = cb.post("/api/sessions", json={"agent": "react", "tools": ["no_such_tool"]})
+        assert unknown.status_code == 422 and "no_such_tool" in unknown.text
+        ca.close()
+        cb.close()
+    finally:
+        a.stop()
+        b.stop()

@@ -370,11 +370,12 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             history, pending = load_session(wanted, who)
             sid = wanted if history or pending else None
             config: list[Any] = [gr.update()] * 7
-            config[3] = gr.update(choices=runner.tools.names())  # custom tools added since the UI was built
+            runner.sync_tools()  # tools added since the UI was built, here or by another process
+            everything = runner.tools.names()
+            config[3] = gr.update(choices=everything)
             if sid:
                 s = repo.get_session(runner.db, sid)
-                config = [s.agent, s.model, s.toolset or "(custom)", gr.update(choices=runner.tools.names(),
-                                                                                value=s.tools),
+                config = [s.agent, s.model, s.toolset or "(custom)", gr.update(choices=everything, value=s.tools),
                           *settings_controls(s.settings)]
             choices = _session_choices(runner, who)
             tab = params.get("tab") if params.get("tab") in ("chat", "inspector", "sessions", "compare", "teach") else None
@@ -382,12 +383,12 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     gr.update(choices=toolset_choices(who)), gr.update(choices=choices, value=sid),
                     gr.update(choices=choices, value=sid), gr.update(choices=compare.saved(runner, who)),
                     gr.update(choices=choices, value=sid if tab == "teach" else None),
-                    gr.Tabs(selected=tab) if tab else gr.update()]
+                    gr.Tabs(selected=tab) if tab else gr.update(), *[gr.update(choices=everything)] * 3]
 
         demo.load(on_load, [owner_store, session_store],
                   [owner, owner_store, session_id, session_store, chatbot, session_md, agent_dd, model_dd, toolset_dd,
                    tools_dd, gate_cb, refine_num, extra_tb, *ask_outputs, toolset_dd, inspect_dd, sessions_dd,
-                   cmp_saved, playback_dd, tabs])
+                   cmp_saved, playback_dd, tabs, cmp_tools, compose, tool_pick])
 
         agent_dd.change(lambda name, gate, refine: [agent_info(name), design_graph(name, gate, refine),
                                                      gr.update(placeholder=SETTINGS_HINT.get(name, "{}"))],
