@@ -53,6 +53,25 @@ def test_misbehaving_tools_become_error_results(hostile, name, arguments, expect
     assert not result.ok and expected in result.error and result.error.startswith(f"{name}")
 
 
+def test_endless_printing_or_a_huge_result_cannot_fill_the_servers_memory(hostile):
+    """A tool's prints are drained as they come and only their tail is kept; its result may take 32 MB on the
+    way back, past that the tool is stopped. Measured with tracemalloc, whose peak counts every buffer."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        chatty = call(hostile["chatter"], mb=200)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert chatty.ok and chatty.value == "said it all"
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MB held while the tool printed 200 MB"
+    huge = call(hostile["huge_result"], mb=40)
+    assert not huge.ok and "more than 32 MB of result" in huge.error
+    fine = call(hostile["huge_result"], mb=1)
+    assert fine.ok
+
+
 def test_no_secrets_from_the_environment(hostile, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-this-must-not-leak-1234567890")
     result = call(hostile["read_env"], name="OPENAI_API_KEY")

@@ -14,17 +14,22 @@ An endless loop, a crash or a memory bomb becomes an error result naming the lim
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from tools.model import Tool, ToolDefinitionError, ToolImportError
 
 RESULT_MARK = "\x00tool-result\x00"
+RESULT_LIMIT = 32 * 2**20  # a result's size on its way back (the model is shown far less: tools.execute truncates)
+STDERR_TAIL = 4096  # what a tool printed, kept for the error message when it exits without a result
 
 
 @dataclass(frozen=True)
@@ -64,17 +69,23 @@ def _child_env() -> dict[str, str]:
 
 
 def _run_child(mode: str, payload: dict[str, Any], limits: Limits) -> Any:
-    request = json.dumps({"mode": mode, "limits": asdict(limits), **payload})
+    request = json.dumps({"mode": mode, "limits": asdict(limits), **payload}).encode()
     proc = subprocess.Popen([sys.executable, "-I", "-m", "tools.sandbox"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env(),
                             start_new_session=True, cwd="/")
     try:
-        stdout, stderr = proc.communicate(request, timeout=limits.wall_seconds)
+        out, err = _exchange(proc, request, time.monotonic() + limits.wall_seconds)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # the child and anything it started
-        proc.communicate()
+        _kill(proc)
         raise SandboxError(f"did not finish within the wall-clock limit of {limits.wall_seconds:g} s and was "
                            "killed") from None
+    except _TooMuchOutput:
+        _kill(proc)
+        raise SandboxError(f"wrote more than {RESULT_LIMIT // 2**20} MB of result and was stopped") from None
+    finally:
+        proc.stdout.close()
+        proc.stderr.close()
+    stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
     marker = stdout.rfind(RESULT_MARK)
     if marker < 0 and proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         what = "CPU-time" if proc.returncode == -signal.SIGXCPU else "CPU-time or memory"
@@ -87,6 +98,47 @@ def _run_child(mode: str, payload: dict[str, Any], limits: Limits) -> Any:
     if not result.get("ok"):
         raise SandboxError(result["error"])
     return result["value"]
+
+
+class _TooMuchOutput(Exception):
+    pass
+
+
+def _exchange(proc: subprocess.Popen, request: bytes, deadline: float) -> tuple[bytes, bytes]:
+    """Send the request; read the result (up to RESULT_LIMIT) and the tail of what the tool printed (it may
+    print without end: only the last STDERR_TAIL bytes are kept, so the server's memory stays bounded), until
+    the child exits or the deadline (TimeoutExpired)."""
+    try:
+        proc.stdin.write(request)  # the child reads all of it before it runs anything
+        proc.stdin.close()
+    except BrokenPipeError:  # it died first: its exit code and stderr say why
+        pass
+    out, err = bytearray(), bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ, out)
+        selector.register(proc.stderr, selectors.EVENT_READ, err)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, 0)
+            for key, _ in selector.select(left):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                key.data.extend(chunk)
+                if key.data is err and len(err) > 2 * STDERR_TAIL:
+                    del err[:-STDERR_TAIL]
+                elif key.data is out and len(out) > RESULT_LIMIT:
+                    raise _TooMuchOutput
+    proc.wait(max(0.0, deadline - time.monotonic()))  # it may close its pipes and go on
+    return bytes(out), bytes(err[-STDERR_TAIL:])
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # the child and anything it started
+    proc.wait()
 
 
 def describe(source: str, limits: Limits | None = None) -> list[dict[str, Any]]:

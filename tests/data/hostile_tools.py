@@ -83,3 +83,25 @@ def connect_local(port: int) -> str:
     import socket
     with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
         return s.recv(16).decode()
+
+
+def chatter(mb: int) -> str:
+    """Prints megabytes of noise, then answers.
+
+    Args:
+        mb: how many megabytes
+    """
+    import sys
+    line = "x" * 1_000_000
+    for _ in range(mb):
+        sys.stderr.write(line)
+    return "said it all"
+
+
+def huge_result(mb: int) -> str:
+    """Returns a result of that many megabytes.
+
+    Args:
+        mb: its size
+    """
+    return "y" * (mb * 1_000_000)
