@@ -37,7 +37,7 @@ class ToolRegistry:
     def register(self, tool: Tool, *, replace: bool = False) -> Tool:
         if tool.name in self.tools and not replace:
             raise ValueError(f"a tool named {tool.name!r} is already registered")
-        self.tools[tool.name] = tool
+        self.tools = {**self.tools, tool.name: tool}  # a new dict: a thread listing the tools keeps the old one
         return tool
 
     def add_source(self, tools: list[Tool]) -> None:
@@ -49,8 +49,7 @@ class ToolRegistry:
                    if t.name in self.tools and self.tools[t.name].source != t.source]
         if clashes:
             raise ToolImportError(f"tool names already in use: {', '.join(clashes)}; import with a prefix to keep both")
-        for t in tools:
-            self.tools[t.name] = t
+        self.tools = {**self.tools, **{t.name: t for t in tools}}  # as in register
 
     def get(self, name: str) -> Tool:
         try:
