@@ -114,7 +114,7 @@ class TurnStart:
     pending: ClarificationRow | None  # the question waiting for an answer
     runs: int
     last_step: int | None
-    tools_version: int = 0  # see _TOOLS_VERSION
+    tools_version: int  # see _TOOLS_VERSION
 
 
 def session_for_turn(db: Database, session_id: str, owner: str | None = None) -> TurnStart:
@@ -408,10 +408,10 @@ def stored_tools(db: Database, skip: Iterable[str] = ()) -> StoredTools:
     skip = list(skip)
     with db.session() as s:
         version = s.exec(select(_TOOLS_VERSION)).one()
-        files = select(CustomToolRow).where(col(CustomToolRow.id).not_in(skip)).order_by(col(CustomToolRow.created_at))
-        sources = (select(ToolSourceRow).where(col(ToolSourceRow.id).not_in(skip))
-                   .order_by(col(ToolSourceRow.created_at)))
-        return StoredTools(version, list(s.exec(files)), list(s.exec(sources)))
+        files = select(CustomToolRow).where(col(CustomToolRow.id).not_in(skip))
+        sources = select(ToolSourceRow).where(col(ToolSourceRow.id).not_in(skip))
+        return StoredTools(version, list(s.exec(files.order_by(col(CustomToolRow.created_at)))),
+                           list(s.exec(sources.order_by(col(ToolSourceRow.created_at)))))
 
 
 # -- benchmark runs --------------------------------------------------------------------------------------

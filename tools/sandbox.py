@@ -101,18 +101,17 @@ def _run_child(mode: str, payload: dict[str, Any], limits: Limits) -> Any:
 
 
 class _TooMuchOutput(Exception):
-    pass
+    """The child's result went past RESULT_LIMIT."""
 
 
 def _exchange(proc: subprocess.Popen, request: bytes, deadline: float) -> tuple[bytes, bytes]:
     """Send the request; read the result (up to RESULT_LIMIT) and the tail of what the tool printed (it may
     print without end: only the last STDERR_TAIL bytes are kept, so the server's memory stays bounded), until
     the child exits or the deadline (TimeoutExpired)."""
-    try:
+    with contextlib.suppress(BrokenPipeError):  # it died first: its exit code and stderr say why
         proc.stdin.write(request)  # the child reads all of it before it runs anything
+    with contextlib.suppress(BrokenPipeError):  # closing flushes what a broken pipe did not take
         proc.stdin.close()
-    except BrokenPipeError:  # it died first: its exit code and stderr say why
-        pass
     out, err = bytearray(), bytearray()
     with selectors.DefaultSelector() as selector:
         selector.register(proc.stdout, selectors.EVENT_READ, out)
