@@ -170,6 +170,10 @@ def test_time_travel_fork_from_a_step_and_sweep(server, page):
     edit = page.locator("#fork-edit textarea")
     page.wait_for_function("document.querySelector('#fork-edit textarea').value.includes('Paris')")
     assert page.locator("#fork-kind input[value=arguments]").is_checked()
+    page.locator("#fork-kind input[value=message]").check()  # by hand, the edit follows the kind
+    page.wait_for_function("document.querySelector('#fork-edit textarea').value.includes('weather like')")
+    page.locator("#fork-kind input[value=arguments]").check()
+    page.wait_for_function("document.querySelector('#fork-edit textarea').value.includes('Paris')")
     edit.fill('{"city": "Tokyo"}')
     page.locator("#fork-run").click()
     page.locator("#fork-result").get_by_text("New branch").wait_for()

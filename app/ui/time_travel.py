@@ -138,7 +138,9 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
             yield f"⚠️ {html.escape(str(exc))}"
 
     steps_df.select(pick_step, trace_state, [step_num, kind, edit])
-    kind.change(default_edit, [trace_state, step_num, kind], edit)
+    # `input`, not `change`: only a person moving the radio resets the edit. Clicking a step sets the radio and
+    # the edit together; a `change` then wrote the default edit again, over what was typed meanwhile.
+    kind.input(default_edit, [trace_state, step_num, kind], edit)
     fork_btn.click(run_fork, [inspect_dd, owner, step_num, kind, edit], [result_md, branches_dd, inspect_dd])
     inspect_dd.change(branch_choices, [inspect_dd, owner], branches_dd)
     branches_dd.input(lambda sid, who: gr.update(choices=session_choices(who), value=sid), [branches_dd, owner],
