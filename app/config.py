@@ -47,6 +47,8 @@ class Settings:
     retrieval_threshold: int = 24  # offer only the top-k tools per turn when a session has more than this
     retrieval_k: int = 8
     worker_threads: int = 200  # concurrent requests a server process handles (each running turn holds one)
+    # Run custom tool code in a plain child process where bubblewrap cannot: NOT a security boundary.
+    unsafe_sandbox: bool = False
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -72,6 +74,7 @@ class Settings:
             retrieval_threshold=int(env.get("PLAYGROUND_RETRIEVAL_THRESHOLD", 24)),
             retrieval_k=int(env.get("PLAYGROUND_RETRIEVAL_K", 8)),
             worker_threads=int(env.get("PLAYGROUND_WORKER_THREADS", 200)),
+            unsafe_sandbox=env.get("PLAYGROUND_UNSAFE_SANDBOX", "").lower() in ("1", "true", "yes"),
         )
 
     def with_graphs(self, graphs: list[str] | None, tool_modules: list[str] | None = None) -> "Settings":

@@ -219,6 +219,9 @@ class Runner:
         self.db = db
         self.settings = settings
         self.tools = tools or default_registry().copy()
+        from tools import jail
+
+        jail.configure(unsafe=settings.unsafe_sandbox)
         self.checkpointer = make_checkpointer(db)
         if settings.graphs:
             from app.agents.byo import register_graphs
@@ -283,7 +286,12 @@ class Runner:
 
         chosen = Limits(**{k: v for k, v in limits.items() if v is not None})
         with self._stored:
-            added = add_file(self.tools, source, filename, chosen)
+            try:
+                added = add_file(self.tools, source, filename, chosen)
+            except ToolImportError as exc:  # it may quote what the tool read; never a secret of ours
+                from app.tracing.redact import redact_text
+
+                raise type(exc)(redact_text(str(exc))) from None
             row = repo.add_custom_tools(self.db, filename=filename, source=source, owner=owner,
                                         limits=asdict(chosen), schemas=[t.function for t in added])
             self._tools_loaded.add(row.id)

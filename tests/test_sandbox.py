@@ -78,12 +78,22 @@ def test_no_secrets_from_the_environment(hostile, monkeypatch):
     assert result.ok and result.value == "(unset)"
 
 
-def test_network_only_when_allowed():
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
+def _public_address() -> str | None:
+    """This machine's address on its network (not loopback), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # UDP: picks the route, sends nothing
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def _listen(host: str) -> tuple[socket.socket, int]:
+    listener = socket.create_server((host, 0))
 
     def serve():
-        for _ in range(2):
+        while True:
             try:
                 conn, _ = listener.accept()
             except OSError:
@@ -92,13 +102,32 @@ def test_network_only_when_allowed():
             conn.close()
 
     threading.Thread(target=serve, daemon=True).start()
+    return listener, listener.getsockname()[1]
+
+
+def test_network_only_when_allowed_and_never_to_this_machines_loopback():
+    """Without network a tool reaches nothing. With network (slirp4netns) it reaches other hosts, here this
+    machine's own public address, but never 127.0.0.1 of the server (the playground, its database) nor the
+    host's loopback through the NAT's gateway (10.0.2.2)."""
+    public = _public_address()
+    if public is None:
+        pytest.skip("this machine has no non-loopback address to stand for another host")
+    local, local_port = _listen("127.0.0.1")
+    outside, outside_port = _listen(public)
     source = HOSTILE.read_text()
     closed = {t.name: t for t in tools_from_source(source, "h.py", TIGHT)}["connect_local"]
     opened = {t.name: t for t in tools_from_source(source, "h.py", Limits(network=True))}["connect_local"]
-    assert not call(closed, port=port).ok
-    allowed = call(opened, port=port)
-    assert allowed.ok and allowed.value == "hello"
-    listener.close()
+    try:
+        assert not call(closed, port=outside_port, host=public).ok
+        assert not call(closed, port=local_port).ok
+        allowed = call(opened, port=outside_port, host=public)
+        assert allowed.ok and allowed.value == "hello", allowed.error
+        for host in ("127.0.0.1", "10.0.2.2"):
+            refused = call(opened, port=local_port, host=host)
+            assert not refused.ok and ("refused" in refused.error or "unreachable" in refused.error), refused
+    finally:
+        local.close()
+        outside.close()
 
 
 @pytest.mark.parametrize("source, expected", [

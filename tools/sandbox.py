@@ -2,12 +2,12 @@
 
 A tool file is plain Python; every public function in it with type hints and a docstring becomes a tool (its
 schema built by `tools.model.tool_from_function`, as for the built-ins). Reading the file's tools and calling
-one both happen in a child process (`python -I -m tools.sandbox`) that gets:
+one both happen in a child process jailed by bubblewrap (`tools.jail`: its own namespaces, an unprivileged
+uid, only the Python runtime to read, no other process, no network unless allowed) that also gets:
 
 - CPU-time and memory limits (RLIMIT_CPU, RLIMIT_AS) and a wall-clock limit (the parent kills it);
 - an empty environment (no server secrets; `-I` also ignores PYTHON* variables and the user site);
-- no network, unless the tool set allows it: a new network namespace with only a downed loopback where the
-  kernel allows it (Linux, root or user namespaces), else a guard that makes every socket connect fail.
+- the file's source on its stdin, never a path to it.
 
 An endless loop, a crash or a memory bomb becomes an error result naming the limit; the server stays up.
 """
@@ -25,6 +25,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tools.jail import jail as _jail
 from tools.model import Tool, ToolDefinitionError, ToolImportError
 
 RESULT_MARK = "\x00tool-result\x00"
@@ -64,31 +65,32 @@ def add_file(registry, source: str, filename: str, limits: Limits) -> list[Tool]
     return tools
 
 
-def _child_env() -> dict[str, str]:
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
-
-
 def _run_child(mode: str, payload: dict[str, Any], limits: Limits) -> Any:
     request = json.dumps({"mode": mode, "limits": asdict(limits), **payload}).encode()
-    proc = subprocess.Popen([sys.executable, "-I", "-m", "tools.sandbox"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env(),
-                            start_new_session=True, cwd="/")
-    try:
-        out, err = _exchange(proc, request, time.monotonic() + limits.wall_seconds)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        raise SandboxError(f"did not finish within the wall-clock limit of {limits.wall_seconds:g} s and was "
-                           "killed") from None
-    except _TooMuchOutput:
-        _kill(proc)
-        raise SandboxError(f"wrote more than {RESULT_LIMIT // 2**20} MB of result and was stopped") from None
-    finally:
-        proc.stdout.close()
-        proc.stderr.close()
+    with _jail(limits) as jail:
+        proc = subprocess.Popen(jail.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=jail.env, pass_fds=jail.fds, start_new_session=True, cwd="/")
+        try:
+            jail.started(proc)  # e.g. the network for it, before it may run anything
+            out, err = _exchange(proc, request, time.monotonic() + limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise SandboxError(f"did not finish within the wall-clock limit of {limits.wall_seconds:g} s and was "
+                               "killed") from None
+        except _TooMuchOutput:
+            _kill(proc)
+            raise SandboxError(f"wrote more than {RESULT_LIMIT // 2**20} MB of result and was stopped") from None
+        except BaseException:
+            _kill(proc)
+            raise
+        finally:
+            proc.stdout.close()
+            proc.stderr.close()
     stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
     marker = stdout.rfind(RESULT_MARK)
-    if marker < 0 and proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        what = "CPU-time" if proc.returncode == -signal.SIGXCPU else "CPU-time or memory"
+    killed = {-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU, 128 + signal.SIGKILL}  # bwrap: 128 + n
+    if marker < 0 and proc.returncode in killed:
+        what = "CPU-time" if proc.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU) else "CPU-time or memory"
         raise SandboxError(f"was killed for going over its {what} limit ({limits.cpu_seconds} s CPU, "
                            f"{limits.memory_mb} MB)")
     if marker < 0:
@@ -238,6 +240,7 @@ def _describe(source: str) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    os.closerange(3, 4096)  # nothing the jail was set up with stays open to the tool
     request = json.loads(sys.stdin.read())
     out = sys.stdout
     sys.stdout = sys.stderr  # what the tool prints must not mix with the result

@@ -74,14 +74,15 @@ def sleepy(seconds: float) -> str:
     return "woke up"
 
 
-def connect_local(port: int) -> str:
+def connect_local(port: int, host: str = "127.0.0.1") -> str:
     """Connects to a port on this machine.
 
     Args:
         port: the TCP port
+        host: the address
     """
     import socket
-    with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
+    with socket.create_connection((host, port), timeout=3) as s:
         return s.recv(16).decode()
 
 
