@@ -19,6 +19,17 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 DEMO_MODEL = "demo/offline"
 
+# Variables no tool may ever use as a credential, even if the operator lists them: the model providers' keys
+# (the ones LiteLLM reads) and the playground's own secrets.
+NEVER_TOOL_CREDENTIALS = (
+    "OPENAI_API_KEY", "AZURE_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
+    "GOOGLE_API_KEY", "MISTRAL_API_KEY", "COHERE_API_KEY", "GROQ_API_KEY", "TOGETHERAI_API_KEY",
+    "TOGETHER_API_KEY", "OPENROUTER_API_KEY", "DEEPSEEK_API_KEY", "XAI_API_KEY", "HUGGINGFACE_API_KEY",
+    "HF_TOKEN", "REPLICATE_API_KEY", "FIREWORKS_API_KEY", "PERPLEXITYAI_API_KEY", "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS", "VERTEXAI_CREDENTIALS",
+    "PLAYGROUND_AUTH", "PLAYGROUND_DATABASE_URL", "DATABASE_URL", "PLAYGROUND_SECRET",
+)
+
 # Environment variables whose values are secrets, by name pattern.
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.IGNORECASE)
 
@@ -49,6 +60,8 @@ class Settings:
     worker_threads: int = 200  # concurrent requests a server process handles (each running turn holds one)
     # Run custom tool code in a plain child process where bubblewrap cannot: NOT a security boundary.
     unsafe_sandbox: bool = False
+    # Environment variables imported tools may use as credentials (OpenAPI auth, MCP headers and env).
+    tool_secrets: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +87,7 @@ class Settings:
             retrieval_threshold=int(env.get("PLAYGROUND_RETRIEVAL_THRESHOLD", 24)),
             retrieval_k=int(env.get("PLAYGROUND_RETRIEVAL_K", 8)),
             worker_threads=int(env.get("PLAYGROUND_WORKER_THREADS", 200)),
+            tool_secrets=_names(env.get("PLAYGROUND_TOOL_SECRETS", "")),
             unsafe_sandbox=env.get("PLAYGROUND_UNSAFE_SANDBOX", "").lower() in ("1", "true", "yes"),
         )
 

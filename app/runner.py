@@ -219,9 +219,12 @@ class Runner:
         self.db = db
         self.settings = settings
         self.tools = tools or default_registry().copy()
+        from app.config import NEVER_TOOL_CREDENTIALS
         from tools import jail
+        from tools.model import allow_credentials
 
         jail.configure(unsafe=settings.unsafe_sandbox)
+        allow_credentials(settings.tool_secrets, forbidden=NEVER_TOOL_CREDENTIALS)
         self.checkpointer = make_checkpointer(db)
         if settings.graphs:
             from app.agents.byo import register_graphs

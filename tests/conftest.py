@@ -100,6 +100,22 @@ class Cli:
 
 
 @pytest.fixture
+def allow_credentials():
+    """allow_credentials(*names): the operator's PLAYGROUND_TOOL_SECRETS for this process, for one test."""
+    from tools import model
+
+    saved = (model._ALLOWED_CREDENTIALS, model._FORBIDDEN_CREDENTIALS)
+
+    def allow(*names: str) -> None:
+        from app.config import NEVER_TOOL_CREDENTIALS
+
+        model.allow_credentials(names, forbidden=NEVER_TOOL_CREDENTIALS)
+
+    yield allow
+    model._ALLOWED_CREDENTIALS, model._FORBIDDEN_CREDENTIALS = saved
+
+
+@pytest.fixture
 def cli(db_url: str) -> Cli:
     return Cli(db_url)
 

@@ -60,7 +60,8 @@ def test_a_hung_or_dead_server_gives_an_error_and_the_next_call_reconnects(runne
     assert call_tool(config, "stock_level", {"item": "pear"}, timeout=30) == 0
 
 
-def test_secrets_reach_a_stdio_server_only_when_named(monkeypatch):
+def test_secrets_reach_a_stdio_server_only_when_named(monkeypatch, allow_credentials):
+    allow_credentials("INVENTORY_TOKEN", "MISSING_VAR")
     monkeypatch.setenv("INVENTORY_TOKEN", "tok-4c1d2e9a77")
     monkeypatch.setenv("SERVER_ONLY_SECRET", "zz-do-not-pass")
     plain = ServerConfig.parse(COMMAND)

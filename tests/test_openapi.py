@@ -111,8 +111,9 @@ def api():
 
 
 @pytest.fixture
-def pets(api, monkeypatch):
+def pets(api, monkeypatch, allow_credentials):
     monkeypatch.setenv("PETSTORE_CREDENTIAL", KEY)
+    allow_credentials("PETSTORE_CREDENTIAL")
     tools = tools_from_spec(parse_spec(SPEC), ImportOptions(base_url=api.url, auth={"*": "PETSTORE_CREDENTIAL"},
                                                             timeout=1.0))
     return {t.name: t for t in tools}
@@ -200,7 +201,7 @@ def test_a_refused_import_registers_nothing_and_a_clash_needs_a_prefix(db_url, a
 
 
 def test_imported_by_url_on_the_cli_called_by_an_agent_and_kept_across_restarts(cli, api):
-    env = clean_env(PETSTORE_CREDENTIAL=KEY)
+    env = clean_env(PETSTORE_CREDENTIAL=KEY, PLAYGROUND_TOOL_SECRETS="PETSTORE_CREDENTIAL")
     made = cli.json("tools", "import-openapi", api.url + "/spec.yaml", "--auth", "apiKey=PETSTORE_CREDENTIAL",
                     env=env)
     assert made["tools"] == ["list_pets", "add_pet", "get_pet", "delete_pet", "slow_op"]
@@ -218,7 +219,7 @@ def test_imported_by_url_on_the_cli_called_by_an_agent_and_kept_across_restarts(
 
 
 def test_json_api_imports_a_pasted_spec_and_a_session_uses_it(db_url, api):
-    server = Server(db_url, env=clean_env(PETSTORE_CREDENTIAL=KEY))
+    server = Server(db_url, env=clean_env(PETSTORE_CREDENTIAL=KEY, PLAYGROUND_TOOL_SECRETS="PETSTORE_CREDENTIAL"))
     try:
         with httpx.Client(base_url=server.url, timeout=120) as client:
             made = client.post("/api/tools/openapi", json={"spec": SPEC, "base_url": api.url,

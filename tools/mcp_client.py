@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.model import Tool, ToolDefinitionError, ToolImportError, register_secret_env
+from tools.model import Tool, ToolDefinitionError, ToolImportError, check_credential, register_secret_env
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -170,6 +170,7 @@ class _closing:
 
 
 def _env_value(var: str, config: ServerConfig) -> str:
+    check_credential(var, config.label)  # again at each connection: the operator's list may have changed
     value = os.environ.get(var)
     if value is None:
         raise MCPError(f"{config.label}: the environment variable {var} is not set")
@@ -249,8 +250,10 @@ def _describe_error(config: ServerConfig, exc: BaseException) -> str:
 def list_tools(config: ServerConfig, timeout: float = DEFAULT_TIMEOUT) -> list[dict[str, Any]]:
     """The server's tools as {"name", "description", "parameters"} (connecting if needed)."""
     for var in config.env:
+        check_credential(var, f"{config.label}: env")
         register_secret_env(var)
-    for _, var in config.headers:
+    for header, var in config.headers:
+        check_credential(var, f"{config.label}: header {header}")
         register_secret_env(var)
 
     async def work(session) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, get_args, get_origin
+from typing import Any, Callable, Iterable, Literal, get_args, get_origin
 
 NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$")
 
@@ -28,6 +28,31 @@ def register_secret_env(name: str) -> None:
 
 def secret_env_names() -> set[str]:
     return set(_SECRET_ENV)
+
+
+# Which environment variables an imported tool may use as a credential (OpenAPI auth, MCP headers and stdio
+# env): only those the operator listed (PLAYGROUND_TOOL_SECRETS), never a model key. Set by the app at start.
+_ALLOWED_CREDENTIALS: frozenset[str] = frozenset()
+_FORBIDDEN_CREDENTIALS: frozenset[str] = frozenset()
+CREDENTIALS_SETTING = "PLAYGROUND_TOOL_SECRETS"
+
+
+def allow_credentials(names: Iterable[str], forbidden: Iterable[str] = ()) -> None:
+    """The operator's allowlist of credential variables for tools; `forbidden` (the model keys) win over it."""
+    global _ALLOWED_CREDENTIALS, _FORBIDDEN_CREDENTIALS
+    _ALLOWED_CREDENTIALS, _FORBIDDEN_CREDENTIALS = frozenset(names), frozenset(forbidden)
+
+
+def check_credential(name: str, where: str) -> str:
+    """`name` if a tool may read that environment variable, else ToolImportError naming the setting. Checked
+    when a tool is imported and again at every call (an import stored before the list changed)."""
+    if name in _FORBIDDEN_CREDENTIALS:
+        raise ToolImportError(f"{where}: {name} is a model key of this server; tools may never use it")
+    if name not in _ALLOWED_CREDENTIALS:
+        listed = ", ".join(sorted(_ALLOWED_CREDENTIALS)) or "none"
+        raise ToolImportError(f"{where}: the environment variable {name} is not one the operator allows tools to "
+                              f"use ({CREDENTIALS_SETTING} lists: {listed})")
+    return name
 
 
 class ToolDefinitionError(ValueError):

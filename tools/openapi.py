@@ -27,7 +27,7 @@ from urllib.parse import quote, urljoin
 
 import httpx
 
-from tools.model import Tool, ToolDefinitionError, ToolImportError, register_secret_env
+from tools.model import Tool, ToolDefinitionError, ToolImportError, check_credential, register_secret_env
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 DEFAULT_TIMEOUT = 10.0
@@ -267,7 +267,8 @@ def tools_from_spec(spec: dict[str, Any], options: ImportOptions, origin: str | 
     if unknown:
         raise OpenAPIError(f"components.securitySchemes: no scheme named {', '.join(sorted(unknown))} is used by the "
                            f"spec (it uses: {', '.join(sorted(schemes)) or 'none'})")
-    for env_var in options.auth.values():
+    for scheme, env_var in options.auth.items():
+        check_credential(env_var, f"components.securitySchemes.{scheme}")
         register_secret_env(env_var)
     tools = []
     for op in ops:
@@ -338,6 +339,10 @@ def _caller(op: Operation, base: str, options: ImportOptions):
 def _apply_auth(scheme: dict[str, Any], env_var: str | None, headers: dict, query: dict, cookies: dict) -> None:
     if env_var is None:
         return  # no credential configured for this scheme: the API will say whether it needs one
+    try:
+        check_credential(env_var, f"credential for {scheme['_id']!r}")
+    except ToolImportError as exc:
+        raise PermissionError(str(exc)) from None
     value = os.environ.get(env_var)
     if not value:
         raise PermissionError(f"the environment variable {env_var} (credential for {scheme['_id']!r}) is not set")
