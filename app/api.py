@@ -11,7 +11,7 @@ import contextlib
 import json
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import plotly
 
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.exc import DBAPIError
 
 from app import sharing
+from app.auth import USER_PREFIX, basic_credentials, owner_for
 from app.agents import UnknownAgentError
 from app.config import DEMO_MODEL, Settings
 from app.llm.gateway import ModelConfigError
@@ -166,18 +167,69 @@ def new_owner_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def owner_of(request: Request, response: Response) -> str:
+def anonymous_owner(request: Request, response: Response) -> str:
+    """With logins off: the caller's owner token, or a new one (a `user:` token is a login's and is refused)."""
     token = request.headers.get(OWNER_HEADER) or request.cookies.get(OWNER_COOKIE)
-    if not token or len(token) > 200:
+    if not token or len(token) > 200 or token.startswith(USER_PREFIX):
         token = new_owner_token()
         response.set_cookie(OWNER_COOKIE, token, httponly=False, samesite="lax", max_age=3600 * 24 * 365)
     response.headers[OWNER_HEADER] = token
     return token
 
 
+# Reachable without a login even when logins are on: a share link's token is its credential; health is for
+# load balancers and says nothing about anyone.
+PUBLIC_PATHS = ("/api/health", "/api/share/", "/share/")
+
+
+class LoginGate:
+    """With logins on, every route but PUBLIC_PATHS needs one: HTTP Basic, or the cookie of Gradio's login
+    page. Gradio checks its own routes too; this covers ours (/api, its docs) and anything mounted later."""
+
+    def __init__(self, app, who: Callable[[Any], str | None]):
+        self.app = app
+        self.who = who
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api") or \
+                scope["path"].startswith(PUBLIC_PATHS):
+            return await self.app(scope, receive, send)
+        if self.who(Request(scope)) is None:
+            body = json.dumps({"detail": "log in first: HTTP Basic with a playground login, or the browser's "
+                                         "login cookie"}).encode()
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"www-authenticate", b'Basic realm="Agent Playground"')]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        return await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool = True) -> FastAPI:
+    accounts = settings.accounts()  # AuthConfigError before anything starts
     db = open_database(settings.database_url) if runner is None else runner.db
     runner = runner or Runner(db, settings)
+    ui_logins: dict[str, Any] = {}  # Gradio's login tokens, once the UI is mounted
+
+    def login_name(request: Request) -> str | None:
+        """The login a request carries: HTTP Basic, or the cookie Gradio's login page set."""
+        basic = basic_credentials(request.headers.get("authorization"))
+        if basic is not None:
+            return basic[0] if accounts.verify(*basic) else None
+        ui = ui_logins.get("app")
+        if ui is not None:
+            token = request.cookies.get(f"access-token-{ui.cookie_id}") or \
+                request.cookies.get(f"access-token-unsecure-{ui.cookie_id}")
+            return ui.tokens.get(token) if token else None
+        return None
+
+    def owner_of(request: Request, response: Response) -> str:
+        if not accounts:
+            return anonymous_owner(request, response)
+        name = login_name(request)
+        if name is None:  # LoginGate refused it already; this is for a route mounted outside /api
+            raise HTTPException(status_code=401, detail="log in first", headers={"WWW-Authenticate": "Basic"})
+        return owner_for(name)
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         # Sync endpoints (a turn waits on its model) run in a thread each; anyio's default of 40 threads
@@ -193,6 +245,8 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     app.state.settings = settings
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    if accounts:
+        app.add_middleware(LoginGate, who=login_name)
 
     @app.exception_handler(NotFound)
     async def not_found(_request: Request, exc: NotFound):
@@ -346,5 +400,8 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     if mount_ui:
         from app.ui import mount
 
-        app = mount(app, runner, settings)
+        app = mount(app, runner, settings, accounts)
+        from gradio.routes import App as GradioApp
+
+        ui_logins["app"] = next(r.app for r in app.routes if isinstance(getattr(r, "app", None), GradioApp))
     return app

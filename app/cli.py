@@ -487,14 +487,30 @@ def _settle_heap() -> None:
     gc.freeze()
 
 
+def cmd_hash_password(args) -> int:
+    """A line for --auth-file: the password from stdin (never on the command line, where `ps` shows it)."""
+    import getpass
+
+    from app.auth import hash_password
+
+    if not args.name or ":" in args.name:
+        raise CliError("give a login name without ':'")
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise CliError("the password is empty")
+    print(f"{args.name}:{hash_password(password)}")
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
     from app.api import create_app
 
     settings = Settings.from_env(args.db).with_graphs(args.graph, args.tool_module)
-    if args.auth:
-        settings = Settings(**{**settings.__dict__, "auth": args.auth})
+    if args.auth or args.auth_file:
+        settings = Settings(**{**settings.__dict__, "auth": settings.auth + tuple(args.auth or ()),
+                               "auth_file": args.auth_file or settings.auth_file})
     if settings.mcp_commands is None:  # the browser may start MCP commands only on this machine's own address
         settings = Settings(**{**settings.__dict__, "mcp_commands": args.host in ("127.0.0.1", "localhost", "::1")})
     app = create_app(settings)
@@ -520,10 +536,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "serve the playground UI, the JSON API and share pages", json_flag=False)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--auth", help="require login, as user:password")
+    p.add_argument("--auth", action="append", help="require a login on every route; name:password (repeatable: "
+                   "each login is an owner of its own)")
+    p.add_argument("--auth-file", help="logins from a file of name:hash lines (see hash-password)")
     p.add_argument("--graph", action="append", help="add your own agent design: package.module:factory (repeatable)")
     p.add_argument("--tool-module", action="append", help="LangChain tools: package.module:attribute (a tool, a "
                    "list, a toolkit or a function returning one; repeatable)")
+
+    p = add("hash-password", cmd_hash_password, "print a name:hash line for --auth-file (password on stdin)",
+            json_flag=False)
+    p.add_argument("name", help="the login name")
 
     p = add("run", cmd_run, "run one session headless")
     p.add_argument("message", nargs="?")
@@ -681,6 +703,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.runner import TurnError
     from sqlalchemy.exc import DBAPIError
 
+    from app.auth import AuthConfigError
     from storage import NotFound, StorageError
     from tools.registry import UnknownToolError
     from tools.model import ToolImportError
@@ -688,7 +711,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (CliError, GraphSpecError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound,
-            StorageError, ToolImportError) as exc:
+            StorageError, ToolImportError, AuthConfigError) as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
     except DBAPIError as exc:  # the database refused mid-command (locked, read-only, gone)

@@ -49,7 +49,8 @@ class Settings:
     model_retries: int = 2
     tool_timeout: float = 10.0
     max_agent_steps: int = 12
-    auth: str | None = None  # "user:password" enables login in the UI
+    auth: tuple[str, ...] = ()  # "name:password" logins (--auth, PLAYGROUND_AUTH): with any, every route needs one
+    auth_file: str | None = None  # a file of name:hash lines (--auth-file, PLAYGROUND_AUTH_FILE)
     graphs: tuple[str, ...] = ()  # bring-your-own graphs, "package.module:factory"
     tool_modules: tuple[str, ...] = ()  # LangChain tools, "package.module:attribute"
     # Whether the UI and the JSON API may start MCP servers by command (the CLI always may). None: only when
@@ -79,7 +80,8 @@ class Settings:
             model_retries=int(env.get("PLAYGROUND_MODEL_RETRIES", 2)),
             tool_timeout=float(env.get("PLAYGROUND_TOOL_TIMEOUT", 10)),
             max_agent_steps=int(env.get("PLAYGROUND_MAX_STEPS", 12)),
-            auth=env.get("PLAYGROUND_AUTH") or None,
+            auth=(env["PLAYGROUND_AUTH"],) if env.get("PLAYGROUND_AUTH") else (),
+            auth_file=env.get("PLAYGROUND_AUTH_FILE") or None,
             graphs=_names(env.get("PLAYGROUND_GRAPHS", "")),
             tool_modules=_names(env.get("PLAYGROUND_TOOL_MODULES", "")),
             mcp_commands={"1": True, "true": True, "0": False, "false": False}.get(
@@ -90,6 +92,12 @@ class Settings:
             tool_secrets=_names(env.get("PLAYGROUND_TOOL_SECRETS", "")),
             unsafe_sandbox=env.get("PLAYGROUND_UNSAFE_SANDBOX", "").lower() in ("1", "true", "yes"),
         )
+
+    def accounts(self):
+        """The logins (app.auth.Accounts; empty when logins are off). AuthConfigError names a bad line."""
+        from app.auth import Accounts
+
+        return Accounts.load(self.auth, self.auth_file)
 
     def with_graphs(self, graphs: list[str] | None, tool_modules: list[str] | None = None) -> "Settings":
         """These settings plus the bring-your-own graphs and LangChain tool modules given on the command line."""

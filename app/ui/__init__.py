@@ -9,14 +9,12 @@ from app import config  # noqa: F401  (turns Gradio's analytics off before gradi
 import gradio as gr  # noqa: E402
 
 
-def mount(app: FastAPI, runner, settings) -> FastAPI:
+def mount(app: FastAPI, runner, settings, accounts) -> FastAPI:
+    """Mount the UI at /; with `accounts` (app.auth.Accounts) Gradio's login page checks them."""
     from app.ui.app import CSS, build_blocks
     from app.ui.teach import CSS as TEACH_CSS
 
-    auth = None
-    if settings.auth:
-        user, _, password = settings.auth.partition(":")
-        auth = [(user, password)]
+    auth = accounts.verify if accounts else None
     blocks = build_blocks(runner, auth_enabled=auth is not None)
     blocks.queue(default_concurrency_limit=32)
     # Gradio's queue looks for new events every millisecond (0.05 s on Windows) and for progress every 10 ms:

@@ -19,6 +19,7 @@ from typing import Any
 import gradio as gr
 
 from app import agents, compare, sharing
+from app.auth import USER_PREFIX, owner_for
 from app.tracing import export
 from app.llm import gateway
 from app.runner import Runner, ToolImportError, TurnError
@@ -100,9 +101,14 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         return ["(custom)", *runner.tools.toolsets, *[s for s in saved if s not in runner.tools.toolsets]]
 
     def resolve_owner(stored: str | None, request: gr.Request | None) -> str:
-        if auth_enabled and request is not None and getattr(request, "username", None):
-            return f"user:{request.username}"
-        return stored or secrets.token_urlsafe(18)
+        """The login's owner with logins on (never what the browser stored); else the browser's anonymous id."""
+        if auth_enabled:
+            if request is None or not getattr(request, "username", None):
+                raise gr.Error("log in first")
+            return owner_for(request.username)
+        if stored and not stored.startswith(USER_PREFIX):
+            return stored
+        return secrets.token_urlsafe(18)
 
     def agent_info(name: str) -> str:
         try:
