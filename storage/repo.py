@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlmodel import col, select
 
 from storage.engine import Database
-from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, RunRow, SessionRow, ShareRow,
+from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, Meta, RunRow, SessionRow, ShareRow,
                             StepRow, ToolSetRow, ToolSourceRow, EvalRow, EvalItemRow, now)
 
 
@@ -40,6 +40,26 @@ def _owned(db: Database, table: type, row_id: str, owner: str | None, what: str)
     if row is None or (owner is not None and row.owner != owner):
         raise NotFound(f"no {what} {row_id!r}")
     return row
+
+
+def server_secret(db: Database, name: str) -> str:
+    """A random secret kept in the database under `name`, made on first use; every process on the database
+    (and every restart) gets the same one. Never printed or exported."""
+    import secrets as random
+
+    from sqlalchemy.exc import IntegrityError
+
+    key = f"secret:{name}"
+    with db.reader() as s:
+        row = s.get(Meta, key)
+    if row is not None:
+        return row.value
+    try:
+        _insert(db, Meta(key=key, value=random.token_urlsafe(32)))
+    except IntegrityError:  # another process made it first: theirs is the one
+        pass
+    with db.reader() as s:
+        return s.get(Meta, key).value
 
 
 def create_session(db: Database, **fields: Any) -> SessionRow:

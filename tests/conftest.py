@@ -127,8 +127,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_url: str, *extra: str, env: dict | None = None):
-        self.port = free_port()
+    def __init__(self, db_url: str, *extra: str, env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [*PLAYGROUND, "serve", "--port", str(self.port), "--db", db_url, *extra],

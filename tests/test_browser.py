@@ -60,6 +60,32 @@ def test_chat_clarify_and_inspect(server, page):
     page.screenshot(path=str(ARTIFACTS / "inspector.png"), full_page=True)
 
 
+def test_a_server_restart_keeps_every_browsers_session_and_its_pending_question(tmp_path, page):
+    """Attack 7 of #19: the browser's owner id was encrypted with a key made per process, so after a restart
+    no browser could read it back: no sessions, no pending question. The key now lives in the database."""
+    from conftest import Server, new_db_url
+
+    db = new_db_url(tmp_path, "restart")
+    server = Server(db)
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(server.url + "/")
+        page.locator("#message textarea").fill("What's the weather like?")
+        page.locator("#send").click()
+        page.locator("#option-0").wait_for(state="visible")
+        server.stop()
+        server = Server(db, port=server.port)  # same origin: the browser's storage is per host and port
+        page.reload()
+        option = page.locator("#option-0")
+        option.wait_for(state="visible")
+        assert "Which city" in page.locator("#question").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "restart-question-kept.png"), full_page=True)
+        option.click()
+        page.get_by_text("In Paris it is").last.wait_for()
+    finally:
+        server.stop()
+
+
 def test_model_html_is_inert(server, page):
     page.set_default_timeout(90_000)
     page.goto(server.url + "/")

@@ -151,8 +151,11 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         return render.chat_from_trace(trace, pending), pending
 
     with gr.Blocks(title="Agent Playground", fill_width=True) as demo:
-        owner_store = gr.BrowserState(None, storage_key="agent_playground_owner")
-        session_store = gr.BrowserState(None, storage_key="agent_playground_session")
+        # Encrypted with a secret kept in the database: Gradio's default is a random one per process, and after
+        # a restart (or on another process) no browser could read back its owner id or session.
+        browser_secret = repo.server_secret(runner.db, "browser-state")
+        owner_store = gr.BrowserState(None, storage_key="agent_playground_owner", secret=browser_secret)
+        session_store = gr.BrowserState(None, storage_key="agent_playground_session", secret=browser_secret)
         owner = gr.State(None)
         session_id = gr.State(None)
 
