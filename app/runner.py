@@ -236,7 +236,8 @@ class Runner:
         self._stored = threading.Lock()  # loading stored tools
         self._tools_loaded: set[str] = set()  # ids of the tool files and sources loaded
         self._tools_version = -1
-        self._file_tools: dict[str, float] = {}  # a custom tool's name: when the file it came from was added
+        # (owner, a custom tool's name): when the file it came from was added
+        self._file_tools: dict[tuple[str | None, str], float] = {}
         self._load_stored_tools()
         if settings.tool_modules:
             from tools.langchain import load_module
@@ -264,13 +265,18 @@ class Runner:
             stored = repo.stored_tools(self.db, skip=self._tools_loaded)
             for row in stored.files:  # oldest first: a file added again later wins, whichever process added it
                 for tool in tools_from_source(row.source, row.filename, Limits(**row.limits), row.schemas):
-                    if self._file_tools.get(tool.name, row.created_at) <= row.created_at:
-                        self.tools.register(tool, replace=True)
-                        self._file_tools[tool.name] = row.created_at
+                    if self._file_tools.get((row.owner, tool.name), row.created_at) <= row.created_at:
+                        try:
+                            self.tools.register(tool, replace=True, owner=row.owner)
+                        except ValueError as exc:  # the operator gave everyone a tool of that name since
+                            logging.getLogger(__name__).warning("custom tool not loaded: %s", exc)
+                            continue
+                        self._file_tools[(row.owner, tool.name)] = row.created_at
                 self._tools_loaded.add(row.id)
             for row in stored.sources:
                 try:
-                    self.tools.add_source(self._source_tools(row.kind, row.spec, row.options, row.schemas))
+                    self.tools.add_source(self._source_tools(row.kind, row.spec, row.options, row.schemas),
+                                          owner=row.owner)
                 except ToolImportError as exc:  # one broken source must not stop the server
                     logging.getLogger(__name__).warning("tool source %s (%s) not loaded: %s", row.name, row.kind,
                                                         exc)
@@ -290,7 +296,7 @@ class Runner:
         chosen = Limits(**{k: v for k, v in limits.items() if v is not None})
         with self._stored:
             try:
-                added = add_file(self.tools, source, filename, chosen)
+                added = add_file(self.tools, source, filename, chosen, owner=owner)
             except ToolImportError as exc:  # it may quote what the tool read; never a secret of ours
                 from app.tracing.redact import redact_text
 
@@ -298,7 +304,7 @@ class Runner:
             row = repo.add_custom_tools(self.db, filename=filename, source=source, owner=owner,
                                         limits=asdict(chosen), schemas=[t.function for t in added])
             self._tools_loaded.add(row.id)
-            self._file_tools.update({t.name: row.created_at for t in added})
+            self._file_tools.update({(owner, t.name): row.created_at for t in added})
         self._tools_changed()
         return [t.name for t in added]
 
@@ -356,7 +362,7 @@ class Runner:
 
     def _add_source(self, found: list, **row: Any) -> list[str]:
         with self._stored:
-            self.tools.add_source(found)  # ToolImportError (a name in use), storing nothing
+            self.tools.add_source(found, owner=row.get("owner"))  # ToolImportError (a name in use), storing nothing
             self._tools_loaded.add(repo.add_tool_source(self.db, **row).id)
         self._tools_changed()
         return [t.name for t in found]
@@ -378,11 +384,11 @@ class Runner:
             if name not in names:
                 names.append(name)
         try:
-            self.tools.resolve(names)
+            self.tools.resolve(names, owner)
         except UnknownToolError:  # added by another process since this one last looked, or unknown (named)
             if not self.sync_tools():
                 raise
-            self.tools.resolve(names)
+            self.tools.resolve(names, owner)
         return names
 
     def new_session(
@@ -406,7 +412,7 @@ class Runner:
     def context_for(self, session: SessionRow, tools: list[str] | None = None) -> AgentContext:
         s = self.settings
         return AgentContext(
-            model=session.model, tools=self.tools.resolve(session.tools if tools is None else tools),
+            model=session.model, tools=self.tools.resolve(session.tools if tools is None else tools, session.owner),
             settings=dict(session.settings or {}),
             model_timeout=s.model_timeout, model_retries=s.model_retries,
             tool_timeout=s.tool_timeout, max_steps=int((session.settings or {}).get("max_steps", s.max_agent_steps)),
@@ -414,7 +420,9 @@ class Runner:
 
     def graph_for(self, session: SessionRow, tools: list[str] | None = None):
         """The session's compiled graph; with `tools`, one offering only those (a turn after tool retrieval)."""
-        key = (session.agent, session.model, tuple(session.tools if tools is None else tools),
+        names = session.tools if tools is None else tools
+        # The tools themselves, not their names: two owners' tools may share a name.
+        key = (session.agent, session.model, tuple(id(t) for t in self.tools.resolve(names, session.owner)),
                json.dumps(session.settings, sort_keys=True))
         with self._guard:
             if key in self._graphs:
@@ -460,7 +468,7 @@ class Runner:
         query = f"{message}\n{earlier}".strip()
         started = time.time()
         method, note = str(chosen.get("retrieval") or "bm25"), None
-        tools = self.tools.resolve(session.tools)
+        tools = self.tools.resolve(session.tools, session.owner)
         try:
             index = self._index(tuple(session.tools), method, tools)
         except (ValueError, gateway.ModelError) as exc:
@@ -480,7 +488,7 @@ class Runner:
 
         if method in ("", "bm25"):
             return ToolIndex(tools)  # cheap enough to build per turn (bench/retrieval.py)
-        key = (method, names)
+        key = (method, tuple(id(t) for t in tools))  # the tools themselves: two owners may share a name
         with self._guard:
             cached = self._indexes.get(key)
         if cached is None:  # an embedding index embeds every tool: once per tool list
@@ -704,11 +712,11 @@ class Runner:
 
         return trace_document(self.db, session_id, owner)
 
-    def try_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        """Run one tool outside any session (the Tools tab's form)."""
+    def try_tool(self, name: str, arguments: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
+        """Run one of the owner's tools outside any session (the Tools tab's form)."""
         from tools.execute import run_tool
 
-        result = run_tool(self.tools.get(name), arguments, tool_state={}, timeout=self.settings.tool_timeout)
+        result = run_tool(self.tools.get(name, owner), arguments, tool_state={}, timeout=self.settings.tool_timeout)
         return {"ok": result.ok, "result": result.value if result.ok else None, "error": result.error,
                 "duration_ms": round((result.ended_at - result.started_at) * 1000, 3)}
 

@@ -120,6 +120,16 @@ def cli(db_url: str) -> Cli:
     return Cli(db_url)
 
 
+def ui_client(url: str):
+    """A gradio_client Client that has run the page's load event, as a browser does: the page then has an
+    owner (`client.owner`), without which the UI refuses to save anything."""
+    from gradio_client import Client
+
+    ui = Client(url, verbose=False)
+    ui.owner = ui.predict(None, None, api_name="/on_load")[0]
+    return ui
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -195,13 +195,14 @@ def test_tools_added_on_one_process_reach_the_other_without_a_restart(db_url):
     file added again on A with other code is what B runs next, its cached graph notwithstanding."""
     a, b = Server(db_url), Server(db_url)
     try:
-        ca, cb = httpx.Client(base_url=a.url, timeout=120), httpx.Client(base_url=b.url, timeout=120)
+        headers = {"X-Owner-Token": "the-same-person-on-both-processes"}  # a tool is its owner's
+        ca = httpx.Client(base_url=a.url, timeout=120, headers=headers)
+        cb = httpx.Client(base_url=b.url, timeout=120, headers=headers)
         assert "scale" not in {t["name"] for t in cb.get("/api/tools").json()["tools"]}
         assert ca.post("/api/tools", json=_tool_file(3)).json()["tools"] == ["scale"]
 
         created = cb.post("/api/sessions", json={"agent": "react", "tools": ["scale", "calculator"]})
         assert created.status_code == 201, created.text  # B had not seen `scale` when asked for it
-        headers = {"X-Owner-Token": created.headers["X-Owner-Token"]}
         sid = created.json()["session_id"]
 
         def scaled() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from gradio_client import Client
 
 from tools import default_registry
 from tools.lint import lint
@@ -46,7 +45,9 @@ def test_cli_lint(cli):
 
 
 def test_lint_and_add_tools_from_the_ui(server):
-    client = Client(server.url, verbose=False)
+    from conftest import ui_client
+
+    client = ui_client(server.url)
     text = client.predict(["weather", "search_flights"], api_name="/lint_tools")
     assert "should-be-date" in text and "`search_flights`" in text and "`parameters.date`" in text
     result = client.predict("def word_total(text: str) -> int:\n    \"\"\"Count the words in a text.\"\"\"\n"

@@ -140,9 +140,9 @@ def test_commands_are_refused_from_the_browser_of_a_public_server(db_url):
 
 
 def test_connect_from_the_ui(server):
-    from gradio_client import Client
+    from conftest import ui_client
 
-    ui = Client(server.url, verbose=False)
+    ui = ui_client(server.url)
     done = ui.predict(COMMAND, "", "ui_", api_name="/import_mcp")
     assert "`ui_stock_level`" in done[0]
     refused = ui.predict("no-such-command-here", "", "", api_name="/import_mcp")

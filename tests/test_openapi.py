@@ -238,12 +238,14 @@ def test_json_api_imports_a_pasted_spec_and_a_session_uses_it(db_url, api):
 
 
 def test_import_from_the_ui(server, api):
-    from gradio_client import Client
+    from conftest import ui_client
 
-    ui = Client(server.url, verbose=False)
+    ui = ui_client(server.url)
     spec = SPEC.replace("operationId: ", "operationId: ui_")
     done = ui.predict(spec, api.url, "", "", api_name="/import_openapi")
     assert "Added from the spec" in done[0] and "`ui_get_pet`" in done[0]
     refused = ui.predict("swagger: '2.0'\npaths: {}", "", "", "", api_name="/import_openapi")
     assert refused[0].startswith("⚠️ openapi: expected an OpenAPI 3 spec")
-    assert "ui_get_pet" in {t["name"] for t in httpx.get(server.url + "/api/tools").json()["tools"]}
+    mine = httpx.get(server.url + "/api/tools", headers={"X-Owner-Token": ui.owner}).json()["tools"]
+    assert "ui_get_pet" in {t["name"] for t in mine}
+    assert "ui_get_pet" not in {t["name"] for t in httpx.get(server.url + "/api/tools").json()["tools"]}

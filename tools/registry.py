@@ -27,41 +27,64 @@ class UnknownToolError(KeyError):
 
 @dataclass
 class ToolRegistry:
+    """Tools by name. `tools` are everyone's: the built-ins and what the operator added (the CLI, tool
+    modules). `owned[owner]` are the tools one owner added from the browser or the API: only that owner sees,
+    resolves and runs them, and they can never take a name of `tools` (so no owner replaces or shadows a
+    built-in, and no owner's tool reaches another's session)."""
+
     tools: dict[str, Tool] = field(default_factory=dict)
     toolsets: dict[str, list[str]] = field(default_factory=dict)
+    owned: dict[str, dict[str, Tool]] = field(default_factory=dict)
 
     def copy(self) -> "ToolRegistry":
         """A registry of its own (a runner adds its database's custom tools to it)."""
-        return ToolRegistry(tools=dict(self.tools), toolsets={k: list(v) for k, v in self.toolsets.items()})
+        return ToolRegistry(tools=dict(self.tools), toolsets={k: list(v) for k, v in self.toolsets.items()},
+                            owned={o: dict(t) for o, t in self.owned.items()})
 
-    def register(self, tool: Tool, *, replace: bool = False) -> Tool:
-        if tool.name in self.tools and not replace:
+    def visible(self, owner: str | None = None) -> dict[str, Tool]:
+        """The tools `owner` may use: everyone's, then the owner's own (never in place of one of everyone's)."""
+        mine = self.owned.get(owner, {}) if owner is not None else {}
+        return {**mine, **self.tools} if mine else self.tools
+
+    def register(self, tool: Tool, *, replace: bool = False, owner: str | None = None) -> Tool:
+        if owner is not None and tool.name in self.tools:
+            raise ValueError(f"{tool.name!r} is a tool everyone has; an owner's tool cannot take its name")
+        if tool.name in self.visible(owner) and not replace:
             raise ValueError(f"a tool named {tool.name!r} is already registered")
-        self.tools = {**self.tools, tool.name: tool}  # a new dict: a thread listing the tools keeps the old one
+        self._put([tool], owner)
         return tool
 
-    def add_source(self, tools: list[Tool]) -> None:
+    def _put(self, tools: list[Tool], owner: str | None) -> None:
+        # New dicts, never changed in place: a thread listing the tools keeps the ones it had.
+        if owner is None:
+            self.tools = {**self.tools, **{t.name: t for t in tools}}
+        else:
+            self.owned = {**self.owned, owner: {**self.owned.get(owner, {}), **{t.name: t for t in tools}}}
+
+    def add_source(self, tools: list[Tool], owner: str | None = None) -> None:
         """Register the tools of one imported source (a spec, a server), replacing that source's earlier
         import. Refuses, registering none, when a name belongs to another source."""
         from tools.model import ToolImportError
 
-        clashes = [f"{t.name!r} (from {self.tools[t.name].source})" for t in tools
-                   if t.name in self.tools and self.tools[t.name].source != t.source]
+        seen = self.visible(owner)
+        clashes = [f"{t.name!r} (from {seen[t.name].source})" for t in tools
+                   if t.name in seen and (seen[t.name].source != t.source or (owner and t.name in self.tools))]
         if clashes:
             raise ToolImportError(f"tool names already in use: {', '.join(clashes)}; import with a prefix to keep both")
-        self.tools = {**self.tools, **{t.name: t for t in tools}}  # as in register
+        self._put(tools, owner)
 
-    def get(self, name: str) -> Tool:
+    def get(self, name: str, owner: str | None = None) -> Tool:
+        seen = self.visible(owner)
         try:
-            return self.tools[name]
+            return seen[name]
         except KeyError:
-            raise UnknownToolError(name, self.tools) from None
+            raise UnknownToolError(name, seen) from None
 
-    def resolve(self, names: Iterable[str]) -> list[Tool]:
-        return [self.get(name) for name in names]
+    def resolve(self, names: Iterable[str], owner: str | None = None) -> list[Tool]:
+        return [self.get(name, owner) for name in names]
 
-    def names(self) -> list[str]:
-        return sorted(self.tools)
+    def names(self, owner: str | None = None) -> list[str]:
+        return sorted(self.visible(owner))
 
     def __contains__(self, name: str) -> bool:
         return name in self.tools

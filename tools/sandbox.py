@@ -49,19 +49,23 @@ class ToolFileError(ToolImportError):
     """A tool file cannot be added; the message names the file and the problem."""
 
 
-def add_file(registry, source: str, filename: str, limits: Limits) -> list[Tool]:
-    """Read a file's tools in the sandbox and register them. Refuses names taken by non-custom tools."""
+def add_file(registry, source: str, filename: str, limits: Limits, owner: str | None = None) -> list[Tool]:
+    """Read a file's tools in the sandbox and register them, for `owner` only (None: everyone's, the
+    operator's). Refuses a name that is a built-in or another source's, and for an owner any name everyone has."""
     try:
         schemas = describe(source, limits)
     except SandboxError as exc:
         raise ToolFileError(f"{filename}: {exc}") from None
-    taken = [s["name"] for s in schemas if s["name"] in registry and
-             not registry.get(s["name"]).source.startswith("custom:")]
+    seen = registry.visible(owner)
+    taken = [s["name"] for s in schemas if s["name"] in seen and (
+        not seen[s["name"]].source.startswith("custom:") or (owner is not None and s["name"] in registry.tools))]
     if taken:
-        raise ToolFileError(f"{filename}: {', '.join(taken)} is already a built-in tool name; rename the function")
+        what = "a built-in tool name" if all(seen[n].source == "builtin" for n in taken) else \
+            "the name of a tool you did not add here"
+        raise ToolFileError(f"{filename}: {', '.join(taken)} is already {what}; rename the function")
     tools = tools_from_source(source, filename, limits, schemas)
     for t in tools:
-        registry.register(t, replace=True)
+        registry.register(t, replace=True, owner=owner)
     return tools
 
 

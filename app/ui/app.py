@@ -20,9 +20,10 @@ import gradio as gr
 
 from app import agents, compare, sharing
 from app.auth import USER_PREFIX, owner_for
+from app.ui.owners import UNLOADED, known, need_owner
 from app.tracing import export
 from app.llm import gateway
-from app.runner import Runner, ToolImportError, TurnError
+from app.runner import Runner, ToolImportError, TurnError, UnknownToolError
 from app.ui import eval_tab, render, teach, time_travel
 from storage import NotFound, repo
 
@@ -106,7 +107,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             if request is None or not getattr(request, "username", None):
                 raise gr.Error("log in first")
             return owner_for(request.username)
-        if stored and not stored.startswith(USER_PREFIX):
+        if known(stored) and not stored.startswith(USER_PREFIX):
             return stored
         return secrets.token_urlsafe(18)
 
@@ -156,7 +157,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         browser_secret = repo.server_secret(runner.db, "browser-state")
         owner_store = gr.BrowserState(None, storage_key="agent_playground_owner", secret=browser_secret)
         session_store = gr.BrowserState(None, storage_key="agent_playground_session", secret=browser_secret)
-        owner = gr.State(None)
+        owner = gr.State(UNLOADED)
         session_id = gr.State(None)
 
         gr.Markdown("# Agent Playground\nTool-using agents that ask when they should. Compose tools, chat, answer "
@@ -293,9 +294,12 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     with gr.Column(scale=3):
                         gr.Markdown("**Try it**: the form is generated from the schema.")
 
-                        @gr.render(inputs=tool_pick)
-                        def tool_form(name: str):
-                            tool = runner.tools.get(name)
+                        @gr.render(inputs=[tool_pick, owner])
+                        def tool_form(name: str, who: str):
+                            try:
+                                tool = runner.tools.get(name, known(who))
+                            except UnknownToolError:
+                                return
                             props = tool.parameters.get("properties", {})
                             fields = []
                             for pname, spec in props.items():
@@ -316,7 +320,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
 
                             def run_it(*values):
                                 args = {p: v for (p, _), v in zip(fields, values) if v not in (None, "")}
-                                return runner.try_tool(name, args)
+                                return runner.try_tool(name, args, need_owner(who))
 
                             run.click(run_it, [c for _, c in fields], out)
 
@@ -380,7 +384,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             sid = wanted if history or pending else None
             config: list[Any] = [gr.update()] * 7
             runner.sync_tools()  # tools added since the UI was built, here or by another process
-            everything = runner.tools.names()
+            everything = runner.tools.names(who)
             config[3] = gr.update(choices=everything)
             if sid:
                 s = repo.get_session(runner.db, sid)
@@ -432,7 +436,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                  answer: str | None = None, retry: bool = False, request: gr.Request = None):
             """One turn from the chat box, an option button or Retry (the last run failed: go on from its last
             checkpoint); yields the chat as steps arrive."""
-            who = who or resolve_owner(None, request)
+            who = known(who) or resolve_owner(None, request)
             text = (answer if answer is not None else text or "").strip()
             history = list(history or [])
             hidden = ask_updates(None)
@@ -657,6 +661,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         export_btn.click(export_session, [sessions_dd, export_fmt, owner], [export_file, sessions_md])
 
         def import_session(path, who):
+            who = need_owner(who)
             if not path:
                 return "", gr.update()
             try:
@@ -678,7 +683,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
 
         def run_compare(prompt, toolset, tools, who, *fields, request: gr.Request = None):
             """Run the comparison, showing each column as it finishes."""
-            who = who or resolve_owner(None, request)
+            who = known(who) or resolve_owner(None, request)
             columns = []
             try:
                 for i in range(0, len(fields), 3):
@@ -715,31 +720,42 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
 
         # -- tools --
 
-        def describe(name):
-            tool = runner.tools.get(name)
+        def describe(name, who):
+            try:
+                tool = runner.tools.get(name, known(who))
+            except UnknownToolError:
+                return "", None
             flags = " · ⚠️ has side effects" if tool.side_effects else ""
             return f"**{tool.name}**{flags}\n\n{html.escape(tool.description)}", tool.parameters
 
-        tool_pick.change(describe, tool_pick, [tool_doc, tool_schema])
-        demo.load(describe, tool_pick, [tool_doc, tool_schema])
+        tool_pick.change(describe, [tool_pick, owner], [tool_doc, tool_schema])
+        demo.load(describe, [tool_pick, owner], [tool_doc, tool_schema])
 
         def save_toolset(name, chosen, who):
+            who = need_owner(who)
             name = (name or "").strip()
             if not name or not chosen:
                 return "Give the tool set a name and pick at least one tool.", gr.update()
             if name in runner.tools.toolsets:
                 return f"{name!r} is a built-in tool set; choose another name.", gr.update()
+            try:
+                runner.resolve_tools(chosen, owner=who)  # only tools this owner has
+            except UnknownToolError as exc:
+                return f"⚠️ {html.escape(str(exc))}", gr.update()
             repo.save_toolset(runner.db, name, chosen, owner=who)
             return f"Saved **{html.escape(name)}**: {', '.join(chosen)}.", gr.update(choices=toolset_choices(who))
 
-        save_set.click(save_toolset, [toolset_name, compose, owner], [saved_md, toolset_dd])
+        save_set.click(save_toolset, [toolset_name, compose, owner], [saved_md, toolset_dd], api_name="save_toolset")
 
-        def lint_tools(chosen):
+        def lint_tools(chosen, who):
             from tools.lint import report
 
             if not chosen:
                 return "Tick the tools to lint."
-            found = report(runner.tools.resolve(chosen))
+            try:
+                found = report(runner.tools.resolve(chosen, known(who)))
+            except UnknownToolError as exc:
+                return f"⚠️ {html.escape(str(exc))}"
             if not found["count"]:
                 return f"No warnings for {len(chosen)} tool(s)."
             rows = "\n".join(f"| `{html.escape(w['tool'])}` | `{html.escape(w['field'])}` | {w['code']} | "
@@ -747,12 +763,12 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return (f"**{found['count']} warning(s)**: where an agent will have to guess, or ask.\n\n"
                     f"| tool | field | problem | what to do |\n|---|---|---|---|\n{rows}")
 
-        lint_btn.click(lint_tools, compose, lint_md, api_name="lint_tools")
+        lint_btn.click(lint_tools, [compose, owner], lint_md, api_name="lint_tools")
 
         tool_lists = [tools_dd, compose, cmp_tools, tool_pick]
 
-        def added(names: list[str], where: str) -> list[Any]:
-            everything = runner.tools.names()
+        def added(names: list[str], where: str, who: str) -> list[Any]:
+            everything = runner.tools.names(who)
             return ([f"Added from {where}: " + ", ".join(f"`{n}`" for n in names) +
                      ". Pick them in the chat's tool list."] +
                     [gr.update(choices=everything)] * 3 + [gr.update(choices=everything, value=names[0])])
@@ -761,10 +777,11 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return [f"⚠️ {html.escape(str(exc))}"] + [gr.update()] * 4
 
         def add_custom(source, filename, network, who):
+            who = need_owner(who)
             name = (filename or "").strip() or "my_tools.py"
             try:
                 return added(runner.add_custom_tools(source or "", name, owner=who, network=bool(network)),
-                             f"`{html.escape(name)}`")
+                             f"`{html.escape(name)}`", who)
             except ToolImportError as exc:
                 return refused(exc)
 
@@ -779,25 +796,27 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return out
 
         def import_openapi(spec, base, auth, prefix, who):
+            who = need_owner(who)
             try:
                 names = runner.import_openapi((spec or "").strip(), base_url=(base or "").strip() or None,
                                               auth=pairs(auth), prefix=(prefix or "").strip(), owner=who,
                                               files=False)
             except ToolImportError as exc:
                 return refused(exc)
-            return added(names, "the spec")
+            return added(names, "the spec", who)
 
         openapi_go.click(import_openapi, [openapi_spec, openapi_base, openapi_auth, openapi_prefix, owner],
                          [import_md, *tool_lists], api_name="import_openapi")
 
         def import_mcp(target, env, prefix, who):
+            who = need_owner(who)
             try:
                 names = runner.import_mcp(target or "", env=[e.strip() for e in (env or "").split(",") if e.strip()],
                                           prefix=(prefix or "").strip(), owner=who,
                                           commands=bool(runner.settings.mcp_commands))
             except ToolImportError as exc:
                 return refused(exc)
-            return added(names, f"`{html.escape(target.strip())}`")
+            return added(names, f"`{html.escape(target.strip())}`", who)
 
         mcp_go.click(import_mcp, [mcp_target, mcp_env, mcp_prefix, owner], [import_md, *tool_lists],
                      api_name="import_mcp")

@@ -11,6 +11,7 @@ import gradio as gr
 from app.demos import teaching
 from app.runner import Runner, TurnError
 from app.ui import render
+from app.ui.owners import need_owner
 from storage import NotFound
 
 CSS = """
@@ -97,6 +98,7 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
         return slider, step_card(view), note_card(view), render.chat_from_trace(view["shown"])
 
     def run_scenario(scenario_id: str, who: str):
+        who = need_owner(who)
         try:
             result = teaching.run(runner, scenario_id, owner=who)
         except TurnError as exc:
@@ -106,6 +108,7 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
                 gr.update(choices=session_choices(who), value=result.session_id))
 
     def replay(sid: str | None, who: str):
+        who = need_owner(who)
         if not sid:
             return "Pick a session to replay.", gr.update()
         try:
@@ -119,7 +122,7 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
                 gr.update(choices=session_choices(who), value=result.session_id))
 
     scenario_dd.change(scenario_card, scenario_dd, card_md)
-    run_btn.click(run_scenario, [scenario_dd, owner], [status_md, session_dd])
+    run_btn.click(run_scenario, [scenario_dd, owner], [status_md, session_dd], api_name="run_scenario")
     replay_btn.click(replay, [session_dd, owner], [status_md, session_dd])
     outputs = [jump, step_md, note_md, transcript]
     session_dd.change(lambda sid, who: show(sid, who, 1), [session_dd, owner], outputs)

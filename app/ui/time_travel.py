@@ -11,6 +11,7 @@ import gradio as gr
 
 from app import timetravel
 from app.runner import Runner, TurnError
+from app.ui.owners import need_owner
 from app.ui.render import _cell
 from storage import NotFound
 
@@ -106,6 +107,7 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
         return step["seq"], k, default_edit(trace, step["seq"], k)
 
     def run_fork(sid, who, seq, k, value):
+        who = need_owner(who)
         if not sid:
             return "Pick a session first.", gr.update(), gr.update()
         if seq in (None, ""):
@@ -122,6 +124,7 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
                 gr.update(choices=session_choices(who), value=result.session_id))
 
     def run_sweep(sid, who, seq, text):
+        who = need_owner(who)
         if not sid:
             yield "Pick a session first."
             return
