@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from app import agents
 from app.llm import gateway
 from app.runner import Runner, TurnError
+from app.tracing.redact import redact_text
 from storage import NotFound, repo
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
@@ -56,7 +57,7 @@ def run(runner: Runner, prompt: str, columns: list[dict[str, Any]], *, tools: li
         runner.turn(session.id, message=prompt, owner=owner)
         done.append({**column, "session_id": session.id, "wall_ms": round((time.perf_counter() - started) * 1000, 1)})
         if row is None:
-            row = repo.save_comparison(runner.db, prompt, done, owner=owner)
+            row = repo.save_comparison(runner.db, redact_text(prompt), done, owner=owner)
         else:
             repo.update_comparison(runner.db, row.id, done)
         yield load(runner, row.id, owner, pending=columns[len(done):])

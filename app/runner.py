@@ -24,6 +24,7 @@ from app.agents.base import AgentContext, final_answer
 from app.config import Settings
 from app.llm import gateway
 from app.tracing.recorder import Recorder
+from app.tracing.redact import redact_text
 from app.tracing.steps import STEP_SINK, Step
 from storage import repo
 from storage.engine import Database, StorageError, describe_error
@@ -405,7 +406,7 @@ class Runner:
         gateway.check_model(model)
         names = self.resolve_tools(tools, toolset, owner)
         return repo.create_session(self.db, agent=agent, model=model, tools=names, toolset=toolset, owner=owner,
-                                   settings=settings or {}, title=title)
+                                   settings=settings or {}, title=redact_text(title))
 
     # -- graphs -----------------------------------------------------------------------------------------
 
@@ -573,16 +574,18 @@ class Runner:
                 raise TurnError("this session has no pending question to answer; send a message instead")
             if not answer.strip():
                 raise TurnError("the answer is empty")
-            pending = repo.answer_clarification(self.db, pending.id, answer)
+            pending = repo.answer_clarification(self.db, pending.id, redact_text(answer))
             run_id = pending.run_id
             graph_input: Any = Command(resume=answer)
         else:
             if message is None or not message.strip():
                 raise TurnError("the message is empty")
             run_id, graph_input = None, {"messages": [{"role": "user", "content": message}]}
-        title = None if session.title or message is None else " ".join(message.split())[:80]
-        run_id, seq = repo.begin_turn(self.db, session.id, message=message, run_id=run_id, title=title,
-                                      start=start)
+        # What a person typed is stored redacted (a pasted key, the server's own key): a title, a run's message.
+        # The checkpoint keeps it as typed, since the model must see it.
+        title = None if session.title or message is None else redact_text(" ".join(message.split()))[:80]
+        run_id, seq = repo.begin_turn(self.db, session.id, message=None if message is None else redact_text(message),
+                                      run_id=run_id, title=title, start=start)
         recorder = Recorder(self.db, session.id, run_id, seq, resumed=answer is not None or proceed is not None)
         if answer is not None:
             yield Event("step", step=recorder.record(self._answered_step(session, pending)))
@@ -667,7 +670,8 @@ class Runner:
             else:
                 status = "done"
                 answer = final_answer(message_dicts(final.get("messages", [])))
-        repo.end_turn(self.db, session.id, run_id, status, final_answer=answer, error=error)
+        repo.end_turn(self.db, session.id, run_id, status, final_answer=None if answer is None else redact_text(answer),
+                      error=None if error is None else redact_text(error))
         if recorder.resumed:  # a resumed run: its steps from before the question are in the database
             steps = [step_dict(r) for r in repo.steps_for_session(self.db, session.id, run_id=run_id)]
         else:
@@ -696,8 +700,11 @@ class Runner:
             "tool": value.get("tool"), "field": value.get("field"), "reason": value.get("reason"),
             "detected_by": value.get("detected_by", "llm"),
         }
-        row = repo.add_clarification(self.db, session_id=session.id, run_id=run_id, **request)
-        return {**request, "id": row.id}
+        stored = {**request, "question": redact_text(request["question"]),
+                  "options": [redact_text(str(o)) for o in request["options"]],
+                  "reason": None if request["reason"] is None else redact_text(str(request["reason"]))}
+        row = repo.add_clarification(self.db, session_id=session.id, run_id=run_id, **stored)
+        return {**stored, "id": row.id}
 
     # -- reading ----------------------------------------------------------------------------------------
 

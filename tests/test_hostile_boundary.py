@@ -281,3 +281,30 @@ def test_a_page_that_never_loaded_can_save_nothing(target):
         assert "mine" in c.get("/api/tools", headers={"X-Owner-Token": page.owner}).json()["toolsets"]
         assert "mine" not in c.get("/api/tools").json()["toolsets"]
         assert "everyone" not in c.get("/api/tools").json()["toolsets"]
+
+
+def test_secrets_a_person_types_are_stored_redacted_so_an_export_anywhere_carries_none(target):
+    """Attack 8: a pasted key, an AWS key and the server's own key value were stored raw in the title and the
+    run's message; `playground export` from a shell without those variables printed them."""
+    import subprocess
+
+    from conftest import PLAYGROUND, ROOT
+
+    typed = ["sk-proj-Zq8HnP3kLm9TxWv2Rb7Y", "AKIAIOSFODNN7EXAMPLE", MODEL_KEY]
+    with client(target) as c:
+        made = c.post("/api/sessions", json={"tools": ["calculator"], "title": f"keys {typed[0]}"})
+        headers = {"X-Owner-Token": made.headers["X-Owner-Token"]}
+        sid = made.json()["session_id"]
+        c.post(f"/api/sessions/{sid}/turns", json={"message": "remember " + " and ".join(typed)}, headers=headers)
+        other = c.post("/api/sessions", json={"tools": ["calculator"]}, headers=headers).json()["session_id"]
+        c.post(f"/api/sessions/{other}/turns", json={"message": f"{MODEL_KEY} what is 2+2"}, headers=headers)
+    stored = json.dumps(sql(target.db_url, "SELECT title FROM sessions") +
+                        sql(target.db_url, "SELECT user_message, final_answer, error FROM runs") +
+                        sql(target.db_url, "SELECT input, output, error, meta FROM steps"))
+    assert not any(secret in stored for secret in typed), stored[:2000]
+    assert "[REDACTED]" in stored
+    for session in (sid, other):
+        exported = subprocess.run([*PLAYGROUND, "export", session, "--db", target.db_url], capture_output=True,
+                                  text=True, cwd=ROOT, env=clean_env(), timeout=300)  # no OPENAI_API_KEY here
+        assert exported.returncode == 0, exported.stderr
+        assert not any(secret in exported.stdout for secret in typed)

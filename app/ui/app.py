@@ -22,6 +22,7 @@ from app import agents, compare, sharing
 from app.auth import USER_PREFIX, owner_for
 from app.ui.owners import UNLOADED, known, need_owner
 from app.tracing import export
+from app.tracing.redact import redact_text
 from app.llm import gateway
 from app.runner import Runner, ToolImportError, TurnError, UnknownToolError
 from app.ui import eval_tab, render, teach, time_travel
@@ -633,7 +634,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             if not sid or not (title or "").strip():
                 return gr.update(), "Pick a session and type a title."
             repo.get_session(runner.db, sid, who)
-            repo.update_session(runner.db, sid, title=title.strip()[:200])
+            repo.update_session(runner.db, sid, title=redact_text(title.strip())[:200])
             return gr.update(choices=_session_choices(runner, who), value=sid), "Renamed."
 
         rename_btn.click(rename, [sessions_dd, rename_box, owner], [sessions_dd, sessions_md])
