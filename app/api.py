@@ -16,6 +16,7 @@ from typing import Any, Callable
 import plotly
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +36,8 @@ from tools.registry import UnknownToolError
 OWNER_HEADER = "X-Owner-Token"
 OWNER_COOKIE = "playground_owner"
 MAX_BODY_BYTES = 256 * 1024
+MAX_UI_BODY_BYTES = 4 * 2**20  # a Gradio event sends its inputs, the chat's conversation among them
+MAX_UPLOAD_BYTES = 32 * 2**20  # a session export to import
 # Share links carry their token in the URL: never send it on as a referrer; keep the pages out of indexes.
 SHARE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex", "Cache-Control": "no-store",
                  "X-Content-Type-Options": "nosniff"}
@@ -116,22 +119,34 @@ class _TooLarge(HTTPException):
         super().__init__(status_code=413, detail=f"request body larger than {limit} bytes")
 
 
-class BodyLimit:
-    """413 for an /api/ request body over `limit` bytes, whether it declares its length or streams in chunks
-    (a chunked body is counted as it arrives and cut off at the limit); 400 for a malformed Content-Length."""
+def body_limit(path: str) -> int:
+    """The largest request body a route takes: the JSON API's, the browser UI's events (they carry the
+    conversation shown), and file uploads (session imports)."""
+    if path.startswith("/api/"):
+        return MAX_BODY_BYTES
+    if "/upload" in path:
+        return MAX_UPLOAD_BYTES
+    return MAX_UI_BODY_BYTES
 
-    def __init__(self, app, limit: int):
+
+class BodyLimit:
+    """413 for a request body over its route's limit (`body_limit`), whether it declares its length or streams
+    in chunks (a chunked body is counted as it arrives and cut off at the limit); 400 for a malformed
+    Content-Length."""
+
+    def __init__(self, app, limit=body_limit):
         self.app = app
-        self.limit = limit
+        self.limit_for = limit
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+        if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and not declared.strip().isdigit():
             return await self._refuse(send, 400, "the Content-Length header is not a number")
-        if declared is not None and int(declared) > self.limit:
-            return await self._refuse(send, 413, f"request body larger than {self.limit} bytes")
+        if declared is not None and int(declared) > limit:
+            return await self._refuse(send, 413, f"request body larger than {limit} bytes")
         received = 0
         started = False
 
@@ -140,8 +155,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge(self.limit)
+                if received > limit:
+                    raise _TooLarge(limit)
             return message
 
         async def watched_send(message):
@@ -153,7 +168,7 @@ class BodyLimit:
             await self.app(scope, counted_receive, watched_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send, 413, f"request body larger than {self.limit} bytes")
+                await self._refuse(send, 413, f"request body larger than {limit} bytes")
 
     @staticmethod
     async def _refuse(send, status: int, detail: str) -> None:
@@ -161,6 +176,35 @@ class BodyLimit:
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+# The UI's Content-Security-Policy: nothing from another origin, ever (no image, font, script, frame or
+# connection), so untrusted text the sanitiser let through still cannot track or exfiltrate. Gradio's own
+# page needs inline and eval'd script and inline style; share pages have a stricter policy of their own.
+APP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+           "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; connect-src 'self'; "
+           "frame-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+           "frame-ancestors 'self'")
+
+
+class SecurityHeaders:
+    """APP_CSP and nosniff on every response but the share pages' (they set their own)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/share/"):
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"content-security-policy"]
+                message = {**message, "headers": headers + [(b"content-security-policy", APP_CSP.encode()),
+                                                            (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
 
 
 def new_owner_token() -> str:
@@ -244,9 +288,19 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     app.state.runner = runner
     app.state.settings = settings
 
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     if accounts:
         app.add_middleware(LoginGate, who=login_name)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError):
+        """422 naming each problem's place, never echoing the input back (it may be huge, a secret, or not
+        encodable at all: a lone surrogate was a 500)."""
+        problems = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                    for e in exc.errors()]
+        return Response(json.dumps({"detail": problems}, ensure_ascii=True), status_code=422,
+                        media_type="application/json")
 
     @app.exception_handler(NotFound)
     async def not_found(_request: Request, exc: NotFound):

@@ -75,7 +75,7 @@ def cmd_run(args) -> int:
             agent = load(args.graph[-1]).name if args.graph else "react"
         session = runner.new_session(
             agent=agent, model=args.model, tools=_split(args.tools), toolset=args.toolset,
-            settings=json.loads(args.settings) if args.settings else None,
+            settings=_settings(args.settings),
         )
         result = runner.turn(session.id, message=args.message)
     while result.status == "needs_clarification" and answers:
@@ -112,7 +112,7 @@ def cmd_compare(args) -> int:
     from app import compare
 
     runner = _runner(args)
-    settings = json.loads(args.settings) if args.settings else {}
+    settings = _settings(args.settings) or {}
     columns = [{"agent": agent, "model": model, "settings": settings} for agent, model in args.pair]
     result: dict[str, Any] = {}
     for result in compare.run(runner, args.prompt, columns, tools=_split(args.tools), toolset=args.toolset):
@@ -443,7 +443,7 @@ def cmd_eval(args) -> int:
 
     config = evaluation.EvalConfig(agent=args.agent, model=args.model, judge=args.judge, matcher=args.matcher,
                                    concurrency=args.concurrency, item_timeout=args.item_timeout,
-                                   settings=json.loads(args.settings) if args.settings else None)
+                                   settings=_settings(args.settings))
     try:
         result = evaluation.run(runner, suites, config, on_result=progress if total else None)
     except ValueError as exc:  # an unknown matcher
@@ -485,6 +485,20 @@ def _settle_heap() -> None:
 
     gc.collect()
     gc.freeze()
+
+
+def _settings(text: str | None) -> dict | None:
+    """--settings as a JSON object, or CliError saying where it is not one."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--settings is not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(value, dict):
+        raise CliError(f"--settings must be a JSON object, like '{{\"strictness\": \"missing_only\"}}', not "
+                       f"{type(value).__name__}")
+    return value
 
 
 def cmd_hash_password(args) -> int:

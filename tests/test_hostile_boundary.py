@@ -308,3 +308,37 @@ def test_secrets_a_person_types_are_stored_redacted_so_an_export_anywhere_carrie
                                   text=True, cwd=ROOT, env=clean_env(), timeout=300)  # no OPENAI_API_KEY here
         assert exported.returncode == 0, exported.stderr
         assert not any(secret in exported.stdout for secret in typed)
+
+
+def test_small_ones_a_surrogate_bad_settings_and_big_ui_bodies_get_clean_errors(target, cli):
+    """Attack 10: a lone surrogate was a 500, `--settings '{bad'` a traceback with exit 1, and Gradio's routes
+    took 10 MB bodies."""
+    with client(target) as c:
+        made = c.post("/api/sessions", json={"tools": ["calculator"]})
+        headers = {"X-Owner-Token": made.headers["X-Owner-Token"], "content-type": "application/json"}
+        sid = made.json()["session_id"]
+        lone = c.post(f"/api/sessions/{sid}/turns", content=b'{"message": "2+2 \\udc80"}', headers=headers)
+        assert lone.status_code == 422 and lone.json()["detail"][0]["loc"] == ["body", "message"]
+        big = c.post("/gradio_api/queue/join", content=b"x" * (5 * 2**20), headers={"content-type": "application/json"})
+        assert big.status_code == 413
+        assert c.get("/api/health").status_code == 200
+    for bad, said in [("{bad", "--settings is not valid JSON"), ("[1]", "--settings must be a JSON object")]:
+        run = cli("run", "--tools", "calculator", "--settings", bad, "What is 2+2?")
+        assert run.returncode == 2 and said in run.stderr and "Traceback" not in run.stderr
+
+
+def test_untrusted_fields_cannot_break_out_of_their_markdown():
+    """Attack 10: backticks in imported fields ended our code spans; a name or a description could carry
+    Markdown of its own (a link, an image, a table cell)."""
+    from app.ui import render
+
+    hostile = "x` ![p](http://evil/p.png) <img src=x onerror=alert(1)> | *b*"
+    span = render.inline_code(hostile)
+    assert span.startswith("``") and span.endswith("``") and "<img" not in span
+    shown = render.plain(hostile)
+    assert "![" not in shown and "<img" not in shown and "\\|" in shown and "\\*b\\*" in shown
+    question = render.question_message({"question": hostile, "options": ["a`b", hostile], "kind": "missing_argument",
+                                         "detected_by": "schema"})["content"]
+    assert render.plain(hostile) in question and render.inline_code(hostile) in question  # text, and a whole span
+    assert "<img" not in question
+    assert "](http://evil/p.png)" not in render.text("look ![p](http://evil/p.png)").replace("[🖼 p](", "")

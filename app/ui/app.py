@@ -8,7 +8,6 @@ conversation and any pending question.
 
 from __future__ import annotations
 
-import html
 import json
 import secrets
 import tempfile
@@ -117,22 +116,22 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             spec = agents.get_agent(name)
         except KeyError:
             return ""
-        return f"{html.escape(spec.description)}\n\n<sub>{html.escape(spec.paper)}</sub>"
+        return f"{render.plain(spec.description)}\n\n<sub>{render.plain(spec.paper)}</sub>"
 
     def design_graph(name: str, gate: bool = False, refine: float | None = 0) -> str:
         try:
             text = runner.design_mermaid(name, {"tool_gate": bool(gate), "refine": int(refine or 0)})
         except Exception as exc:  # a bring-your-own factory may need tools or fail: say so, keep the UI
-            return f"_The graph cannot be drawn: {html.escape(str(exc))}_"
+            return f"_The graph cannot be drawn: {render.plain(str(exc))}_"
         return "```mermaid\n" + text + "\n```"
 
     def ask_updates(question: dict[str, Any] | None) -> list[Any]:
         if not question:
             return [gr.update(visible=False), gr.update(value="")] + [gr.update(visible=False)] * MAX_OPTIONS
         options = [str(o) for o in question.get("options") or []][:MAX_OPTIONS]
-        text = (f"**The agent asks:** {html.escape(question.get('question') or '')}\n\n"
-                f"<sub>{html.escape(question.get('kind') or '')} · field `{html.escape(str(question.get('field') or '-'))}`"
-                f" · detected by {html.escape(question.get('detected_by') or '')}. Click an option or type an answer.</sub>")
+        text = (f"**The agent asks:** {render.plain(question.get('question') or '')}\n\n"
+                f"<sub>{render.plain(question.get('kind') or '')} · field {render.inline_code(str(question.get('field') or '-'))}"
+                f" · detected by {render.plain(question.get('detected_by') or '')}. Click an option or type an answer.</sub>")
         buttons = [gr.update(visible=i < len(options), value=options[i] if i < len(options) else "")
                    for i in range(MAX_OPTIONS)]
         return [gr.update(visible=True), gr.update(value=text)] + buttons
@@ -456,7 +455,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     sid, fresh = session_for(who, sid, agent, model, toolset, tools, gate, refine, extra)
                     history = [] if fresh else history
             except Exception as exc:  # unknown model, missing key, unknown tool: say so, keep the message
-                yield out(text, history, [gr.update()] * len(ask_outputs), f"⚠️ {html.escape(str(exc))}")
+                yield out(text, history, [gr.update()] * len(ask_outputs), f"⚠️ {render.plain(str(exc))}")
                 return
             is_answer = not retry and runner.pending_question(sid) is not None
             if not retry:
@@ -485,13 +484,13 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                             history.append(render.question_message(result.clarification))
                             yield out("", history, ask_updates(result.clarification))
                         elif result.status == "error":
-                            history.append({"role": "assistant", "content": f"⚠️ {html.escape(result.error or '')}"})
+                            history.append({"role": "assistant", "content": f"⚠️ {render.plain(result.error or '')}"})
                             yield out("", history, hidden)
                         else:
                             history.append({"role": "assistant", "content": render.text(result.final_answer)})
                             yield out("", history, hidden)
             except TurnError as exc:
-                yield out(text, history if retry else history[:-1], hidden, f"⚠️ {html.escape(str(exc))}")
+                yield out(text, history if retry else history[:-1], hidden, f"⚠️ {render.plain(str(exc))}")
 
         def answer_option(choice, who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
                           request: gr.Request = None):
@@ -532,7 +531,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             try:
                 return "**Agent graph**\n\n```mermaid\n" + runner.graph_mermaid(sid) + "\n```"
             except Exception as exc:  # e.g. a bring-your-own design this server did not load
-                return f"_The agent graph cannot be drawn here: {html.escape(str(exc))}_"
+                return f"_The agent graph cannot be drawn here: {render.plain(str(exc))}_"
 
         def inspect(sid: str | None, who: str | None):
             if not sid or not who:
@@ -578,7 +577,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         def redaction_lines(found):
             if not found:
                 return "Nothing to redact: no secrets from the environment, Authorization headers or keys found."
-            return "**Will be redacted:**\n" + "\n".join(f"- {html.escape(f['where'])}: {html.escape(f['what'])}"
+            return "**Will be redacted:**\n" + "\n".join(f"- {render.plain(f['where'])}: {render.plain(f['what'])}"
                                                          for f in found)
 
         def share_preview(sid, who):
@@ -594,7 +593,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             made = sharing.create(runner.db, sid, who, expires_days=days or None)
             host = request.headers.get("host", "") if request is not None else ""
             full = f"http://{host}{made['path']}" if host else made["path"]
-            text = (f"**Link** (shown once; only its hash is kept): [{html.escape(full)}]({made['path']})\n\n"
+            text = (f"**Link** (shown once; only its hash is kept): [{render.plain(full)}]({made['path']})\n\n"
                     + redaction_lines(made["redactions"]))
             return text, gr.update(choices=share_choices(sid, who), value=made["id"])
 
@@ -669,9 +668,9 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 data = json.loads(Path(path).read_text(encoding="utf-8"))
                 new_id = export.import_session(runner.db, data, owner=who)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                return f"⚠️ That file is not JSON: {html.escape(str(exc))}", gr.update()
+                return f"⚠️ That file is not JSON: {render.plain(str(exc))}", gr.update()
             except export.ImportProblem as exc:
-                return f"⚠️ Cannot import it: {html.escape(str(exc))}", gr.update()
+                return f"⚠️ Cannot import it: {render.plain(str(exc))}", gr.update()
             return (f"Imported as a read-only session `{new_id}`; it is selected below and in the inspector.",
                     gr.update(choices=_session_choices(runner, who), value=new_id))
 
@@ -703,7 +702,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 yield ["", render.comparison_markdown(result), render.comparison_figure(result),
                        gr.update(choices=compare.saved(runner, who), value=result["id"] if result else None)]
             except Exception as exc:  # unknown agent or model, missing key, bad settings: say which column
-                yield [f"⚠️ {html.escape(str(exc))}", gr.update(), gr.update(), gr.update()]
+                yield [f"⚠️ {render.plain(str(exc))}", gr.update(), gr.update(), gr.update()]
 
         cmp_run.click(run_compare, [cmp_prompt, cmp_toolset, cmp_tools, owner, *cmp_fields],
                       [cmp_error, cmp_table, cmp_plot, cmp_saved], api_name="compare")
@@ -727,7 +726,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             except UnknownToolError:
                 return "", None
             flags = " · ⚠️ has side effects" if tool.side_effects else ""
-            return f"**{tool.name}**{flags}\n\n{html.escape(tool.description)}", tool.parameters
+            return f"**{tool.name}**{flags}\n\n{render.plain(tool.description)}", tool.parameters
 
         tool_pick.change(describe, [tool_pick, owner], [tool_doc, tool_schema])
         demo.load(describe, [tool_pick, owner], [tool_doc, tool_schema])
@@ -742,9 +741,9 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             try:
                 runner.resolve_tools(chosen, owner=who)  # only tools this owner has
             except UnknownToolError as exc:
-                return f"⚠️ {html.escape(str(exc))}", gr.update()
+                return f"⚠️ {render.plain(str(exc))}", gr.update()
             repo.save_toolset(runner.db, name, chosen, owner=who)
-            return f"Saved **{html.escape(name)}**: {', '.join(chosen)}.", gr.update(choices=toolset_choices(who))
+            return f"Saved **{render.plain(name)}**: {', '.join(chosen)}.", gr.update(choices=toolset_choices(who))
 
         save_set.click(save_toolset, [toolset_name, compose, owner], [saved_md, toolset_dd], api_name="save_toolset")
 
@@ -756,10 +755,10 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             try:
                 found = report(runner.tools.resolve(chosen, known(who)))
             except UnknownToolError as exc:
-                return f"⚠️ {html.escape(str(exc))}"
+                return f"⚠️ {render.plain(str(exc))}"
             if not found["count"]:
                 return f"No warnings for {len(chosen)} tool(s)."
-            rows = "\n".join(f"| `{html.escape(w['tool'])}` | `{html.escape(w['field'])}` | {w['code']} | "
+            rows = "\n".join(f"| {render.inline_code(w['tool'])} | {render.inline_code(w['field'])} | {w['code']} | "
                              f"{render._cell(w['message'], 300)} |" for w in found["warnings"])
             return (f"**{found['count']} warning(s)**: where an agent will have to guess, or ask.\n\n"
                     f"| tool | field | problem | what to do |\n|---|---|---|---|\n{rows}")
@@ -775,14 +774,14 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     [gr.update(choices=everything)] * 3 + [gr.update(choices=everything, value=names[0])])
 
         def refused(exc: Exception) -> list[Any]:
-            return [f"⚠️ {html.escape(str(exc))}"] + [gr.update()] * 4
+            return [f"⚠️ {render.plain(str(exc))}"] + [gr.update()] * 4
 
         def add_custom(source, filename, network, who):
             who = need_owner(who)
             name = (filename or "").strip() or "my_tools.py"
             try:
                 return added(runner.add_custom_tools(source or "", name, owner=who, network=bool(network)),
-                             f"`{html.escape(name)}`", who)
+                             f"{render.inline_code(name)}", who)
             except ToolImportError as exc:
                 return refused(exc)
 
@@ -817,7 +816,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                                           commands=bool(runner.settings.mcp_commands))
             except ToolImportError as exc:
                 return refused(exc)
-            return added(names, f"`{html.escape(target.strip())}`", who)
+            return added(names, f"{render.inline_code(target.strip())}", who)
 
         mcp_go.click(import_mcp, [mcp_target, mcp_env, mcp_prefix, owner], [import_md, *tool_lists],
                      api_name="import_mcp")

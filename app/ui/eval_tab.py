@@ -4,7 +4,6 @@ Everything goes through `app.eval` and the repositories."""
 
 from __future__ import annotations
 
-import html
 import queue
 import threading
 from typing import Any
@@ -26,22 +25,22 @@ def _fmt(value: Any) -> str:
         return "–"
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
-    return html.escape(str(value))
+    return render.plain(str(value))
 
 
 def summary_markdown(report: dict[str, Any] | None) -> str:
     if not report:
         return "_Run a suite to see its metrics here._"
-    parts = [f"**{html.escape(report['agent'])}** on **{html.escape(report['model'])}** · judge "
-             f"{html.escape(report['judge']['name'])} ({html.escape(report['judge']['note'])}) · matcher "
-             f"{html.escape(report['matcher']['name'])} (threshold {_fmt(report['matcher']['threshold'])})"]
+    parts = [f"**{render.plain(report['agent'])}** on **{render.plain(report['model'])}** · judge "
+             f"{render.plain(report['judge']['name'])} ({render.plain(report['judge']['note'])}) · matcher "
+             f"{render.plain(report['matcher']['name'])} (threshold {_fmt(report['matcher']['threshold'])})"]
     for suite, categories in report["summary"].items():
         names = [k for k in next(iter(categories.values())) if k not in ("items", "errors")]
         head = "| category | items | errors | " + " | ".join(names) + " |"
         rule = "|---" * (len(names) + 3) + "|"
-        rows = [f"| **{html.escape(c)}** | {f['items']} | {f['errors']} | " +
+        rows = [f"| **{render.plain(c)}** | {f['items']} | {f['errors']} | " +
                 " | ".join(_fmt(f.get(n)) for n in names) + " |" for c, f in categories.items()]
-        parts.append(f"#### {html.escape(suite)}\n\n{head}\n{rule}\n" + "\n".join(rows))
+        parts.append(f"#### {render.plain(suite)}\n\n{head}\n{rule}\n" + "\n".join(rows))
     return "\n\n".join(parts)
 
 
@@ -54,8 +53,8 @@ def items_markdown(report: dict[str, Any] | None, limit: int = 300) -> str:
         figures = (f"A1 {_fmt(m.get('A1'))} · A2 {_fmt(m.get('A2'))} · A3 {_fmt(m.get('A3'))}" if item["kind"] == "tool"
                    else f"judged {'vague' if m.get('judged_vague') else 'clear'} · recovery {_fmt(m.get('recovery'))}")
         link = (f"[trace](?session={item['session_id']}&tab=inspector)" if item.get("session_id") else "")
-        error = f" ⚠️ {html.escape((item.get('error') or '')[:120])}" if item.get("error") else ""
-        rows.append(f"| `{html.escape(item['item_id'])}` | {html.escape(item['category'])} | {item['status']}{error} | "
+        error = f" ⚠️ {render.plain((item.get('error') or '')[:120])}" if item.get("error") else ""
+        rows.append(f"| {render.inline_code(item['item_id'])} | {render.plain(item['category'])} | {item['status']}{error} | "
                     f"{figures if m else '–'} | {len(item.get('exchanges') or [])} | {link} |")
     more = f"\n\n_{len(report['items']) - limit} more in the JSON report._" if len(report["items"]) > limit else ""
     return ("| item | category | status | metrics | questions | |\n|---|---|---|---|---|---|\n" + "\n".join(rows) +
@@ -116,7 +115,7 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
         try:
             loaded = [load(name, int(per_suite) or None) for name in chosen]
         except SuiteError as exc:
-            yield f"⚠️ {html.escape(str(exc))}", gr.update(), gr.update(), gr.update(), gr.update()
+            yield f"⚠️ {render.plain(str(exc))}", gr.update(), gr.update(), gr.update(), gr.update()
             return
         total = sum(len(s.items) for s in loaded)
         config = evaluation.EvalConfig(agent=agent_name, model=model_name or "demo/offline",
@@ -142,7 +141,7 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
             yield (f"Running: {done}/{count} items, {failed} failed.", gr.update(), gr.update(), gr.update(),
                    gr.update())
         if "error" in outcome:
-            yield f"⚠️ {html.escape(outcome['error'])}", gr.update(), gr.update(), gr.update(), gr.update()
+            yield f"⚠️ {render.plain(outcome['error'])}", gr.update(), gr.update(), gr.update(), gr.update()
             return
         report = outcome["report"]
         yield (f"Finished: {total} items, {failed} failed. Run `{report['eval_id']}`.", summary_markdown(report),
@@ -159,7 +158,7 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
         try:
             report = evaluation.stored_report(runner, eval_id, who)
         except NotFound as exc:
-            return f"⚠️ {html.escape(str(exc))}", gr.update(), gr.update(), gr.update()
+            return f"⚠️ {render.plain(str(exc))}", gr.update(), gr.update(), gr.update()
         return (f"Run `{eval_id}`.", summary_markdown(report), comparison_chart(runner, who, report["suites"][0]),
                 items_markdown(report))
 

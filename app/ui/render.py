@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 import plotly.graph_objects as go
@@ -23,9 +24,29 @@ SOURCE_BADGE = {"user": "👤 user", "clarification": "❓ answer", "tool": "�
                 "guess": "⚠️ **guess**"}
 
 
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]*)[^)]*\)")
+_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~#])")
+
+
 def text(value: Any) -> str:
-    """Model, tool or user text for the chat: HTML shown as text, Markdown kept."""
-    return html.escape(str(value or ""), quote=False)
+    """Model, tool or user text for the chat: HTML shown as text, Markdown kept, but an image never loads:
+    `![alt](url)` becomes a link to it (untrusted text must not make the browser fetch anything)."""
+    escaped = html.escape(str(value or ""), quote=False)
+    return _IMAGE.sub(lambda m: f"[🖼 {m.group(1) or 'image'}]({m.group(2)})", escaped).replace("![", "!\\[")
+
+
+def plain(value: Any) -> str:
+    """Untrusted text inside our Markdown (a name, an error, a description): shown exactly as it is, never
+    read as Markdown or HTML (no link, image, emphasis or table cell of its own)."""
+    return html.escape(_MARKDOWN.sub(r"\\\1", str(value if value is not None else "")), quote=False)
+
+
+def inline_code(value: Any) -> str:
+    """`value` as a Markdown code span that backticks in it cannot end (fenced by a longer run)."""
+    raw = " ".join(str(value if value is not None else "").split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", raw)), default=0) + 1)
+    pad = " " if raw.startswith("`") or raw.endswith("`") or not raw else ""
+    return f"{fence}{pad}{html.escape(raw, quote=False)}{pad}{fence}"
 
 
 def code(value: Any, lang: str = "json") -> str:
@@ -54,14 +75,14 @@ def step_title(step: Any) -> str:
     else:
         label = name
     status = " — error" if _get(step, "status") == "error" else ""
-    return html.escape(f"{icon} {label}{status}", quote=False)
+    return plain(f"{icon} {label}{status}")
 
 
 def provenance_lines(step: Any) -> str:
     prov = (_get(step, "meta") or {}).get("provenance") or {}
     if not prov:
         return ""
-    lines = [f"- `{html.escape(k)}` ← {SOURCE_BADGE.get(v.get('source'), v.get('source'))}" for k, v in prov.items()]
+    lines = [f"- {inline_code(k)} ← {SOURCE_BADGE.get(v.get('source'), v.get('source'))}" for k, v in prov.items()]
     return "**Where each argument came from**\n" + "\n".join(lines)
 
 
@@ -69,7 +90,7 @@ def step_body(step: Any) -> str:
     kind = _get(step, "kind")
     parts: list[str] = []
     if _get(step, "error"):
-        parts.append(f"**Error:** {html.escape(str(_get(step, 'error')))}")
+        parts.append(f"**Error:** {plain(str(_get(step, 'error')))}")
     if kind == "model":
         output = _get(step, "output") or {}
         if isinstance(output, dict) and output.get("tool_calls"):
@@ -85,12 +106,12 @@ def step_body(step: Any) -> str:
     elif kind == "retrieval":
         given, output = _get(step, "input") or {}, _get(step, "output") or {}
         scores = output.get("scores") or {}
-        rows = "\n".join(f"| `{html.escape(n)}` | {scores.get(n, 0):.3f} |" for n in output.get("offered") or [])
-        parts.append(f"Ranked by **{html.escape(str(given.get('method')))}** for the request; the model sees only "
+        rows = "\n".join(f"| {inline_code(n)} | {scores.get(n, 0):.3f} |" for n in output.get("offered") or [])
+        parts.append(f"Ranked by **{plain(str(given.get('method')))}** for the request; the model sees only "
                      f"these {len(output.get('offered') or [])} of {given.get('catalog')} tools this turn.\n\n"
                      f"| tool | score |\n|---|---|\n{rows}")
         if (_get(step, "meta") or {}).get("fallback"):
-            parts.append(f"**Note:** {html.escape(str((_get(step, 'meta') or {})['fallback']))}")
+            parts.append(f"**Note:** {plain(str((_get(step, 'meta') or {})['fallback']))}")
     elif kind == "clarification":
         question = (_get(step, "input") or {}).get("question", "")
         parts.append(f"**Asked:** {text(question)}\n\n**Answer:** {text(_get(step, 'output'))}")
@@ -116,10 +137,10 @@ def step_message(step: Any) -> dict[str, Any]:
 
 def question_message(question: dict[str, Any]) -> dict[str, Any]:
     options = question.get("options") or []
-    text = f"**{html.escape(question.get('question') or '')}**"
+    text = f"**{plain(question.get('question') or '')}**"
     if options:
-        text += "\n\n" + " · ".join(f"`{html.escape(str(o))}`" for o in options)
-    text += f"\n\n<sub>{html.escape(question.get('kind', ''))} · detected by {html.escape(question.get('detected_by') or '')}</sub>"
+        text += "\n\n" + " · ".join(f"{inline_code(str(o))}" for o in options)
+    text += f"\n\n<sub>{plain(question.get('kind', ''))} · detected by {plain(question.get('detected_by') or '')}</sub>"
     return {"role": "assistant", "content": text}
 
 
@@ -137,7 +158,7 @@ def chat_from_trace(trace: dict[str, Any], pending: dict[str, Any] | None = None
         if run["final_answer"]:
             messages.append({"role": "assistant", "content": text(run["final_answer"])})
         elif run["status"] == "error" and run.get("error"):
-            messages.append({"role": "assistant", "content": f"⚠️ {html.escape(run['error'])}"})
+            messages.append({"role": "assistant", "content": f"⚠️ {plain(run['error'])}"})
     if pending:
         messages.append(question_message(pending))
     return messages
@@ -156,7 +177,7 @@ def step_rows(steps: list[dict[str, Any]]) -> list[list[Any]]:
 def step_tree(steps: list[dict[str, Any]], runs: list[dict[str, Any]]) -> str:
     lines = []
     for run in runs:
-        lines.append(f"**Turn {run['seq']}** — {html.escape(run['user_message'][:80])} · _{run['status']}_")
+        lines.append(f"**Turn {run['seq']}** — {plain(run['user_message'][:80])} · _{run['status']}_")
         node = None
         for s in (s for s in steps if s["run_id"] == run["id"]):
             if s["node"] != node:
@@ -179,11 +200,11 @@ def search_tree(step: dict[str, Any]) -> str:
     nodes = step.get("output") or []
     meta = step.get("meta") or {}
     lines = [f"\n**Search tree** · {len(nodes) - 1} node(s) · {meta.get('model_calls', '?')} model call(s) · "
-             f"outcome {html.escape(str(meta.get('outcome', '')))}"]
+             f"outcome {plain(str(meta.get('outcome', '')))}"]
 
     def walk(node_id: Any, indent: int) -> None:
         for n in (n for n in nodes if n.get("parent") == node_id):
-            result = html.escape(" ".join(str(n.get("result") or "").split())[:90])
+            result = plain(" ".join(str(n.get("result") or "").split())[:90])
             action = str(n.get("action")).replace("`", "'")  # a code span shows its text literally: no HTML
             lines.append(f"{'    ' * indent}- `{action}` "
                          f"{SEARCH_BADGE.get(n.get('status'), n.get('status'))}" + (f" — {result}" if result else ""))
@@ -231,7 +252,7 @@ def summary_markdown(trace: dict[str, Any]) -> str:
     s, u = trace["session"], trace["usage"]
     m = trace.get("metrics", {}).get("clarification", {})
     kinds = ", ".join(f"{k} {v}" for k, v in (m.get("by_kind") or {}).items()) or "none"
-    by_node = " · ".join(f"`{html.escape(n)}` {v['model_calls']}× {v['prompt_tokens']}+{v['completion_tokens']}"
+    by_node = " · ".join(f"{inline_code(n)} {v['model_calls']}× {v['prompt_tokens']}+{v['completion_tokens']}"
                          for n, v in (u.get("by_node") or {}).items()) or "none"
     fork = trace.get("fork")
     branch = ""
@@ -239,7 +260,7 @@ def summary_markdown(trace: dict[str, Any]) -> str:
         at = f"step {fork['step_seq']}" if fork["step_seq"] else "its open question"
         branch = (f"🔀 **Branch** of [{fork['parent_id'][:8]}](?session={fork['parent_id']}&tab=inspector) at {at}: "
                   f"{fork['kind']} {_cell(_plain(fork['original']), 80)} → {_cell(_plain(fork['edit']), 80)}\n\n")
-    return branch + (f"**{html.escape(s['title'] or 'Untitled')}** · agent `{s['agent']}` · model `{s['model']}` · "
+    return branch + (f"**{plain(s['title'] or 'Untitled')}** · agent `{s['agent']}` · model `{s['model']}` · "
             f"tools {', '.join(f'`{t}`' for t in s['tools']) or 'none'} · status **{s['status']}**\n\n"
             f"{u['model_calls']} model calls · {u['tool_calls']} tool calls · {u['prompt_tokens']} prompt + "
             f"{u['completion_tokens']} completion tokens · ${u['cost']:.6f}\n\n"
@@ -257,7 +278,7 @@ def _plain(value: Any) -> str:
 def _cell(value: Any, limit: int = 220) -> str:
     flat = " ".join(str("" if value is None else value).split())
     flat = flat if len(flat) <= limit else flat[: limit - 1] + "…"
-    return html.escape(flat).replace("|", "&#124;")
+    return plain(flat)
 
 
 def comparison_markdown(comparison: dict[str, Any] | None) -> str:

@@ -3,7 +3,6 @@ presenter view with large type. Everything goes through `app.demos.teaching` and
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import gradio as gr
@@ -33,11 +32,11 @@ def scenario_card(scenario_id: str | None) -> str:
     s = teaching.get(scenario_id)
     script = f"**Prompt:** {render.text(s.message)}"
     if s.answers:
-        script += "  \n**Answers given when asked:** " + " · ".join(f"`{html.escape(a)}`" for a in s.answers)
-    return (f"### {html.escape(s.title)}\n\nDesign `{s.design}` · tool set `{s.toolset}`"
-            f"{' · settings `' + html.escape(str(s.settings)) + '`' if s.settings else ''}\n\n"
-            f"**Learning goal.** {html.escape(s.goal)}\n\n{script}\n\n"
-            f"**Instructor notes.** {html.escape(s.notes)}")
+        script += "  \n**Answers given when asked:** " + " · ".join(f"{render.inline_code(a)}" for a in s.answers)
+    return (f"### {render.plain(s.title)}\n\nDesign `{s.design}` · tool set `{s.toolset}`"
+            f"{' · settings `' + render.plain(str(s.settings)) + '`' if s.settings else ''}\n\n"
+            f"**Learning goal.** {render.plain(s.goal)}\n\n{script}\n\n"
+            f"**Instructor notes.** {render.plain(s.notes)}")
 
 
 def step_card(view: dict[str, Any]) -> str:
@@ -46,16 +45,16 @@ def step_card(view: dict[str, Any]) -> str:
         return "_No steps to show._"
     head = f"#### Step {view['index'] + 1} of {view['count']} · {render.step_title(step)}"
     timing = f"{step['duration_ms']:.1f} ms" if step.get("duration_ms") is not None else ""
-    return f"{head}\n\n<sub>node `{html.escape(step['node'])}` · {step['kind']} · {timing}</sub>\n\n{render.step_body(step)}"
+    return f"{head}\n\n<sub>node {render.inline_code(step['node'])} · {step['kind']} · {timing}</sub>\n\n{render.step_body(step)}"
 
 
 def note_card(view: dict[str, Any]) -> str:
     parts = []
     if view.get("note"):
-        parts.append(f"**About this step.** {html.escape(view['note'])}")
+        parts.append(f"**About this step.** {render.plain(view['note'])}")
     scenario = view.get("scenario")
     if scenario:
-        parts.append(f"**Goal.** {html.escape(scenario['goal'])}\n\n**Notes.** {html.escape(scenario['notes'])}")
+        parts.append(f"**Goal.** {render.plain(scenario['goal'])}\n\n**Notes.** {render.plain(scenario['notes'])}")
     return "\n\n".join(parts) or "_No notes for this session; every step still says what it is._"
 
 
@@ -102,7 +101,7 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
         try:
             result = teaching.run(runner, scenario_id, owner=who)
         except TurnError as exc:
-            return f"⚠️ {html.escape(str(exc))}", gr.update()
+            return f"⚠️ {render.plain(str(exc))}", gr.update()
         said = result.final_answer or (result.clarification or {}).get("question") or result.error or ""
         return (f"Ran: **{result.status}** · {render.text(said)[:300]}\n\nStep through it below.",
                 gr.update(choices=session_choices(who), value=result.session_id))
@@ -114,7 +113,7 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
         try:
             result = teaching.replay(runner, sid, owner=who)
         except (TurnError, NotFound) as exc:
-            return f"⚠️ {html.escape(str(exc))}", gr.update()
+            return f"⚠️ {render.plain(str(exc))}", gr.update()
         same = teaching.compare_with_recording(runner, sid, result.session_id)["same"]
         verdict = ("the same tool calls and answers as the recording" if same else
                    "**different** from the recording (a tool answered differently this time)")

@@ -3,7 +3,6 @@ and sweep alternative answers to a question. Everything goes through `app.timetr
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 
@@ -11,6 +10,7 @@ import gradio as gr
 
 from app import timetravel
 from app.runner import Runner, TurnError
+from app.ui import render
 from app.ui.owners import need_owner
 from app.ui.render import _cell
 from storage import NotFound
@@ -116,7 +116,7 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
             edit_kw = {{"message": "message", "arguments": "arguments", "answer": "answer"}[k]: value}
             result = timetravel.run_fork(runner, sid, int(seq), owner=who, **edit_kw)
         except (TurnError, NotFound) as exc:
-            return f"⚠️ {html.escape(str(exc))}", gr.update(), gr.update()
+            return f"⚠️ {render.plain(str(exc))}", gr.update(), gr.update()
         said = result.final_answer or (result.clarification or {}).get("question") or result.error or ""
         text = (f"**New branch** `{result.session_id[:8]}` · {result.status}: {_cell(said, 400)}\n\n"
                 f"Open it: {links(result.session_id)} (now shown above).")
@@ -138,7 +138,7 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
             for result in timetravel.sweep(runner, sid, step, tried, owner=who):
                 yield sweep_markdown(result)
         except (TurnError, NotFound) as exc:
-            yield f"⚠️ {html.escape(str(exc))}"
+            yield f"⚠️ {render.plain(str(exc))}"
 
     steps_df.select(pick_step, trace_state, [step_num, kind, edit])
     # `input`, not `change`: only a person moving the radio resets the edit. Clicking a step sets the radio and
