@@ -724,7 +724,8 @@ class Runner:
         from tools.execute import run_tool
 
         result = run_tool(self.tools.get(name, owner), arguments, tool_state={}, timeout=self.settings.tool_timeout)
-        return {"ok": result.ok, "result": result.value if result.ok else None, "error": result.error,
+        return {"ok": result.ok, "result": result.value if result.ok else None,
+                "error": None if result.error is None else redact_text(result.error),
                 "duration_ms": round((result.ended_at - result.started_at) * 1000, 3)}
 
     def design_mermaid(self, agent: str, settings: dict[str, Any] | None = None) -> str:

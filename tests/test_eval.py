@@ -137,9 +137,9 @@ def test_bad_suites_are_refused_with_the_place(tmp_path, spec, expected):
 
 
 def test_the_eval_tab_runs_a_suite_and_links_each_item(server):
-    from gradio_client import Client
+    from conftest import ui_client
 
-    ui = Client(server.url, verbose=False)
+    ui = ui_client(server.url)
     status, summary, chart, items, history = ui.predict(["ntb-dev"], "awn", "demo/offline", 4, 2,
                                                         api_name="/run_eval")
     assert status.startswith("Finished: 4 items, 0 failed")

@@ -167,3 +167,23 @@ def test_agent_calls_hostile_tools_on_a_server_that_stays_up(tmp_path, cli):
             assert bad.status_code == 422 and "syntax error" in bad.json()["detail"]
     finally:
         server.stop()
+
+
+def test_without_bubblewrap_python_tools_are_refused_with_how_to_enable_them(monkeypatch, tmp_path):
+    """A host where the jail cannot run: one line saying why and how, never a silent weaker sandbox; the
+    operator's explicit PLAYGROUND_UNSAFE_SANDBOX switch runs them in a plain child process instead."""
+    from tools import jail
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
+    jail.unavailable.cache_clear()
+    try:
+        with pytest.raises(jail.SandboxUnavailable, match="bubblewrap, which is not installed here"):
+            tools_from_source(HOSTILE.read_text(), "h.py", TIGHT)
+        jail.configure(unsafe=True)
+        shout = {t.name: t for t in tools_from_source(HOSTILE.read_text(), "h.py", TIGHT)}["shout"]
+        assert call(shout, text="hi").value == "HI"
+    finally:
+        jail.configure(unsafe=False)
+        monkeypatch.undo()
+        jail.unavailable.cache_clear()
+    assert jail.unavailable() is None

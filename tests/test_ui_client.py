@@ -12,19 +12,26 @@ def _text(message) -> str:
     return str(content)
 
 
+def _title(message: dict) -> str:
+    """A step's title as it reads on screen: it is Markdown, with untrusted text escaped."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", (message.get("metadata") or {}).get("title", ""))
+
+
 def test_chat_with_a_clarification(server):
     client = Client(server.url + "/", verbose=False)
     out = client.predict("What's the weather like?", "awn", "demo/offline", "(custom)", ["weather"], [],
                          api_name="/chat")
     history = out[2]
-    titles = [(m.get("metadata") or {}).get("title", "") for m in history]
+    titles = [_title(m) for m in history]
     assert any("model" in t for t in titles) and any("check_tool_call" in t for t in titles)
     assert "Which city" in _text(history[-1])
     assert out[4]["value"].startswith("**The agent asks:**")  # the question panel is shown
 
     out = client.predict("Paris", "awn", "demo/offline", "(custom)", ["weather"], history, api_name="/chat")
     history = out[2]
-    assert any("weather(city='Paris')" in (m.get("metadata") or {}).get("title", "") for m in history)
+    assert any("weather(city='Paris')" in _title(m) for m in history)
     assert "In Paris it is" in _text(history[-1])
 
 
@@ -33,12 +40,12 @@ def test_agent_settings_from_the_chat_panel(server):
     client = Client(server.url + "/", verbose=False)
     out = client.predict("hi", "react", "demo/offline", "(custom)", ["calculator"], [], True, 0, "",
                          api_name="/chat")
-    titles = [(m.get("metadata") or {}).get("title", "") for m in out[2]]
+    titles = [_title(m) for m in out[2]]
     assert any("answer directly" in t for t in titles) and not any("calculator(" in t for t in titles)
 
     out = client.predict("call weather with town=Paris, units=Metric", "react", "demo/offline", "(custom)",
                          ["weather"], [], False, 2, "", api_name="/chat")
-    titles = [(m.get("metadata") or {}).get("title", "") for m in out[2]]
+    titles = [_title(m) for m in out[2]]
     assert any("refine weather" in t for t in titles) and "In Paris it is" in _text(out[2][-1])
 
     out = client.predict("hi", "dfsdt", "demo/offline", "(custom)", ["weather"], [], False, 0, "{not json",

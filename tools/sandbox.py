@@ -25,7 +25,6 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tools.jail import jail as _jail
 from tools.model import Tool, ToolDefinitionError, ToolImportError
 
 RESULT_MARK = "\x00tool-result\x00"
@@ -70,8 +69,10 @@ def add_file(registry, source: str, filename: str, limits: Limits, owner: str | 
 
 
 def _run_child(mode: str, payload: dict[str, Any], limits: Limits) -> Any:
+    from tools.jail import jail as make_jail  # here: the jailed child itself never needs it
+
     request = json.dumps({"mode": mode, "limits": asdict(limits), **payload}).encode()
-    with _jail(limits) as jail:
+    with make_jail(limits) as jail:
         proc = subprocess.Popen(jail.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=jail.env, pass_fds=jail.fds, start_new_session=True, cwd="/")
         try:

@@ -14,6 +14,8 @@ import plotly.graph_objects as go
 from app.eval import run as evaluation
 from app.eval.suites import BUILTIN, SuiteError, load
 from app.runner import Runner
+from app.ui import render
+from app.ui.owners import need_owner
 from storage import NotFound, repo
 
 HEADLINE = {"tool": ("A1", "A2", "A3"), "intent": ("vagueness_accuracy", "recovery", "options_rate",
@@ -108,7 +110,7 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
 
     def run_suites(chosen, agent_name, model_name, per_suite, workers, stored, request: gr.Request,
                    progress=gr.Progress()):
-        who = resolve_owner(stored, request)
+        who = resolve_owner(need_owner(stored), request)
         if not chosen:
             yield "Tick at least one suite.", gr.update(), gr.update(), gr.update(), gr.update()
             return
