@@ -52,3 +52,21 @@ def test_agent_settings_from_the_chat_panel(server):
                          api_name="/chat")
     errors = [o for o in out if isinstance(o, str) and "not valid JSON" in o]
     assert errors and out[0] == "hi"  # the error is shown and the message is kept
+
+
+def test_each_tabs_results_show_in_that_tab_and_every_tab_opens_by_url(server):
+    """A session import's result showed in the Tools tab (one name bound to two components), and `?tab=`
+    knew five of the seven tabs."""
+    import httpx
+
+    from app.ui.app import TAB_IDS
+
+    config = httpx.get(server.url + "/config").json()
+    components = {c["id"]: c for c in config["components"]}
+    by_api = {d.get("api_name"): d for d in config["dependencies"]}
+    shown = [components[i]["props"].get("elem_id") for i in by_api["import_session"]["outputs"]]
+    assert shown[0] == "session-import-result"
+    for name in ("import_openapi", "import_mcp", "add_tools"):
+        assert components[by_api[name]["outputs"][0]]["props"].get("elem_id") != "session-import-result"
+    tabs = {c["props"].get("id") for c in components.values() if c.get("type") == "tabitem"}
+    assert tabs and tabs == set(TAB_IDS), tabs

@@ -91,6 +91,10 @@ def _session_choices(runner: Runner, owner: str | None, search: str | None = Non
     return [(f"{r.title or 'Untitled'} · {r.agent} · {r.status}", r.id) for r in rows]
 
 
+# The tabs' ids: `?tab=ID` opens one.
+TAB_IDS = ("chat", "inspector", "sessions", "compare", "eval", "teach", "tools")
+
+
 def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
     tool_names = runner.tools.names()
     agent_choices = [(f"{a.title} ({a.name})", a.name) for a in agents.AGENTS.values()]
@@ -251,7 +255,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                     with gr.Column():
                         import_file = gr.File(label="Import a session (exported JSON); it opens read-only",
                                               file_types=[".json"], type="filepath", elem_id="import-file")
-                        import_md = gr.Markdown(elem_id="import-result")
+                        session_import_md = gr.Markdown(elem_id="session-import-result")
 
             with gr.Tab("Compare", id="compare"):
                 gr.Markdown("One prompt, 2–4 agent and model pairs, side by side. Each column is a session of its "
@@ -285,7 +289,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             with gr.Tab("Teach", id="teach"):
                 playback_dd = teach.build(runner, owner, lambda who: _session_choices(runner, who))
 
-            with gr.Tab("Tools", id="tools-tab"):
+            with gr.Tab("Tools", id="tools"):
                 with gr.Row():
                     with gr.Column(scale=2):
                         tool_pick = gr.Dropdown(tool_names, value=tool_names[0], label="Tool", elem_id="tool-pick")
@@ -370,7 +374,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                         mcp_env = gr.Textbox(label="Env vars it gets (names)", elem_id="mcp-env")
                         mcp_prefix = gr.Textbox(label="Name prefix", elem_id="mcp-prefix")
                         mcp_go = gr.Button("Connect", variant="primary", elem_id="mcp-import")
-                    import_md = gr.Markdown(elem_id="import-result")
+                    tool_import_md = gr.Markdown(elem_id="tool-import-result")
 
         # -- events --------------------------------------------------------------------------------------
 
@@ -391,7 +395,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 config = [s.agent, s.model, s.toolset or "(custom)", gr.update(choices=everything, value=s.tools),
                           *settings_controls(s.settings)]
             choices = _session_choices(runner, who)
-            tab = params.get("tab") if params.get("tab") in ("chat", "inspector", "sessions", "compare", "teach") else None
+            tab = params.get("tab") if params.get("tab") in TAB_IDS else None
             return [who, who, sid, sid, history, session_line(sid), *config, *ask_updates(pending),
                     gr.update(choices=toolset_choices(who)), gr.update(choices=choices, value=sid),
                     gr.update(choices=choices, value=sid), gr.update(choices=compare.saved(runner, who)),
@@ -674,7 +678,8 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return (f"Imported as a read-only session `{new_id}`; it is selected below and in the inspector.",
                     gr.update(choices=_session_choices(runner, who), value=new_id))
 
-        import_file.upload(import_session, [import_file, owner], [import_md, sessions_dd])
+        import_file.upload(import_session, [import_file, owner], [session_import_md, sessions_dd],
+                           api_name="import_session")
 
         # -- compare --
 
@@ -806,7 +811,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return added(names, "the spec", who)
 
         openapi_go.click(import_openapi, [openapi_spec, openapi_base, openapi_auth, openapi_prefix, owner],
-                         [import_md, *tool_lists], api_name="import_openapi")
+                         [tool_import_md, *tool_lists], api_name="import_openapi")
 
         def import_mcp(target, env, prefix, who):
             who = need_owner(who)
@@ -818,6 +823,6 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 return refused(exc)
             return added(names, f"{render.inline_code(target.strip())}", who)
 
-        mcp_go.click(import_mcp, [mcp_target, mcp_env, mcp_prefix, owner], [import_md, *tool_lists],
+        mcp_go.click(import_mcp, [mcp_target, mcp_env, mcp_prefix, owner], [tool_import_md, *tool_lists],
                      api_name="import_mcp")
     return demo
