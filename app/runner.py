@@ -237,6 +237,7 @@ class Runner:
         self._stored = threading.Lock()  # loading stored tools
         self._tools_loaded: set[str] = set()  # ids of the tool files and sources loaded
         self._tools_version = -1
+        self._stored_tools = True  # False for a view with tools of its own (with_tools)
         # (owner, a custom tool's name): when the file it came from was added
         self._file_tools: dict[tuple[str | None, str], float] = {}
         self._load_stored_tools()
@@ -247,6 +248,17 @@ class Runner:
                 self.tools.add_source(load_module(spec))
         self._cache_size = cache_size
         self._turns = SessionLocks(db)  # one turn per session, across processes
+
+    def with_tools(self, tools: ToolRegistry) -> "Runner":
+        """This runner with a tool registry of its own (a benchmark item's mocked APIs): the same database,
+        checkpointer and session locks, so a view costs no connections; it does not load stored tools."""
+        import copy
+
+        view = copy.copy(self)
+        view.tools = tools
+        view._graphs, view._indexes, view._guard = OrderedDict(), {}, threading.Lock()
+        view._stored_tools = False
+        return view
 
     # -- tools stored in the database: custom tool files and imported sources, for every process on it -------
 
@@ -260,7 +272,7 @@ class Runner:
 
         from tools.sandbox import Limits, tools_from_source
 
-        if version == self._tools_version:
+        if version == self._tools_version or not self._stored_tools:
             return False
         with self._stored:
             stored = repo.stored_tools(self.db, skip=self._tools_loaded)

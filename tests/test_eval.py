@@ -177,3 +177,29 @@ def test_a_stored_run_reads_back_as_its_report(db_url):
     stored = evaluation.stored_report(runner, made["eval_id"])
     assert stored["summary"] == made["summary"] and stored["matcher"] == made["matcher"]
     assert [i["item_id"] for i in stored["items"]] == [i["item_id"] for i in made["items"]]
+
+
+def test_benchmark_items_share_the_runners_checkpointer_and_database_connections(db_url, monkeypatch):
+    """Each tool item made a Runner of its own: a checkpointer each (on PostgreSQL a pool of 10 connections,
+    never closed), its own tool reload and session locks. Items now run on views of the one runner."""
+    import app.runner as runner_module
+    from app.config import Settings
+    from app.eval import run as evaluation
+    from app.runner import Runner
+    from storage import open_database
+
+    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    made: list[object] = []
+    real = runner_module.make_checkpointer
+    monkeypatch.setattr(runner_module, "make_checkpointer", lambda db: made.append(db) or real(db))
+    suite = load("ntb-dev", limit=8)
+    assert sum(item.kind == "tool" for item in suite.items) == 8
+    report = evaluation.run(runner, [suite], evaluation.EvalConfig(agent="awn", model="demo/offline",
+                                                                   concurrency=2))
+    assert made == [] and len(report["items"]) == 8 and not any(i["error"] for i in report["items"])
+    if runner.db.engine.dialect.name == "postgresql":
+        from conftest import sql
+
+        name = db_url.rsplit("/", 1)[1]
+        opened = sql(db_url, "SELECT count(*) FROM pg_stat_activity WHERE datname = :d", d=name)[0][0]
+        assert opened <= 40 + 2, opened  # one process's pools (README), and this query's own

@@ -66,7 +66,7 @@ def run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, j
             registry = ToolRegistry()
             for t in tools:
                 registry.register(t, replace=True)
-            item_runner = Runner(runner.db, runner.settings, tools=registry)
+            item_runner = runner.with_tools(registry)  # one checkpointer and pool for every item
             names = [t.name for t in tools]
         else:
             item_runner, names = runner, []
