@@ -23,7 +23,7 @@ from app import agents
 from app.agents.base import AgentContext, final_answer
 from app.config import Settings
 from app.llm import gateway
-from app.tracing.document import step_dict, usage_of  # noqa: F401 - the turn result uses them
+from app.tracing.document import step_dict, usage_of
 from app.tracing.recorder import Recorder
 from app.tracing.redact import redact_text
 from app.tracing.steps import STEP_SINK, Step
