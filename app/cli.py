@@ -334,17 +334,6 @@ def cmd_tools_add(args) -> int:
     return 0
 
 
-def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
-    """NAME=VALUE pairs from repeated options (a bare value is keyed "*")."""
-    out: dict[str, str] = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if sep and (not key.strip() or not value.strip()):
-            raise CliError(f"{what} {item!r}: expected NAME=ENV_VAR")
-        out[key.strip() if sep else "*"] = (value if sep else key).strip()
-    return out
-
-
 def _print_imported(args, source: str, names: list[str]) -> None:
     if args.json:
         _print_json({"source": source, "tools": names})
@@ -353,14 +342,19 @@ def _print_imported(args, source: str, names: list[str]) -> None:
 
 
 def cmd_tools_import_openapi(args) -> int:
-    names = _runner(args).import_openapi(args.spec, base_url=args.base_url, auth=_pairs(args.auth, "--auth"),
-                                         timeout=args.timeout, prefix=args.prefix or "")
+    from tools.model import credential_pairs
+
+    auth = credential_pairs(args.auth or [], "--auth")
+    names = _runner(args).import_openapi(args.spec, base_url=args.base_url, auth=auth, timeout=args.timeout,
+                                         prefix=args.prefix or "")
     _print_imported(args, args.spec, names)
     return 0
 
 
 def cmd_tools_import_mcp(args) -> int:
-    headers = _pairs(args.header, "--header")
+    from tools.model import credential_pairs
+
+    headers = credential_pairs(args.header or [], "--header")
     if "*" in headers:
         raise CliError("--header takes HEADER=ENV_VAR")
     names = _runner(args).import_mcp(args.target, env=_split(args.env), headers=headers, timeout=args.timeout,

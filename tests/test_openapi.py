@@ -249,3 +249,20 @@ def test_import_from_the_ui(server, api):
     mine = httpx.get(server.url + "/api/tools", headers={"X-Owner-Token": ui.owner}).json()["tools"]
     assert "ui_get_pet" in {t["name"] for t in mine}
     assert "ui_get_pet" not in {t["name"] for t in httpx.get(server.url + "/api/tools").json()["tools"]}
+
+
+def test_credential_names_are_parsed_one_way_in_the_cli_and_the_ui(server, cli):
+    """`NAME=ENV_VAR` was validated in the CLI and not in the UI's box; one parser now serves both."""
+    from conftest import ui_client
+
+    from tools.model import credential_pairs
+
+    assert credential_pairs(["apiKey=PETS_KEY", " PETS_KEY "], "auth") == {"apiKey": "PETS_KEY", "*": "PETS_KEY"}
+    for bad in ("apiKey=", "=PETS_KEY", "apiKey=not a name"):
+        with pytest.raises(ToolImportError, match="expected NAME=ENV_VAR"):
+            credential_pairs([bad], "auth")
+    ui = ui_client(server.url)
+    said = ui.predict(SPEC, "", "apiKey=not a name", "", api_name="/import_openapi")[0]
+    assert said.startswith("⚠️ auth") and "expected NAME=ENV\\_VAR" in said  # Markdown-escaped
+    run = cli("tools", "import-openapi", "--db", cli.db_url, "x.yaml", "--auth", "apiKey=")
+    assert run.returncode == 2 and "--auth 'apiKey=': expected NAME=ENV_VAR" in run.stderr

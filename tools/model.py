@@ -43,6 +43,21 @@ def allow_credentials(names: Iterable[str], forbidden: Iterable[str] = ()) -> No
     _ALLOWED_CREDENTIALS, _FORBIDDEN_CREDENTIALS = frozenset(names), frozenset(forbidden)
 
 
+def credential_pairs(items: Iterable[str], what: str) -> dict[str, str]:
+    """`NAME=ENV_VAR` items (a bare `ENV_VAR` is keyed "*": the only scheme) as a dict; ToolImportError naming
+    the item that is neither. One parser for the CLI's repeated options and the UI's comma-separated box."""
+    out: dict[str, str] = {}
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if (sep and (not key.strip() or not value.strip())) or not (value if sep else key).strip().isidentifier():
+            raise ToolImportError(f"{what} {item!r}: expected NAME=ENV_VAR (an environment variable's name)")
+        out[key.strip() if sep else "*"] = (value if sep else key).strip()
+    return out
+
+
 def check_credential(name: str, where: str) -> str:
     """`name` if a tool may read that environment variable, else ToolImportError naming the setting. Checked
     when a tool is imported and again at every call (an import stored before the list changed)."""

@@ -24,6 +24,7 @@ from app.tracing import export
 from app.tracing.redact import redact_text
 from app.llm import gateway
 from app.runner import Runner, ToolImportError, TurnError, UnknownToolError
+from tools.model import credential_pairs
 from app.ui import eval_tab, render, teach, time_travel
 from storage import NotFound, repo
 
@@ -793,18 +794,12 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         custom_add.click(add_custom, [custom_code, custom_name, custom_net, owner], [custom_md, *tool_lists],
                          api_name="add_tools")
 
-        def pairs(text: str) -> dict[str, str]:
-            out = {}
-            for item in filter(None, (p.strip() for p in (text or "").split(","))):
-                key, sep, value = item.partition("=")
-                out[key.strip() if sep else "*"] = (value if sep else key).strip()
-            return out
-
         def import_openapi(spec, base, auth, prefix, who):
             who = need_owner(who)
             try:
                 names = runner.import_openapi((spec or "").strip(), base_url=(base or "").strip() or None,
-                                              auth=pairs(auth), prefix=(prefix or "").strip(), owner=who,
+                                              auth=credential_pairs((auth or "").split(","), "auth"),
+                                              prefix=(prefix or "").strip(), owner=who,
                                               files=False)
             except ToolImportError as exc:
                 return refused(exc)
