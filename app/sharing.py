@@ -97,8 +97,7 @@ def create(db: Database, session_id: str, owner: str | None = None, expires_days
 def open_token(db: Database, token: str, count_view: bool = True) -> dict[str, Any]:
     """The shared document, or NotFound (unknown, revoked and expired alike)."""
     row = repo.share_by_hash(db, hash_token(token or ""))
-    live = row is not None and row.revoked_at is None and (row.expires_at is None or row.expires_at > time.time())
-    if not live:
+    if row is None or row.state() != "live":
         raise NotFound("not found")
     if count_view:
         repo.count_share_view(db, row.id)
@@ -120,5 +119,4 @@ def listing(db: Database, session_id: str, owner: str | None = None) -> list[dic
     repo.get_session(db, session_id, owner)
     now = time.time()
     return [{"id": r.id, "created_at": r.created_at, "expires_at": r.expires_at, "views": r.views,
-             "state": "revoked" if r.revoked_at else ("expired" if r.expires_at and r.expires_at <= now else "live")}
-            for r in repo.shares_for_session(db, session_id)]
+             "state": r.state(now)} for r in repo.shares_for_session(db, session_id)]

@@ -136,6 +136,14 @@ class ShareRow(SQLModel, table=True):
     views: int = 0
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
+    def state(self, at: float | None = None) -> str:
+        """"revoked", "expired" or "live" (at time `at`, default now): the one place a link's state is decided."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= (time.time() if at is None else at):
+            return "expired"
+        return "live"
+
 
 class ForkRow(SQLModel, table=True):
     """A branch made by time travel: `session_id` re-ran from a step of `parent_id` after an edit. The parent
