@@ -35,17 +35,25 @@ def _pg(sql: str) -> None:
         conn.execute(sql)
 
 
-def new_db_url(folder: Path, name: str = "playground") -> str:
-    """A new, empty database: a file in `folder`, or a fresh database on the test PostgreSQL server."""
+def new_db_url(folder: Path, name: str = "playground", own: bool = False) -> str:
+    """A new, empty database: a file in `folder`, or a fresh database on the test PostgreSQL server, dropped
+    after the test that made it; with `own`, not then: a module's fixture drops its own (drop_db)."""
     if not ON_POSTGRES:
         return f"sqlite:///{folder / (name + '.db')}"
     import uuid
 
     database = f"t_{name[:20].lower()}_{uuid.uuid4().hex[:10]}"
     _pg(f'CREATE DATABASE "{database}"')
-    _created.append(database)
+    if not own:
+        _created.append(database)
     base = PG_SERVER.rsplit("/", 1)[0]
     return f"{base}/{database}"
+
+
+def drop_db(url: str) -> None:
+    """Drop a database made with new_db_url(own=True) (nothing to do for a SQLite file)."""
+    if ON_POSTGRES:
+        _pg(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def drop_test_databases() -> None:
@@ -167,13 +175,12 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    db = new_db_url(tmp_path_factory.mktemp("srv"), "server")
+    db = new_db_url(tmp_path_factory.mktemp("srv"), "server", own=True)  # outlives each test's databases
     s = Server(db)
     s.db_url = db
     yield s
     s.stop()
-    if ON_POSTGRES:
-        _pg(f'DROP DATABASE IF EXISTS "{db.rsplit("/", 1)[1]}" WITH (FORCE)')
+    drop_db(db)
 
 
 class FakeOpenAI:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ON_POSTGRES, Server, clean_env, new_db_url, sql
+from conftest import ON_POSTGRES, Server, clean_env, drop_db, new_db_url, sql
 
 MODEL_KEY = "sk-live-MODELKEY-4f8a9c2e7b1d6a3f"
 ATTACKS = (Path(__file__).parent / "data" / "attack_tools.py").read_text()
@@ -22,12 +22,13 @@ ATTACKS = (Path(__file__).parent / "data" / "attack_tools.py").read_text()
 def target(tmp_path_factory):
     """A server as a teacher runs it: an OpenAI key in its environment, one tool credential allowed."""
     folder = tmp_path_factory.mktemp("hostile")
-    db = new_db_url(folder, "hostile")
+    db = new_db_url(folder, "hostile", own=True)  # the module's: each test's own databases are dropped after it
     server = Server(db, env=clean_env(OPENAI_API_KEY=MODEL_KEY, PETS_KEY="pets-key-0123456789",
                                       PLAYGROUND_TOOL_SECRETS="PETS_KEY"))
     server.db_url = db
     yield server
     server.stop()
+    drop_db(db)
 
 
 def client(server) -> httpx.Client:
