@@ -20,7 +20,6 @@ missing or invalid arguments); `reflection` = true (default) or false; `max_ques
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph

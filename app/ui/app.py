@@ -99,7 +99,6 @@ TAB_IDS = ("chat", "inspector", "sessions", "compare", "eval", "teach", "tools")
 def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
     tool_names = runner.tools.names()
     agent_choices = [(f"{a.title} ({a.name})", a.name) for a in agents.AGENTS.values()]
-    model_choices = [m.name for m in gateway.available_models() if m.ready] or ["demo/offline"]
     all_models = [(m.name if m.ready else f"{m.name} (set {m.needs})", m.name) for m in gateway.available_models()]
 
     def toolset_choices(owner: str | None) -> list[str]:
