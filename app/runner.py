@@ -185,6 +185,16 @@ def _postgres_saver(db: Database):
     return saver
 
 
+@contextlib.contextmanager
+def _redacted_refusal() -> Iterator[None]:
+    """A refused tool file, spec or server says why, and may quote what the tool read or the server answered:
+    never a secret of ours in it."""
+    try:
+        yield
+    except ToolImportError as exc:
+        raise type(exc)(redact_text(str(exc))) from None
+
+
 class Runner:
     def __init__(self, db: Database, settings: Settings, tools: ToolRegistry | None = None, cache_size: int = 64):
         self.db = db
@@ -278,12 +288,8 @@ class Runner:
 
         chosen = Limits(**{k: v for k, v in limits.items() if v is not None})
         with self._stored:
-            try:
+            with _redacted_refusal():
                 added = add_file(self.tools, source, filename, chosen, owner=owner)
-            except ToolImportError as exc:  # it may quote what the tool read; never a secret of ours
-                from app.tracing.redact import redact_text
-
-                raise type(exc)(redact_text(str(exc))) from None
             row = repo.add_custom_tools(self.db, filename=filename, source=source, owner=owner,
                                         limits=asdict(chosen), schemas=[t.function for t in added])
             self._tools_loaded.add(row.id)
@@ -317,10 +323,11 @@ class Runner:
 
         from tools.openapi import DEFAULT_TIMEOUT, ImportOptions, read_spec, tools_from_spec
 
-        spec, origin = read_spec(source, files=files)
-        options = ImportOptions(base_url=base_url or None, auth=dict(auth or {}), timeout=timeout or DEFAULT_TIMEOUT,
-                                prefix=prefix or "")
-        found = tools_from_spec(spec, options, origin)
+        with _redacted_refusal():
+            spec, origin = read_spec(source, files=files)
+            options = ImportOptions(base_url=base_url or None, auth=dict(auth or {}),
+                                    timeout=timeout or DEFAULT_TIMEOUT, prefix=prefix or "")
+            found = tools_from_spec(spec, options, origin)
         title = str((spec.get("info") or {}).get("title") or origin or "api")
         return self._add_source(found, kind="openapi", name=title, spec={"spec": spec, "origin": origin},
                                 options=asdict(options), owner=owner)
@@ -337,7 +344,8 @@ class Runner:
             raise MCPError("this server does not start MCP servers by command (it listens beyond this machine); "
                            "connect one by its http(s) URL, or set PLAYGROUND_MCP_COMMANDS=1 where that is safe")
         spec = MCPImport(config=config, prefix=prefix or "", timeout=timeout or DEFAULT_TIMEOUT)
-        spec.schemas = list_tools(config, spec.timeout)
+        with _redacted_refusal():
+            spec.schemas = list_tools(config, spec.timeout)
         found = tools_from_schemas(spec)
         return self._add_source(found, kind="mcp", name=config.label, spec=config.to_dict(),
                                 options={"prefix": spec.prefix, "timeout": spec.timeout}, schemas=spec.schemas,

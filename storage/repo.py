@@ -7,6 +7,7 @@ one transaction to end it (`end_turn`); bench/load.py measures it. Everything el
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -54,10 +55,8 @@ def server_secret(db: Database, name: str) -> str:
         row = s.get(Meta, key)
     if row is not None:
         return row.value
-    try:
+    with contextlib.suppress(IntegrityError):  # another process made it first: theirs is the one
         _insert(db, Meta(key=key, value=random.token_urlsafe(32)))
-    except IntegrityError:  # another process made it first: theirs is the one
-        pass
     with db.reader() as s:
         return s.get(Meta, key).value
 

@@ -183,6 +183,39 @@ def server(tmp_path_factory):
     drop_db(db)
 
 
+class Listener:
+    """An HTTP server of an attacker's, on its own port (another origin): answers every GET and POST with
+    `body`, and keeps each request's path and headers in `seen`, so a test can say nothing reached it."""
+
+    def __init__(self, body: bytes = b"[]", content_type: str = "application/json"):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+        self.seen: list[dict] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet: the test reads `seen`
+                return
+
+            def do_GET(self):
+                outer.seen.append({"path": self.path, **dict(self.headers)})
+                self.send_response(200)
+                self.send_header("content-type", content_type)
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_GET
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class FakeOpenAI:
     """A local OpenAI-compatible chat server (the only stand-in: hosted models cannot run here). It answers
     like a small tool-using model: given tools and no tool result yet it calls `weather` for Lisbon, then it

@@ -90,24 +90,10 @@ def test_untrusted_text_never_makes_the_browser_fetch_from_elsewhere(server, pag
     """Attack 9 of #19: Markdown images in untrusted text (a message echoed back, a tool's description, its
     output) were fetched from any host: a tracking and exfiltration channel. They now show as links, and the
     page's CSP refuses any other origin besides."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from conftest import Listener
 
-    hits: list[str] = []
-
-    class Tracker(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("content-type", "image/png")
-            self.end_headers()
-
-    tracker = ThreadingHTTPServer(("127.0.0.1", 0), Tracker)
-    threading.Thread(target=tracker.serve_forever, daemon=True).start()
-    pixel = f"http://127.0.0.1:{tracker.server_address[1]}"
+    tracker = Listener(b"", "image/png")
+    pixel = tracker.url
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     try:
@@ -121,11 +107,10 @@ def test_untrusted_text_never_makes_the_browser_fetch_from_elsewhere(server, pag
         page.evaluate(f"() => {{ const i = document.createElement('img'); i.src = '{pixel}/csp.png'; "
                       "document.body.appendChild(i); }")
         page.wait_for_timeout(1500)
-        assert hits == [], hits
+        assert tracker.seen == [], tracker.seen
         assert any("img-src" in b for b in blocked), blocked
     finally:
-        tracker.shutdown()
-        tracker.server_close()
+        tracker.stop()
 
 
 def test_model_html_is_inert(server, page):

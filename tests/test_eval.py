@@ -4,7 +4,6 @@ users, metrics, `playground eval` end to end with traces, and an unreachable mod
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

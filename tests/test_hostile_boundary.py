@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import ON_POSTGRES, Server, clean_env, drop_db, new_db_url, sql
+from conftest import ON_POSTGRES, Listener, Server, clean_env, drop_db, new_db_url, sql
 
 MODEL_KEY = "sk-live-MODELKEY-4f8a9c2e7b1d6a3f"
 ATTACKS = (Path(__file__).parent / "data" / "attack_tools.py").read_text()
@@ -112,38 +110,9 @@ def _cmdline(pid: str) -> str:
         return ""
 
 
-class _Listener:
-    """An HTTP server of the attacker's: counts what reaches it and keeps the headers."""
-
-    def __init__(self):
-        outer = self
-        self.seen: list[dict] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                outer.seen.append(dict(self.headers))
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.end_headers()
-                self.wfile.write(b"[]")
-
-            do_POST = do_GET
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_imports_may_use_only_the_credentials_the_operator_allowed(target):
     """Attack 3: the model key (or any variable) sent to a server of the attacker's choice."""
-    evil = _Listener()
+    evil = Listener()
     spec = json.dumps({"openapi": "3.0.0", "info": {"title": "evil", "version": "1"}, "servers": [{"url": evil.url}],
                        "components": {"securitySchemes": {
                            "bearer": {"type": "http", "scheme": "bearer"},

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -62,7 +62,6 @@ class Jail:
     env: dict[str, str]
     fds: tuple[int, ...] = ()
     started: Callable[[subprocess.Popen], None] = lambda proc: None
-    _cleanup: list[Callable[[], None]] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -80,11 +79,7 @@ def jail(limits: Any) -> Iterator[Jail]:
                                  "slirp4netns), which gives the tool a way out that does not reach this "
                                  "machine's loopback; add the file without network, or install it")
     with contextlib.ExitStack() as stack:
-        seccomp = stack.enter_context(tempfile.TemporaryFile())
-        seccomp.write(seccomp_program())
-        seccomp.seek(0)
-        fds = [seccomp.fileno()]
-        argv = ["bwrap", *_namespace_args(), "--seccomp", str(seccomp.fileno()), *bind_args()]
+        argv, fds = stack.enter_context(_bwrap())
         started: Callable[[subprocess.Popen], None] = lambda proc: None
         if limits.network:
             network = stack.enter_context(_SlirpNetwork())
@@ -93,6 +88,17 @@ def jail(limits: Any) -> Iterator[Jail]:
             started = network.start
         argv += ["--chdir", "/tmp", "--clearenv", *_setenv(_child_env()), _interpreter(), "-I", "-c", CHILD]
         yield Jail(argv=argv, env=_child_env(), fds=tuple(fds), started=started)
+
+
+@contextlib.contextmanager
+def _bwrap() -> Iterator[tuple[list[str], list[int]]]:
+    """bwrap with the namespaces, the seccomp filter (a file it reads, open for the call) and the binds:
+    (its arguments so far, the descriptors it must inherit)."""
+    with tempfile.TemporaryFile() as seccomp:
+        seccomp.write(seccomp_program())
+        seccomp.seek(0)
+        yield (["bwrap", *_namespace_args(), "--seccomp", str(seccomp.fileno()), *bind_args()],
+               [seccomp.fileno()])
 
 
 def _child_env() -> dict[str, str]:
@@ -153,14 +159,10 @@ def unavailable() -> str | None:
         seccomp_program()
     except OSError as exc:
         return str(exc)
-    with tempfile.TemporaryFile() as seccomp:
-        seccomp.write(seccomp_program())
-        seccomp.seek(0)
-        probe = ["bwrap", *_namespace_args(), "--seccomp", str(seccomp.fileno()), *bind_args(), "--clearenv",
-                 _interpreter(), "-I", "-c", CHILD.replace("main()", "")]
+    with _bwrap() as (argv, fds):
+        probe = [*argv, "--clearenv", _interpreter(), "-I", "-c", CHILD.replace("main()", "")]
         try:
-            done = subprocess.run(probe, pass_fds=(seccomp.fileno(),), capture_output=True, timeout=30,
-                                  env=_child_env())
+            done = subprocess.run(probe, pass_fds=fds, capture_output=True, timeout=30, env=_child_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bubblewrap could not start a sandbox here ({exc})"
     if done.returncode != 0:
