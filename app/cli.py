@@ -55,16 +55,17 @@ def _show_step(step: dict[str, Any]) -> str:
     return f"  {step['seq']:>3} {step['kind']:<13} {step['name']:<16} {duration:>10}{detail}{status}"
 
 
+def _question(result) -> dict[str, Any] | None:
+    return None if result.clarification is None else result.clarification.to_dict()
+
+
 def cmd_run(args) -> int:
     runner = _runner(args)
     answers = list(args.answer or [])
     if args.session:
-        if args.message:
-            result = runner.turn(args.session, message=args.message)
-        elif answers:
-            result = runner.turn(args.session, answer=answers.pop(0))
-        else:
+        if not args.message and not answers:
             raise CliError("--session needs a message or --answer TEXT")
+        result = runner.play(args.session, args.message or None, answers)
     else:
         if not args.message:
             raise CliError("a message is required, e.g. playground run \"What is 2+2?\"")
@@ -77,9 +78,7 @@ def cmd_run(args) -> int:
             agent=agent, model=args.model, tools=_split(args.tools), toolset=args.toolset,
             settings=_settings(args.settings),
         )
-        result = runner.turn(session.id, message=args.message)
-    while result.status == "needs_clarification" and answers:
-        result = runner.turn(result.session_id, answer=answers.pop(0))
+        result = runner.play(session.id, args.message, answers)
     from app.tracing.document import trace_document
 
     trace = trace_document(runner.db, result.session_id)
@@ -87,7 +86,7 @@ def cmd_run(args) -> int:
         asked = [{k: v for k, v in c.items() if k not in ("session_id", "run_id")} for c in trace["clarifications"]]
         _print_json({
             "session_id": result.session_id, "status": result.status, "final_answer": result.final_answer,
-            "clarification": result.clarification, "clarifications": asked, "steps": trace["steps"],
+            "clarification": _question(result), "clarifications": asked, "steps": trace["steps"],
             "usage": trace["usage"], "error": result.error,
         })
     else:
@@ -95,9 +94,9 @@ def cmd_run(args) -> int:
         for step in trace["steps"]:
             print(_show_step(step))
         if result.status == "needs_clarification":
-            q = result.clarification or {}
-            options = f"  options: {', '.join(q.get('options') or [])}" if q.get("options") else ""
-            print(f"\nQuestion ({q.get('kind')}): {q.get('question')}{options}")
+            q = result.clarification
+            options = f"  options: {', '.join(q.options)}" if q.options else ""
+            print(f"\nQuestion ({q.kind}): {q.question}{options}")
             print(f"Answer with: playground run --session {result.session_id} --answer \"...\"")
         elif result.status == "error":
             print(f"\nError: {result.error}", file=sys.stderr)
@@ -138,14 +137,14 @@ def _print_turn(runner, result, as_json: bool) -> int:
     trace = trace_document(runner.db, result.session_id)
     if as_json:
         _print_json({"session_id": result.session_id, "status": result.status, "final_answer": result.final_answer,
-                     "clarification": result.clarification, "fork": trace["fork"], "steps": trace["steps"],
+                     "clarification": _question(result), "fork": trace["fork"], "steps": trace["steps"],
                      "usage": trace["usage"], "error": result.error})
         return 1 if result.status == "error" else 0
     print(f"session {result.session_id}")
     for step in trace["steps"]:
         print(_show_step(step))
     if result.status == "needs_clarification":
-        print(f"\nQuestion: {(result.clarification or {}).get('question')}")
+        print(f"\nQuestion: {result.clarification.question}")
     elif result.status == "error":
         print(f"\nError: {result.error}", file=sys.stderr)
     else:

@@ -78,7 +78,7 @@ def load(runner: Runner, comparison_id: str, owner: str | None = None,
         pending_q = runner.pending_question(column["session_id"])
         columns.append({
             **column, "status": trace["status"],
-            "answer": trace["final_answer"] or (pending_q or {}).get("question") or
+            "answer": trace["final_answer"] or (pending_q.question if pending_q else None) or
             next((r.get("error") for r in reversed(trace["runs"]) if r.get("error")), None),
             "steps": len(trace["steps"]), "model_calls": usage["model_calls"], "tool_calls": usage["tool_calls"],
             "questions": clar["questions"], "prompt_tokens": usage["prompt_tokens"],

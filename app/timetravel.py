@@ -329,6 +329,6 @@ def sweep(runner: Runner, session_id: str, step: str | int | None, answers: list
 def sweep_row(answer: str, result: TurnResult, wall_ms: float) -> dict[str, Any]:
     calls = [f"{s['name']}({json.dumps(s['input'], ensure_ascii=False)})" for s in result.steps if s["kind"] == "tool"]
     return {"answer": answer, "session_id": result.session_id, "status": result.status,
-            "final_answer": result.final_answer or (result.clarification or {}).get("question") or result.error,
+            "final_answer": result.final_answer or (result.clarification.question if result.clarification else None) or result.error,
             "tool_calls": calls, "steps": len(result.steps), "tokens": result.usage.get("total_tokens", 0),
             "wall_ms": wall_ms}

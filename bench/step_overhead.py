@@ -44,7 +44,7 @@ def main() -> None:
     url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     runner = Runner(open_database(url), Settings(database_url=url))
     template = runner.new_session("react", "demo/offline", tools=["calculator"])
-    ctx = runner.context_for(template)
+    ctx = runner.graphs.context_for(template)
     bare = react.build(ctx).compile()
     saved = react.build(ctx).compile(checkpointer=runner.checkpointer)
     message = {"messages": [{"role": "user", "content": TASK}]}

@@ -93,7 +93,7 @@ class ClarificationRow(SQLModel, table=True):
     tool: str | None = None
     field: str | None = None
     reason: str | None = None
-    detected_by: str = "schema"
+    detected_by: str = "llm"  # app.clarify.request.DEFAULT_DETECTED_BY
     answer: str | None = None
     asked_at: float = Field(default_factory=now)
     answered_at: float | None = None

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from app.clarify.request import ClarificationRequest
 from app.eval.metrics import call_matches
 from app.eval.mock import mock_tools
 from app.eval.suites import Item, SuiteError, load, parse_expected
@@ -71,14 +72,14 @@ def test_mocked_apis_are_deterministic_and_expected_names_resolve():
 def test_simulated_users():
     item = Item(suite="s", kind="tool", category="IMKI", id="1", query="weather?", data=PUBLISHED_STYLE[0])
     user = NoisyToolUser(item, Matcher())
-    assert user.answer({"question": "Which date?", "kind": "missing_argument"}) == NO_INFO
-    assert user.answer({"question": "Which city should I use?", "kind": "missing_argument"}) == "Berlin"
-    assert user.answer({"question": "Which city, again?", "kind": "missing_argument"}) == NO_INFO  # asked twice
+    assert user.answer(ClarificationRequest("missing_argument", "Which date?")) == NO_INFO
+    assert user.answer(ClarificationRequest("missing_argument", "Which city should I use?")) == "Berlin"
+    assert user.answer(ClarificationRequest("missing_argument", "Which city, again?")) == NO_INFO  # asked twice
     assert [e.relevant for e in user.exchanges] == [False, True, False]
     in3 = load("in3-dev").items[0]
     person = IntentUser(in3, Matcher())
     detail = in3.data["missing_details"][0]
-    assert person.answer({"question": detail["inquiry"], "options": []}) == detail["options"][0]
+    assert person.answer(ClarificationRequest("vague_intent", detail["inquiry"])) == detail["options"][0]
     assert person.exchanges[0].detail == 0
 
 

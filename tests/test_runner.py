@@ -90,14 +90,14 @@ def test_sessions_are_searchable_renamable_and_owner_scoped(runner):
 
 def test_a_busy_session_is_refused_to_its_owner_and_not_found_for_anyone_else(runner):
     session = runner.new_session("react", "demo/offline", tools=["calculator"], owner="alice")
-    assert runner._turns.acquire(session.id)  # a turn running (here, or on another process)
+    assert runner.turns.locks.acquire(session.id)  # a turn running (here, or on another process)
     try:
         with pytest.raises(TurnError, match="already running a turn"):
             runner.turn(session.id, "What is 2+2?", owner="alice")
         with pytest.raises(repo.NotFound):
             runner.turn(session.id, "What is 2+2?", owner="mallory")
     finally:
-        runner._turns.release(session.id)
+        runner.turns.locks.release(session.id)
     assert runner.turn(session.id, "What is 2+2?", owner="alice").status == "done"
     with pytest.raises(repo.NotFound):  # and not found when idle too
         runner.turn(session.id, "What is 2+2?", owner="mallory")

@@ -92,7 +92,7 @@ def test_fork_clarification_answer_and_fork_of_a_fork(runner):
     berlin = timetravel.run_fork(runner, session.id, answered["seq"], answer="Berlin")
     assert "Berlin" in berlin.final_answer
     clar = runner.trace(berlin.session_id)["clarifications"]
-    assert [c["answer"] for c in clar] == ["Berlin"] and clar[0]["question"] == asked.clarification["question"]
+    assert [c["answer"] for c in clar] == ["Berlin"] and clar[0]["question"] == asked.clarification.question
     assert snapshot(runner, session.id) == before
 
     madrid = timetravel.run_fork(runner, berlin.session_id, tool_step(berlin)["seq"], arguments='{"city": "Madrid"}')

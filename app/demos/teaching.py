@@ -149,13 +149,11 @@ def run(runner: Runner, scenario_id: str, owner: str | None = None, model: str =
 
 
 def _play(runner: Runner, session_id: str, script: list[tuple[str, list[str]]], owner: str | None) -> TurnResult:
-    """Each (message, answers to its questions) in order. Stops at a question the script does not answer."""
+    """Each (message, answers to its questions) in order (`Runner.play`). Stops at a question the script does
+    not answer."""
     result = None
     for message, answers in script:
-        result = runner.turn(session_id, message=message, owner=owner)
-        answers = list(answers)
-        while result.status == "needs_clarification" and answers:
-            result = runner.turn(session_id, answer=answers.pop(0), owner=owner)
+        result = runner.play(session_id, message, answers, owner=owner)
         if result.status == "needs_clarification":
             break
     if result is None:

@@ -155,34 +155,27 @@ def _avg(values: list) -> float | None:
     return round(mean(values), 4) if values else None
 
 
-def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """{suite: {category: {metric: value, "items", "errors"}, ..., "all": {...}}}."""
-    out: dict[str, Any] = {}
-    for suite in dict.fromkeys(r["suite"] for r in results):
-        rows = [r for r in results if r["suite"] == suite]
-        groups = {c: [r for r in rows if r["category"] == c] for c in dict.fromkeys(r["category"] for r in rows)}
-        out[suite] = {name: _summarise(group) for name, group in {**groups, "all": rows}.items()}
-    return out
-
-
-def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    ok = [r for r in rows if r["status"] not in ("error", "timeout")]
-    summary: dict[str, Any] = {"items": len(rows), "errors": len(rows) - len(ok)}
-    kind = rows[0]["kind"] if rows else "tool"
-    metrics = [r["metrics"] for r in ok]
-    if kind == "tool":
-        for name in ("A1", "A2", "A3"):
-            summary[name] = _avg([m[name] for m in metrics])
-        summary["redundant"] = _avg([m["redundant"] for m in metrics])
-    else:
-        summary["vagueness_accuracy"] = _avg([m["vagueness_correct"] for m in metrics])
-        summary["recovery"] = _avg([m["recovery"] for m in metrics])
-        for level in ("1", "2", "3"):
-            asked = sum(m["recovery_by_importance"].get(level, [0, 0])[0] for m in metrics)
-            total = sum(m["recovery_by_importance"].get(level, [0, 0])[1] for m in metrics)
-            summary[f"recovery_importance_{level}"] = round(asked / total, 4) if total else None
-        for name in ("options_rate", "summary_coverage", "rounds", "inquired"):
-            summary[name] = _avg([m[name] for m in metrics])
-    for name in ("steps", "tokens", "cost", "latency_s"):
-        summary[name] = _avg([r[name] for r in ok])
+def tool_summary(metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    """A group of tool-call items: NoisyToolBench's A1-A3 and redundant questions."""
+    summary: dict[str, Any] = {name: _avg([m[name] for m in metrics]) for name in ("A1", "A2", "A3")}
+    summary["redundant"] = _avg([m["redundant"] for m in metrics])
     return summary
+
+
+def intent_summary(metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    """A group of IN3 items: vagueness judged right, missing details recovered (by importance), options, summary."""
+    summary: dict[str, Any] = {"vagueness_accuracy": _avg([m["vagueness_correct"] for m in metrics]),
+                               "recovery": _avg([m["recovery"] for m in metrics])}
+    for level in ("1", "2", "3"):
+        asked = sum(m["recovery_by_importance"].get(level, [0, 0])[0] for m in metrics)
+        total = sum(m["recovery_by_importance"].get(level, [0, 0])[1] for m in metrics)
+        summary[f"recovery_importance_{level}"] = round(asked / total, 4) if total else None
+    for name in ("options_rate", "summary_coverage", "rounds", "inquired"):
+        summary[name] = _avg([m[name] for m in metrics])
+    return summary
+
+
+def run_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What every kind reports: items, errors, and the cost of the items that ran."""
+    ok = [r for r in rows if r["status"] not in ("error", "timeout")]
+    return {name: _avg([r[name] for r in ok]) for name in ("steps", "tokens", "cost", "latency_s")}

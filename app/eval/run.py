@@ -9,10 +9,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from app.eval import metrics
-from app.eval.mock import mock_tools
+from app.eval import kinds, metrics
 from app.eval.suites import Item, Suite
-from app.eval.users import LLMMatcher, Matcher, MiniLMMatcher, make_matcher, user_for
+from app.eval.users import LLMMatcher, Matcher, MiniLMMatcher, make_matcher
 from app.runner import Runner
 from storage import repo
 from tools.registry import ToolRegistry
@@ -59,26 +58,22 @@ def run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, j
     result: dict[str, Any] = {"suite": item.suite, "kind": item.kind, "category": item.category,
                               "item_id": item.id, "query": item.query, "session_id": None, "status": "error",
                               "error": None, "final_answer": None, "metrics": {}, "exchanges": []}
-    user = user_for(item, matcher)
+    kind = kinds.get(item.kind)
+    user = kind.user(item, matcher)
     try:
-        if item.kind == "tool":
-            tools, aliases = mock_tools(item.data.get("api_list") or [])
+        tools, aliases = kind.tools(item)
+        if tools:
             registry = ToolRegistry()
             for t in tools:
                 registry.register(t, replace=True)
             item_runner = runner.with_tools(registry)  # one checkpointer and pool for every item
-            names = [t.name for t in tools]
         else:
-            item_runner, names = runner, []
-        session = item_runner.new_session(config.agent, config.model, tools=names, owner=config.owner,
-                                          settings={**(config.settings or {}), "eval_item": item.id},
+            item_runner = runner
+        session = item_runner.new_session(config.agent, config.model, tools=[t.name for t in tools],
+                                          owner=config.owner, settings={**(config.settings or {}), "eval_item": item.id},
                                           title=f"eval {item.suite} {item.id}")
         result["session_id"] = session.id
-        turn = item_runner.turn(session.id, message=item.query, owner=config.owner)
-        rounds = 0
-        while turn.status == "needs_clarification" and rounds < MAX_ROUNDS:
-            rounds += 1
-            turn = item_runner.turn(session.id, answer=user.answer(turn.clarification), owner=config.owner)
+        turn = item_runner.play(session.id, item.query, user.answer, owner=config.owner, max_rounds=MAX_ROUNDS)
         result["status"], result["error"], result["final_answer"] = turn.status, turn.error, turn.final_answer
         steps = item_runner.trace(session.id, config.owner)["steps"]
     except Exception as exc:  # noqa: BLE001 - a failed item is a result, the run goes on
@@ -86,11 +81,8 @@ def run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, j
         steps = []
     result["exchanges"] = [e.__dict__ for e in user.exchanges]
     if result["status"] != "error":
-        if item.kind == "tool":
-            result["metrics"] = metrics.tool_item(item, steps, user.exchanges, result["final_answer"],
-                                                  result["status"], aliases, judge)
-        else:
-            result["metrics"] = metrics.intent_item(item, steps, user.exchanges, matcher)
+        result["metrics"] = kind.score(kinds.Played(item, steps, user.exchanges, result["final_answer"],
+                                                    result["status"], aliases, judge, matcher))
     result.update(steps=len(steps), latency_s=round(time.time() - started, 3), **metrics.usage(steps))
     return result
 
@@ -145,7 +137,7 @@ def run(runner: Runner, suites: list[Suite], config: EvalConfig,
                                "final_answer": None, "metrics": {}, "exchanges": [], "steps": 0,
                                "latency_s": round(time.time() - started, 3), "tokens": 0, "cost": 0.0})
     done = [r for r in results if r is not None]
-    summary = metrics.aggregate(done)
+    summary = kinds.aggregate(done)
     repo.finish_eval(runner.db, row.id, summary)
     return report(row.id, [s.name for s in suites], config, judge_name, {"name": matcher.name,
                                                                           "threshold": matcher.threshold},
@@ -171,4 +163,4 @@ def stored_report(runner: Runner, eval_id: str, owner: str | None = None) -> dic
     threshold = {"lexical": Matcher.threshold, "minilm": MiniLMMatcher.threshold}.get(row.matcher,
                                                                                       LLMMatcher.threshold)
     return report(row.id, row.suites, config, row.judge, {"name": row.matcher, "threshold": threshold},
-                  row.summary or metrics.aggregate(items), items)
+                  row.summary or kinds.aggregate(items), items)

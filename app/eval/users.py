@@ -22,8 +22,8 @@ the matched detail's first option (or says it has no preference), recording whic
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from app.clarify.request import ClarificationRequest
 from app.eval.suites import Item
 
 NO_INFO = "I could not provide relevant information for this question."
@@ -117,30 +117,29 @@ class SimulatedUser:
     matcher: Matcher
     exchanges: list[Exchange] = field(default_factory=list)
 
-    def _reply(self, request: dict[str, Any], reply: str, relevant: bool, detail: int | None = None) -> str:
+    def _reply(self, request: ClarificationRequest, reply: str, relevant: bool, detail: int | None = None) -> str:
         """Record the exchange and return the reply."""
-        self.exchanges.append(Exchange(str(request.get("question") or ""), list(request.get("options") or []),
-                                       str(request.get("kind")), reply, relevant, detail))
+        self.exchanges.append(Exchange(request.question, list(request.options), request.kind, reply, relevant, detail))
         return reply
 
 
 class NoisyToolUser(SimulatedUser):
     """The NoisyToolBench user: the clarification for the needed question, nothing for any other."""
 
-    def answer(self, request: dict[str, Any]) -> str:
-        if request.get("kind") == "unsupported_request":  # the agent says it cannot: acknowledged, not redundant
+    def answer(self, request: ClarificationRequest) -> str:
+        if request.kind == "unsupported_request":  # the agent says it cannot: acknowledged, not redundant
             return self._reply(request, "OK, thank you for telling me.", True)
         needed = self.item.needed_question
         already = any(e.relevant and e.kind != "unsupported_request" for e in self.exchanges)
-        relevant = bool(needed) and not already and self.matcher.matches(str(request.get("question") or ""), needed)
+        relevant = bool(needed) and not already and self.matcher.matches(request.question, needed)
         return self._reply(request, (self.item.clarification or NO_INFO) if relevant else NO_INFO, relevant)
 
 
 class IntentUser(SimulatedUser):
     """The IN3 user: answers from the item's missing details, with the matched detail's first option."""
 
-    def answer(self, request: dict[str, Any]) -> str:
-        question = str(request.get("question") or "")
+    def answer(self, request: ClarificationRequest) -> str:
+        question = request.question
         details = self.item.data.get("missing_details") or []
         asked = {e.detail for e in self.exchanges if e.detail is not None}
         best, score = None, 0.0
@@ -155,7 +154,3 @@ class IntentUser(SimulatedUser):
         options = details[best].get("options") or []
         reply = str(options[0]) if options else f"Whatever suits {details[best].get('description', 'this')}."
         return self._reply(request, reply, True, best)
-
-
-def user_for(item: Item, matcher: Matcher):
-    return NoisyToolUser(item, matcher) if item.kind == "tool" else IntentUser(item, matcher)

@@ -8,41 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from app.clarify.grounding import grounded_in
+from app.tracing.steps import step_dict, usage_of
 from storage import repo
 from storage.engine import Database
 
 TRACE_VERSION = 1
-
-
-def step_dict(row) -> dict[str, Any]:
-    data = row.model_dump()
-    data["duration_ms"] = None if row.ended_at is None else round((row.ended_at - row.started_at) * 1000, 3)
-    return data
-
-
-def usage_of(steps: list[dict[str, Any]]) -> dict[str, Any]:
-    prompt = sum(s["prompt_tokens"] for s in steps)
-    completion = sum(s["completion_tokens"] for s in steps)
-    return {
-        "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
-        "cost": round(sum(s["cost"] for s in steps), 8),
-        "model_calls": sum(1 for s in steps if s["kind"] == "model"),
-        "tool_calls": sum(1 for s in steps if s["kind"] == "tool"),
-        "by_node": _usage_by_node(steps),
-    }
-
-
-def _usage_by_node(steps: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Model calls and tokens per graph node: where a design spends its tokens (ReWOO's planner and solver vs
-    ReAct's agent)."""
-    nodes: dict[str, dict[str, int]] = {}
-    for s in steps:
-        if s["kind"] == "model":
-            entry = nodes.setdefault(s["node"], {"model_calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
-            entry["model_calls"] += 1
-            entry["prompt_tokens"] += s["prompt_tokens"]
-            entry["completion_tokens"] += s["completion_tokens"]
-    return nodes
 
 
 def trace_document(db: Database, session_id: str, owner: str | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from app.tracing.document import trace_document
 from app.tracing.redact import redact
+from app.tracing.steps import StepKind, StepStatus
 from storage import repo
 from storage.engine import Database
 
@@ -75,6 +76,9 @@ def import_session(db: Database, data: Any, owner: str | None = None) -> str:
     for i, s in enumerate(steps):
         if s["run_id"] not in run_ids:
             raise ImportProblem(f"steps[{i}].run_id: no run {s['run_id']!r} in the document")
+        for name, allowed in (("kind", StepKind), ("status", StepStatus)):
+            if s[name] not in set(allowed):
+                raise ImportProblem(f"steps[{i}].{name}: {s[name]!r} is not one of {', '.join(allowed)}")
     for i, c in enumerate(clars):
         if c["run_id"] not in run_ids:
             raise ImportProblem(f"clarifications[{i}].run_id: no run {c['run_id']!r} in the document")

@@ -22,7 +22,6 @@ class Recorder:
         """`seq`: the number of the run's first step (the session's next, from repo.begin_turn)."""
         self.db = db
         self.resumed = resumed
-        self._rows: dict[str, dict[str, Any]] = {}
         self._writer = repo.StepWriter(db)
         self.session_id = session_id
         self.run_id = run_id
@@ -42,22 +41,15 @@ class Recorder:
             s.output = json.loads(stored_output)
         s.error = redact(s.error, self._secrets)
         s.meta = redact(s.meta, self._secrets)  # provenance excerpts quote the conversation
-        row = {
-            "id": s.id, "session_id": self.session_id, "run_id": self.run_id, "seq": None,
-            "parent_id": s.parent_id, "node": s.node, "kind": s.kind, "name": s.name, "status": s.status,
-            "started_at": s.started_at, "ended_at": s.ended_at, "input": stored_input, "output": stored_output,
-            "error": s.error, "prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens,
-            "cost": s.cost, "checkpoint_id": s.checkpoint_id, "meta": s.meta,
-        }
+        s.session_id, s.run_id = self.session_id, self.run_id
+        row = {**s.row(), "input": stored_input, "output": stored_output}
         with self._lock:
-            row["seq"] = self.seq
+            row["seq"] = s.seq = self.seq
             self._writer.add(row)
-            self._rows[s.id] = row
             self.seq += 1
             self.steps.append(s)
         return s
 
     def stored(self, s: Step) -> dict[str, Any]:
         """The step as the database holds it (the same dict `playground trace` returns)."""
-        row = self._rows[s.id]
-        return {**row, "input": s.input, "output": s.output, "duration_ms": s.duration_ms}
+        return s.to_dict()

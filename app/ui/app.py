@@ -19,6 +19,7 @@ import gradio as gr
 
 from app import agents, compare, sharing
 from app.auth import USER_PREFIX, owner_for
+from app.clarify.request import ClarificationRequest
 from app.ui.owners import UNLOADED, known, need_owner
 from app.tracing import export
 from app.tracing.redact import redact_text
@@ -129,13 +130,13 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return f"_The graph cannot be drawn: {render.plain(str(exc))}_"
         return "```mermaid\n" + text + "\n```"
 
-    def ask_updates(question: dict[str, Any] | None) -> list[Any]:
+    def ask_updates(question: ClarificationRequest | None) -> list[Any]:
         if not question:
             return [gr.update(visible=False), gr.update(value="")] + [gr.update(visible=False)] * MAX_OPTIONS
-        options = [str(o) for o in question.get("options") or []][:MAX_OPTIONS]
-        text = (f"**The agent asks:** {render.plain(question.get('question') or '')}\n\n"
-                f"<sub>{render.plain(question.get('kind') or '')} · field {render.inline_code(str(question.get('field') or '-'))}"
-                f" · detected by {render.plain(question.get('detected_by') or '')}. Click an option or type an answer.</sub>")
+        options = question.options[:MAX_OPTIONS]
+        text = (f"**The agent asks:** {render.plain(question.question)}\n\n"
+                f"<sub>{render.plain(question.kind)} · field {render.inline_code(question.field or '-')}"
+                f" · detected by {render.plain(question.detected_by)}. Click an option or type an answer.</sub>")
         buttons = [gr.update(visible=i < len(options), value=options[i] if i < len(options) else "")
                    for i in range(MAX_OPTIONS)]
         return [gr.update(visible=True), gr.update(value=text)] + buttons
@@ -145,7 +146,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return "_New session: send a message to start._"
         return f"Session `{session_id}`"
 
-    def load_session(session_id: str | None, owner: str) -> tuple[list, dict | None]:
+    def load_session(session_id: str | None, owner: str) -> tuple[list, ClarificationRequest | None]:
         if not session_id:
             return [], None
         try:

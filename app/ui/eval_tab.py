@@ -12,14 +12,13 @@ import gradio as gr
 import plotly.graph_objects as go
 
 from app.eval import run as evaluation
+from app.eval import kinds
 from app.eval.suites import BUILTIN, SuiteError, load
 from app.runner import Runner
 from app.ui import render
 from app.ui.owners import need_owner
 from storage import NotFound, repo
 
-HEADLINE = {"tool": ("A1", "A2", "A3"), "intent": ("vagueness_accuracy", "recovery", "options_rate",
-                                                   "summary_coverage")}
 
 
 def _fmt(value: Any) -> str:
@@ -52,8 +51,7 @@ def items_markdown(report: dict[str, Any] | None, limit: int = 300) -> str:
     rows = []
     for item in report["items"][:limit]:
         m = item.get("metrics") or {}
-        figures = (f"A1 {_fmt(m.get('A1'))} · A2 {_fmt(m.get('A2'))} · A3 {_fmt(m.get('A3'))}" if item["kind"] == "tool"
-                   else f"judged {'vague' if m.get('judged_vague') else 'clear'} · recovery {_fmt(m.get('recovery'))}")
+        figures = render.plain(kinds.get(item["kind"]).line(m))
         link = (f"[trace](?session={item['session_id']}&tab=inspector)" if item.get("session_id") else "")
         error = f" ⚠️ {render.plain((item.get('error') or '')[:120])}" if item.get("error") else ""
         rows.append(f"| {render.inline_code(item['item_id'])} | {render.plain(item['category'])} | {item['status']}{error} | "
@@ -70,10 +68,9 @@ def comparison_chart(runner: Runner, owner: str | None, suite: str | None) -> go
     for row in repo.list_evals(runner.db, owner):  # newest first
         if row.status == "done" and suite in (row.summary or {}) and (row.agent, row.model) not in latest:
             latest[(row.agent, row.model)] = row
-    kind = "intent" if any("vagueness_accuracy" in r.summary[suite].get("all", {}) for r in latest.values()) else "tool"
+    names = kinds.of_summary(next((r.summary[suite].get("all", {}) for r in latest.values()), {})).headline
     for (agent, model), row in sorted(latest.items()):
         figures = row.summary[suite].get("all", {})
-        names = HEADLINE[kind]
         figure.add_bar(name=f"{agent} · {model}", x=list(names), y=[figures.get(n) or 0 for n in names])
     figure.update_layout(barmode="group", height=340, margin=dict(l=40, r=10, t=40, b=40), yaxis_range=[0, 1],
                          title=f"{suite or 'no suite'}: agents and models compared (latest run of each)",

@@ -13,6 +13,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from app.clarify.request import ClarificationRequest
+
 KIND_ICON = {"model": "🧠", "tool": "🛠️", "check": "🔎", "clarification": "❓", "summary": "📝", "answer": "💬",
              "error": "⚠️", "plan": "🗺️", "refine": "🔧", "decision": "🚦", "search": "🌳", "node": "⬡",
              "retrieval": "🧲"}
@@ -135,23 +137,22 @@ def step_message(step: Any) -> dict[str, Any]:
     return {"role": "assistant", "content": step_body(step) or " ", "metadata": meta}
 
 
-def question_message(question: dict[str, Any]) -> dict[str, Any]:
-    options = question.get("options") or []
-    text = f"**{plain(question.get('question') or '')}**"
-    if options:
-        text += "\n\n" + " · ".join(f"{inline_code(str(o))}" for o in options)
-    text += f"\n\n<sub>{plain(question.get('kind', ''))} · detected by {plain(question.get('detected_by') or '')}</sub>"
+def question_message(question: ClarificationRequest) -> dict[str, Any]:
+    text = f"**{plain(question.question)}**"
+    if question.options:
+        text += "\n\n" + " · ".join(f"{inline_code(o)}" for o in question.options)
+    text += f"\n\n<sub>{plain(question.kind)} · detected by {plain(question.detected_by)}</sub>"
     return {"role": "assistant", "content": text}
 
 
-def chat_from_trace(trace: dict[str, Any], pending: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def chat_from_trace(trace: dict[str, Any], pending: ClarificationRequest | None = None) -> list[dict[str, Any]]:
     """The whole session as chat messages: each turn's user message, its steps, questions, answers, answer."""
     messages: list[dict[str, Any]] = []
     for run in trace["runs"]:
         messages.append({"role": "user", "content": text(run["user_message"])})
         for step in (s for s in trace["steps"] if s["run_id"] == run["id"]):
             if step["kind"] == "clarification":
-                messages.append(question_message(step["input"] or {}))
+                messages.append(question_message(ClarificationRequest.from_payload(step["input"] or {})))
                 messages.append({"role": "user", "content": text(step["output"])})
             else:
                 messages.append(step_message(step))

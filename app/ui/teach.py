@@ -102,7 +102,7 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
             result = teaching.run(runner, scenario_id, owner=who)
         except TurnError as exc:
             return f"⚠️ {render.plain(str(exc))}", gr.update()
-        said = result.final_answer or (result.clarification or {}).get("question") or result.error or ""
+        said = result.final_answer or (result.clarification.question if result.clarification else None) or result.error or ""
         return (f"Ran: **{result.status}** · {render.text(said)[:300]}\n\nStep through it below.",
                 gr.update(choices=session_choices(who), value=result.session_id))
 

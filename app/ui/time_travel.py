@@ -117,7 +117,7 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
             result = timetravel.run_fork(runner, sid, int(seq), owner=who, **edit_kw)
         except (TurnError, NotFound) as exc:
             return f"⚠️ {render.plain(str(exc))}", gr.update(), gr.update()
-        said = result.final_answer or (result.clarification or {}).get("question") or result.error or ""
+        said = result.final_answer or (result.clarification.question if result.clarification else None) or result.error or ""
         text = (f"**New branch** `{result.session_id[:8]}` · {result.status}: {_cell(said, 400)}\n\n"
                 f"Open it: {links(result.session_id)} (now shown above).")
         return (text, branch_choices(result.session_id, who),

@@ -1,0 +1,117 @@
+"""Graph building: a session's agent design, model, tools and settings compiled into a LangGraph graph with
+the checkpointer, cached (compiling costs more than a turn's bookkeeping), and drawn as Mermaid."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from app import agents
+from app.agents.base import AgentContext
+from app.config import Settings
+from app.turns import TurnError
+from storage.models import SessionRow
+from tools.registry import ToolRegistry
+
+
+def share_graph_threads() -> None:
+    """LangGraph gives every run a thread pool of its own, for checkpoint writes and parallel nodes, and shuts
+    it down at the end: two or three threads started and joined per turn (~1 ms each, more under load). All
+    runs of this process share one pool instead; it starts a thread only when none is idle, so a run never
+    waits for another's. A run that sets `max_concurrency` keeps a pool of that size of its own. Patched
+    where LangGraph's BackgroundExecutor looks the factory up; without it (another LangGraph) nothing changes.
+    Done once, by the first `Graphs` made (not on import: reading this module changes nothing)."""
+    from langchain_core.runnables.config import ContextThreadPoolExecutor
+
+    from langgraph.pregel import _executor
+
+    own_pool = getattr(_executor, "get_executor_for_config", None)
+    if own_pool is None or getattr(own_pool, "shared", False):
+        return
+    pool = ContextThreadPoolExecutor(max_workers=4096, thread_name_prefix="graph")
+
+    @contextlib.contextmanager
+    def executor_for(config):
+        if (config or {}).get("max_concurrency"):
+            with own_pool(config) as executor:
+                yield executor
+        else:
+            yield pool
+
+    executor_for.shared = True
+    _executor.get_executor_for_config = executor_for
+
+
+
+class Graphs:
+    def __init__(self, settings: Settings, tools: ToolRegistry, checkpointer, cache_size: int = 64):
+        share_graph_threads()
+        self.settings = settings
+        self.tools = tools
+        self.checkpointer = checkpointer
+        self._graphs: OrderedDict[tuple, Any] = OrderedDict()
+        self._guard = threading.Lock()
+        self._cache_size = cache_size
+
+    def clear(self) -> None:
+        """Forget compiled graphs (they may hold an older version of a tool)."""
+        with self._guard:
+            self._graphs.clear()
+
+    def context_for(self, session: SessionRow, tools: list[str] | None = None) -> AgentContext:
+        s = self.settings
+        return AgentContext(
+            model=session.model, tools=self.tools.resolve(session.tools if tools is None else tools, session.owner),
+            settings=dict(session.settings or {}),
+            model_timeout=s.model_timeout, model_retries=s.model_retries,
+            tool_timeout=s.tool_timeout, max_steps=int((session.settings or {}).get("max_steps", s.max_agent_steps)),
+        )
+
+    def graph_for(self, session: SessionRow, tools: list[str] | None = None):
+        """The session's compiled graph; with `tools`, one offering only those (a turn after tool retrieval)."""
+        names = session.tools if tools is None else tools
+        # The tools themselves, not their names: two owners' tools may share a name.
+        key = (session.agent, session.model, tuple(id(t) for t in self.tools.resolve(names, session.owner)),
+               json.dumps(session.settings, sort_keys=True))
+        with self._guard:
+            if key in self._graphs:
+                self._graphs.move_to_end(key)
+                return self._graphs[key]
+        graph = agents.build_graph(session.agent, self.context_for(session, tools))
+        compiled = self._compile(session.agent, graph)
+        with self._guard:
+            self._graphs[key] = compiled
+            while len(self._graphs) > self._cache_size:
+                self._graphs.popitem(last=False)
+        return compiled
+
+    def _compile(self, agent: str, graph):
+        """Compile with our checkpointer. A graph compiled elsewhere (a bring-your-own factory) is recompiled
+        from its builder with its interrupt points, since interrupts and resumption need the checkpointer."""
+        from langgraph.graph import StateGraph
+
+        if isinstance(graph, StateGraph):
+            return graph.compile(checkpointer=self.checkpointer)
+        builder = getattr(graph, "builder", None)
+        if isinstance(builder, StateGraph):
+            return builder.compile(checkpointer=self.checkpointer,
+                                   interrupt_before=getattr(graph, "interrupt_before_nodes", None) or None,
+                                   interrupt_after=getattr(graph, "interrupt_after_nodes", None) or None)
+        raise TurnError(f"agent {agent!r} built a {type(graph).__name__}; expected a LangGraph StateGraph or a "
+                        "graph compiled from one")
+
+    def design_mermaid(self, agent: str, settings: dict[str, Any] | None = None) -> str:
+        """A design's graph as Mermaid text, before any session (the chat's agent panel)."""
+        ctx = AgentContext(model="demo/offline", tools=[], settings=dict(settings or {}))
+        graph = agents.build_graph(agent, ctx)
+        return (graph.compile() if hasattr(graph, "compile") else graph).get_graph().draw_mermaid()
+
+    def graph_mermaid(self, session: SessionRow) -> str:
+        """The session's agent graph as Mermaid text (an imported session's design, drawn without its tools)."""
+        if (session.settings or {}).get("read_only"):
+            return self.design_mermaid(session.agent, {k: v for k, v in session.settings.items()
+                                                       if k in ("tool_gate", "refine")})
+        return self.graph_for(session).get_graph().draw_mermaid()

@@ -1,0 +1,321 @@
+"""The turn engine: runs one turn of a session, streaming steps as they happen.
+
+A turn is a user message (a new run) or the answer to the pending clarification (the same run resumed with
+`Command(resume=answer)`). The graph is compiled with a checkpointer on the same database, keyed by the
+session id, so a pending question survives a restart. Every step is stored the moment it ends; a model or
+tool failure becomes an error step and an `error` status, never a lost session. One turn per session at a
+time, across processes (`storage.locks`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from langgraph.types import Command
+
+from app import agents
+from app.agents.base import final_answer
+from app.clarify.request import ClarificationRequest
+from app.config import Settings
+from app.llm import gateway
+from app.tracing.recorder import Recorder
+from app.tracing.redact import redact_text
+from app.tracing.steps import CLARIFICATION_ID, STEP_SINK, Step, StepKind, StepStatus, step_dict, usage_of
+from storage import repo
+from storage.engine import Database
+from storage.locks import SessionLocks
+from storage.models import SessionRow
+
+if TYPE_CHECKING:
+    from app.catalog import ToolCatalog
+    from app.graphs import Graphs
+    from app.retrieval import ToolRetrieval
+
+
+class TurnError(ValueError):
+    """The turn cannot start (bad input); nothing was changed."""
+
+
+INTERRUPTED = ("the server stopped during this run; the steps it finished are kept. Retry to go on from the "
+               "last of them, or send a new message")
+
+
+@dataclass
+class Event:
+    type: str  # step | delta | done
+    step: Step | None = None
+    text: str = ""
+    result: "TurnResult | None" = None
+
+
+@dataclass
+class TurnResult:
+    session_id: str
+    run_id: str
+    status: str  # done | needs_clarification | error
+    final_answer: str | None = None
+    clarification: ClarificationRequest | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id, "run_id": self.run_id, "status": self.status,
+            "final_answer": self.final_answer,
+            "clarification": None if self.clarification is None else self.clarification.to_dict(), "steps": self.steps,
+            "usage": self.usage, "error": self.error,
+        }
+
+
+def message_dicts(messages: list[Any]) -> list[dict[str, Any]]:
+    """OpenAI-format dicts, also from LangChain message objects (bring-your-own graphs using MessagesState)."""
+    if all(isinstance(m, dict) for m in messages):
+        return messages
+    from langchain_core.messages import convert_to_openai_messages
+
+    return [m if isinstance(m, dict) else convert_to_openai_messages(m) for m in messages]
+
+
+def _in_order(answers: Iterable[str]) -> Callable[[Any], str | None]:
+    queue = iter(list(answers))
+    return lambda _question: next(queue, None)
+
+
+def _drain(events: list[Event]) -> Iterator[Event]:
+    while events:
+        yield events.pop(0)
+
+
+def _node_step(node: str, update: Any, started: float) -> Step:
+    if isinstance(update, dict) and "messages" in update:
+        update = {**update, "messages": message_dicts(list(update["messages"] or []))}
+    return Step(kind=StepKind.NODE, node=node, name=node, output=update, started_at=started).end()
+
+
+class Turns:
+    def __init__(self, db: Database, settings: Settings, catalog: "ToolCatalog", graphs: "Graphs",
+                 retrieval: "ToolRetrieval", locks: SessionLocks | None = None):
+        self.db = db
+        self.settings = settings
+        self.catalog = catalog
+        self.graphs = graphs
+        self.retrieval = retrieval
+        self.locks = locks or SessionLocks(db)  # one turn per session, across processes
+
+    def turn(self, session_id: str, message: str | None = None, answer: str | None = None,
+             owner: str | None = None, on_event: Callable[[Event], None] | None = None,
+             retry: bool = False) -> TurnResult:
+        result: TurnResult | None = None
+        deltas = on_event is not None
+        for event in self.stream(session_id, message=message, answer=answer, owner=owner, deltas=deltas,
+                                 retry=retry):
+            if on_event:
+                on_event(event)
+            if event.type == "done":
+                result = event.result
+        assert result is not None
+        return result
+
+    def play(self, session_id: str, message: str | None = None,
+             answers: Iterable[str] | Callable[[ClarificationRequest], str | None] = (), owner: str | None = None,
+             max_rounds: int | None = None) -> TurnResult:
+        """A scripted conversation: `message` (or, without one, the first answer to the pending question), then
+        each question the agent asks answered in order, until it stops asking, the answers run out (a function
+        of the question returns None) or `max_rounds` questions were answered. The last turn's result: a question
+        no answer was left for is still pending. The CLI's `--answer`s, teaching scenarios and benchmark items'
+        simulated users all play through here."""
+        reply = answers if callable(answers) else _in_order(answers)
+        if message is None:
+            first = reply(self.pending_question(session_id))
+            if first is None:
+                raise TurnError("nothing to send: give a message or an answer")
+            result = self.turn(session_id, answer=first, owner=owner)
+        else:
+            result = self.turn(session_id, message=message, owner=owner)
+        rounds = 0
+        while result.status == "needs_clarification" and (max_rounds is None or rounds < max_rounds):
+            text = reply(result.clarification)
+            if text is None:
+                break
+            rounds += 1
+            result = self.turn(session_id, answer=text, owner=owner)
+        return result
+
+    def stream(self, session_id: str, message: str | None = None, answer: str | None = None,
+               owner: str | None = None, deltas: bool = True, proceed: str | None = None,
+               retry: bool = False) -> Iterator[Event]:
+        """Run one turn, yielding each step as it is stored (and answer text as it streams, with `deltas`).
+        `proceed` (a run id) goes on with that run from the thread's current checkpoint (a time-travel branch
+        after its edit); `retry` does that for the session's last run if it failed (a model that gave up, a
+        server killed mid-run)."""
+        if not self.locks.acquire(session_id):
+            repo.get_session(self.db, session_id, owner)  # another owner's session is not found, busy or not
+            raise TurnError(f"session {session_id} is already running a turn (here or on another server "
+                            "process); wait for it to finish")
+        try:
+            # One read for the session, its runs left running and its pending question (bench/load.py).
+            start = repo.session_for_turn(self.db, session_id, owner)
+            self.catalog.load_version(start.tools_version)  # tools added by another process on this database
+            if start.running:  # while we hold its lock: cut off by a process that died (kill -9, a crash, a lost
+                # machine); they end as errors that can be retried, and their steps stay
+                repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)
+            if retry:
+                proceed = self._retryable(start.session)
+            yield from self._stream(start, message, answer, deltas, proceed)
+        finally:
+            self.locks.release(session_id)
+
+    def _retryable(self, session: SessionRow) -> str:
+        """The run a retry goes on with: the session's last run, if it failed, from its last checkpoint (the
+        steps it finished are kept and not run again)."""
+        last = repo.latest_run(self.db, session.id)
+        if last is None or last.status != "error":
+            raise TurnError("nothing to retry: the session's last run did not fail")
+        state = self.graphs.graph_for(session, self.retrieval.offered_in_run(session.id, last.id)).get_state(
+            {"configurable": {"thread_id": session.id}})
+        if not state.next:
+            raise TurnError("this run failed before its agent started, so there is no checkpoint to go on from; "
+                            "send the message again")
+        return last.id
+
+    def _stream(self, start: repo.TurnStart, message: str | None, answer: str | None, deltas: bool,
+                proceed: str | None = None) -> Iterator[Event]:
+        session, pending = start.session, start.pending
+        if (session.settings or {}).get("read_only"):
+            raise TurnError("this session is an imported trace and is read-only; start a new session to chat")
+        if answer is None and pending is not None and message is not None:
+            answer, message = message, None  # a message while a question is pending answers it
+        if proceed is not None:
+            run_id, graph_input = proceed, None
+        elif answer is not None:
+            if pending is None:
+                raise TurnError("this session has no pending question to answer; send a message instead")
+            if not answer.strip():
+                raise TurnError("the answer is empty")
+            pending = repo.answer_clarification(self.db, pending.id, redact_text(answer))
+            run_id = pending.run_id
+            graph_input: Any = Command(resume=answer)
+        else:
+            if message is None or not message.strip():
+                raise TurnError("the message is empty")
+            run_id, graph_input = None, {"messages": [{"role": "user", "content": message}]}
+        # What a person typed is stored redacted (a pasted key, the server's own key): a title, a run's message.
+        # The checkpoint keeps it as typed, since the model must see it.
+        title = None if session.title or message is None else redact_text(" ".join(message.split()))[:80]
+        run_id, seq = repo.begin_turn(self.db, session.id, message=None if message is None else redact_text(message),
+                                      run_id=run_id, title=title, start=start)
+        recorder = Recorder(self.db, session.id, run_id, seq, resumed=answer is not None or proceed is not None)
+        if answer is not None:
+            yield Event("step", step=recorder.record(self._answered_step(session, pending)))
+        config = {"configurable": {"thread_id": session.id, "stream_deltas": deltas}, "recursion_limit": 200}
+        error: str | None = None
+        graph = None
+        stored: list[Event] = []  # steps a node stored itself, to pass on
+        final: dict[str, Any] | None = None  # the state after the last step (and a question, if one is asked)
+        try:
+            if message is not None and proceed is None:
+                offered, retrieval = self.retrieval.offer(session, message)
+                if retrieval is not None:
+                    yield Event("step", step=recorder.record(retrieval))
+            else:  # a resumed run keeps the tools its turn was offered
+                offered = self.retrieval.offered_in_run(session.id, run_id)
+            graph = self.graphs.graph_for(session, offered)
+            # A bring-your-own graph may not record its own steps: its node updates become `node` steps.
+            node_steps = agents.get_agent(session.agent).source != "built-in"
+            stepped: set[str] = set()
+            if deltas:  # steps and answer deltas on the custom stream, read while a node runs
+                modes = ["custom", "updates"] if node_steps else ["custom"]
+            else:
+                # No deltas to pass on while a node runs: each step is stored by the node as it ends, and
+                # LangGraph runs a lone node in this thread instead of handing it and a stream waiter to its
+                # pool (bench/load.py: thread handoffs were a tenth of a turn's CPU under load).
+                def store(s: Step) -> None:
+                    stepped.add(s.node)
+                    stored.append(Event("step", step=recorder.record(s)))
+
+                config["configurable"][STEP_SINK] = store
+                modes = ["updates"]
+            modes.append("values")  # the end state, so that _finish need not read the checkpoint back
+            last = time.time()
+            # SQLite: durability="sync", each checkpoint written before the next step starts. The default
+            # ("async") writes it from a background thread on the saver's own connection, and our step inserts
+            # then wait in SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2). PostgreSQL locks
+            # rows, not the file: "async" takes a round trip per step off the turn's path (the write overlaps
+            # the next model call; bench/load.py p95 42-43 ms instead of 49-50). Every write is done before
+            # the stream ends either way; a process killed mid-run may lose its last checkpoint, and a retry
+            # then goes on from the one before.
+            durability = "async" if self.db.is_postgres else "sync"
+            for mode, chunk in graph.stream(graph_input, config, stream_mode=modes, durability=durability):
+                yield from _drain(stored)
+                if mode == "values":
+                    final = chunk
+                elif mode == "updates":
+                    if node_steps:
+                        for node, update in (chunk or {}).items():
+                            if node not in stepped and not node.startswith("__"):
+                                yield Event("step", step=recorder.record(_node_step(node, update, last)))
+                    stepped.clear()
+                    last = time.time()
+                elif chunk.get("type") == "step":
+                    stepped.add(chunk["step"].node)
+                    yield Event("step", step=recorder.record(chunk["step"]))
+                elif chunk.get("type") == "delta":
+                    yield Event("delta", text=chunk["text"])
+            yield from _drain(stored)
+        except Exception as exc:  # the run ends; the session and its finished steps stay
+            yield from _drain(stored)
+            error = str(exc) if isinstance(exc, gateway.ModelError) else f"{type(exc).__name__}: {exc}"
+            if not recorder.steps or recorder.steps[-1].status != "error":
+                failed = Step(kind=StepKind.ERROR, node="runner", name="run failed", status=StepStatus.ERROR,
+                              error=error)
+                yield Event("step", step=recorder.record(failed.end(failed.started_at)))
+        yield Event("done", result=self._finish(session, run_id, recorder, graph, config, error, final))
+
+    def _finish(self, session: SessionRow, run_id: str, recorder: Recorder, graph, config: dict,
+                error: str | None, final: dict[str, Any] | None = None) -> TurnResult:
+        clarification = None
+        answer = None
+        if error is not None:
+            status = "error"
+        else:
+            if final is None:  # the run streamed no state: read it from the checkpoint
+                snapshot = graph.get_state(config)
+                final = {**snapshot.values, "__interrupt__": snapshot.interrupts}
+            interrupts = final.get("__interrupt__") or ()
+            if interrupts:
+                status = "needs_clarification"
+                clarification = self._store_question(session, run_id, interrupts[0])
+            else:
+                status = "done"
+                answer = final_answer(message_dicts(final.get("messages", [])))
+        repo.end_turn(self.db, session.id, run_id, status, final_answer=None if answer is None else redact_text(answer),
+                      error=None if error is None else redact_text(error))
+        if recorder.resumed:  # a resumed run: its steps from before the question are in the database
+            steps = [step_dict(r) for r in repo.steps_for_session(self.db, session.id, run_id=run_id)]
+        else:
+            steps = [recorder.stored(s) for s in recorder.steps]
+        return TurnResult(session_id=session.id, run_id=run_id, status=status, final_answer=answer,
+                          clarification=clarification, steps=steps, usage=usage_of(steps), error=error)
+
+    def _answered_step(self, session: SessionRow, row) -> Step:
+        """The question and its answer as one step, timed from asking to answering."""
+        request = ClarificationRequest.from_row(row).to_dict()
+        del request["answer"]
+        state = self.graphs.graph_for(session).get_state({"configurable": {"thread_id": session.id}})
+        node = state.tasks[0].name if state and state.tasks else "ask"
+        return Step(kind=StepKind.CLARIFICATION, node=node, name=row.kind, input=request, output=row.answer,
+                    started_at=row.asked_at, checkpoint_id=state.config["configurable"].get("checkpoint_id"),
+                    meta={CLARIFICATION_ID: row.id}).end(row.answered_at)
+
+    def _store_question(self, session: SessionRow, run_id: str, interrupt) -> ClarificationRequest:
+        # LangGraph's interrupt id is unique per question asked (the payload's id is per kind of question).
+        request = ClarificationRequest.from_payload(interrupt.value, id=interrupt.id).redacted(redact_text)
+        row = repo.add_clarification(self.db, session_id=session.id, run_id=run_id, **request.to_dict())
+        return ClarificationRequest.from_row(row)
+
+    def pending_question(self, session_id: str) -> ClarificationRequest | None:
+        row = repo.pending_clarification(self.db, session_id)
+        return None if row is None else ClarificationRequest.from_row(row)

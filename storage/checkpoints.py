@@ -1,0 +1,71 @@
+"""LangGraph checkpointers on the playground's own database: where a session's graph state (and a pending
+question) lives between turns and across restarts. SQLite's saver on one shared connection, PostgreSQL's on a
+connection pool. Storage's side of LangGraph: it knows the database, never the agents."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+from storage.engine import PG_OPTIONS, POOL_OVERFLOW, POOL_SIZE, SCHEMA_LOCK, Database, StorageError, describe_error
+
+
+def make_checkpointer(db: Database):
+    """LangGraph's saver on the same database: SQLite's on one shared connection (SQLite has one writer
+    anyway), PostgreSQL's on a connection pool so concurrent turns do not queue behind one lock."""
+    if db.is_sqlite:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        try:
+            url = db.engine.url
+            if str(url.query.get("uri", "")).lower() == "true":  # sqlite:///file:PATH?mode=ro&uri=true
+                options = "&".join(f"{k}={v}" for k, v in url.query.items() if k != "uri")
+                conn = sqlite3.connect(f"{url.database}?{options}", uri=True, check_same_thread=False, timeout=10)
+            else:
+                conn = sqlite3.connect(db.sqlite_path or ":memory:", check_same_thread=False, timeout=10)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            saver = SqliteSaver(conn)
+            saver.setup()
+        except sqlite3.Error as exc:
+            raise StorageError(describe_error(db.label, exc)) from None
+        return saver
+    if db.is_postgres:
+        return _postgres_saver(db)
+    raise StorageError(f"no LangGraph checkpointer for a {db.engine.dialect.name} database; use SQLite or "
+                       "PostgreSQL")
+
+
+def _postgres_saver(db: Database):
+    try:
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+    except ModuleNotFoundError as exc:
+        raise StorageError(f"PostgreSQL needs the {exc.name!r} package: pip install "
+                           "'agent-playground[postgres]'") from None
+    import psycopg
+
+    # Connections opened up front (a burst of new sessions must not wait for the pool to grow one connection
+    # at a time); not checked with a round trip at every checkout: a broken one fails its operation once
+    # and is replaced.
+    pool = ConnectionPool(db.libpq_url, min_size=POOL_SIZE, max_size=POOL_SIZE + POOL_OVERFLOW, open=False,
+                          kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
+                                  "options": PG_OPTIONS, "connect_timeout": 10}, name="checkpoints")
+    try:
+        pool.open(wait=True, timeout=15)
+        saver = PostgresSaver(pool)
+        # The saver holds one lock around every operation, made for a single shared connection; on a pool each
+        # operation has its own connection, and the lock only queued every session's checkpoints behind one
+        # another (bench/load.py: p95 added latency 1.7 s with it at 50 sessions).
+        saver.lock = contextlib.nullcontext()
+        with pool.connection() as conn:  # setup() migrates; two processes starting at once take turns
+            conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+            try:
+                saver.setup()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+    except (psycopg.Error, TimeoutError, OSError) as exc:
+        pool.close()
+        raise StorageError(describe_error(db.label, exc)) from None
+    return saver
