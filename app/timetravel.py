@@ -24,10 +24,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from app.agents.base import REPLACE
+from app import agents
+from app.tracing.steps import CLARIFICATION_ID, Step
 from app.runner import Event, Runner, TurnError, TurnResult
 from storage import NotFound, repo
-from storage.models import ClarificationRow, RunRow, SessionRow, StepRow
+from storage.models import ClarificationRow, RunRow, SessionRow
 
 KINDS = ("message", "arguments", "answer")
 MAX_SWEEP = 8
@@ -42,7 +43,7 @@ class ForkPoint:
     kind: str
     session: SessionRow
     run: RunRow
-    step: StepRow | None
+    step: Step | None
     checkpoint_id: str | None  # None: the fork starts from an empty thread (an edit of the first message)
     original: Any
 
@@ -62,12 +63,12 @@ def _history(runner: Runner, session_id: str) -> list[Any]:
     return list(reversed(list(runner.checkpointer.list(_thread(runner, session_id)))))
 
 
-def find_step(runner: Runner, session_id: str, step: str | int, owner: str | None = None) -> StepRow:
+def find_step(runner: Runner, session_id: str, step: str | int, owner: str | None = None) -> Step:
     """A step by id or by its number in the session (the inspector's #)."""
     repo.get_session(runner.db, session_id, owner)
     for row in repo.steps_for_session(runner.db, session_id):
         if row.id == str(step) or (str(step).isdigit() and row.seq == int(step)):
-            return row
+            return Step.from_row(row)
     raise NotFound(f"session {session_id} has no step {step!r}")
 
 
@@ -154,7 +155,7 @@ def _copy_rows(runner: Runner, point: ForkPoint, branch: dict[str, Any]) -> tupl
     # earlier turns' questions, then this turn's questions answered before the fork point
     clars = [c for c in every.values() if c.run_id in run_ids and c.run_id != point.run.id and c.answer is not None]
     clars += [every[cid] for s in steps if s.run_id == point.run.id and
-              (cid := (s.meta or {}).get("clarification_id")) in every]
+              (cid := Step.from_row(s).clarification_id) in every]
     if point.kind == "answer":  # the question being re-answered waits again in the branch
         clars.append(_target_question(point, every).model_copy(update={"answer": None, "answered_at": None}))
     clar_ids = {c.id: uuid.uuid4().hex for c in clars}
@@ -167,8 +168,8 @@ def _copy_rows(runner: Runner, point: ForkPoint, branch: dict[str, Any]) -> tupl
     for s in steps:
         data = {**s.model_dump(), "id": uuid.uuid4().hex, "session_id": branch["id"], "run_id": run_ids[s.run_id]}
         meta = dict(data["meta"] or {})
-        if meta.get("clarification_id") in clar_ids:
-            meta["clarification_id"] = clar_ids[meta["clarification_id"]]
+        if meta.get(CLARIFICATION_ID) in clar_ids:
+            meta[CLARIFICATION_ID] = clar_ids[meta[CLARIFICATION_ID]]
         data["meta"] = meta
         step_rows.append(data)
     clar_rows = [{**c.model_dump(), "id": clar_ids[c.id], "session_id": branch["id"], "run_id": run_ids[c.run_id]}
@@ -180,30 +181,19 @@ def _copy_rows(runner: Runner, point: ForkPoint, branch: dict[str, Any]) -> tupl
 def _target_question(point: ForkPoint, every: dict[str, ClarificationRow]) -> ClarificationRow:
     if point.step is None:
         return next(c for c in every.values() if c.answer is None)
-    found = every.get((point.step.meta or {}).get("clarification_id"))
+    found = every.get(point.step.clarification_id)
     if found is None:
         raise ForkError(f"step {point.step.seq} does not name the question it answered")
     return found
 
 
 def _edited_state(runner: Runner, point: ForkPoint, thread_id: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """The state update that rewrites the forked tool call: in the assistant message that proposed it, or in
-    ReWOO's plan."""
+    """The state update that rewrites the forked tool call, where the session's design keeps it
+    (`AgentSpec.edit_call`)."""
     values = runner.checkpointer.get_tuple(_thread(runner, thread_id)).checkpoint["channel_values"]
-    call_id = (point.step.meta or {}).get("tool_call_id")
-    messages = [dict(m) for m in values.get("messages") or []]
-    for m in reversed(messages):
-        calls = m.get("tool_calls") if isinstance(m, dict) and m.get("role") == "assistant" else None
-        if calls and any(c.get("id") == call_id for c in calls):
-            edited = json.dumps(arguments, ensure_ascii=False)
-            m["tool_calls"] = [{**c, "function": {**c["function"], "arguments": edited}} if c.get("id") == call_id
-                               else c for c in calls]
-            return {"messages": {REPLACE: messages}}
-    work = (values.get("scratch") or {}).get("rewoo")
-    if work and work.get("next", 0) < len(work.get("plans", [])):
-        plans = [dict(p) for p in work["plans"]]
-        plans[work["next"]]["arguments"] = arguments
-        return {"scratch": {"rewoo": {**work, "plans": plans}}}
+    update = agents.get_agent(point.session.agent).edit_call(values, point.step.tool_call_id, arguments)
+    if update is not None:
+        return update
     raise ForkError(f"the {point.session.agent} design makes this call inside its {point.step.node!r} node, where "
                     "the arguments are not in the graph state; fork from the user message instead")
 

@@ -75,3 +75,27 @@ def test_missing_argument_unsupported_and_unknown():
     assert calls == [] and "weather" in answer and "can't" in answer
     answer, calls = converse("Write me a sonnet about autumn", ["calculator"])
     assert calls == [] and "offline demo model" in answer and "OPENAI_API_KEY" in answer
+
+
+def test_every_design_declares_its_demo_prompts_and_each_has_a_handler():
+    """A design asks the demo model for a structured judgement by `[task:NAME]` in a system prompt; a NAME with no
+    handler falls back to the generic policy and the design silently does nothing useful offline. Each built-in
+    design declares the tasks its module (and the shared gate and refine nodes it can use) sends."""
+    import importlib
+    import re
+
+    from app import agents
+    from app.llm.demo import design_tasks, tasks  # noqa: F401  (design_tasks registers its handlers)
+
+    def sent(module: str) -> set[str]:
+        source = importlib.import_module(module).__loader__.get_source(module)
+        return set(re.findall(r"\[task:([\w-]+)\]", source))
+
+    shared = sent("app.agents.gate")  # any design with the tool_gate setting
+    for spec in (s for s in agents.AGENTS.values() if s.source == "built-in"):
+        module = spec.build.__module__
+        declared = set(spec.demo_tasks)
+        assert sent(module) <= declared, (spec.name, sent(module) - declared)
+        if "refine" in spec.settings:
+            assert sent("app.agents.refine") <= declared, spec.name
+        assert declared | shared <= set(tasks.TASKS), (spec.name, (declared | shared) - set(tasks.TASKS))

@@ -13,7 +13,7 @@ from typing import Callable
 from langgraph.graph import StateGraph
 
 from app.agents import awn, dfsdt, interact, plan_execute, react, rewoo
-from app.agents.base import AgentContext
+from app.agents.base import AgentContext, edit_call_in_messages
 from app.agents.gate import with_gate
 
 
@@ -31,6 +31,12 @@ class AgentSpec:
     build: Callable[[AgentContext], StateGraph]
     settings: tuple[str, ...] = ()  # design-specific settings, shown in the UI
     source: str = "built-in"  # or the module:factory of a bring-your-own graph
+    settings_hint: str = ""  # an example of its settings as JSON (the UI's placeholder)
+    # The `[task:NAME]` prompts it sends: each must have a handler in the offline demo model (a test checks).
+    demo_tasks: tuple[str, ...] = ()
+    # Where its graph state holds a proposed tool call, for time travel to rewrite the arguments:
+    # (checkpoint channel values, the call's id, new arguments) -> a state update, or None if not there.
+    edit_call: Callable[[dict, str | None, dict], dict | None] = edit_call_in_messages
 
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "description": self.description, "paper": self.paper,
@@ -73,7 +79,7 @@ register(AgentSpec(
     "Reason and act: the model calls tools and reads their results in a loop until it can answer. "
     "It never stops to ask; a missing argument surfaces as a tool error.",
     "Yao et al., ReAct: Synergizing Reasoning and Acting in Language Models (ICLR 2023)",
-    react.build, ("refine",),
+    react.build, ("refine",), demo_tasks=("refine_call",),
 ))
 register(AgentSpec(
     "awn", "Ask-when-Needed",
@@ -82,6 +88,8 @@ register(AgentSpec(
     "beyond the tools. Settings: strictness (guesses | missing_only), reflection, max_questions.",
     "Wang et al., Learning to Ask: When LLMs Meet Unclear Instruction (2024); NoisyToolBench",
     awn.build, ("strictness", "reflection", "max_questions", "refine"),
+    settings_hint='{"strictness": "guesses", "reflection": true, "max_questions": 3}',
+    demo_tasks=("awn_reflect", "refine_call"),
 ))
 register(AgentSpec(
     "interact", "IN3 Interact",
@@ -89,7 +97,8 @@ register(AgentSpec(
     "most 5 rounds; 'skip' ends), summarises the user's intention, then executes with the ReAct loop.",
     "Qian et al., Tell Me More! Towards Implicit User Intention Understanding of Language Model Driven Agents "
     "(ACL 2024); Mistral-Interact",
-    interact.build, ("max_rounds",),
+    interact.build, ("max_rounds",), settings_hint='{"max_rounds": 5}',
+    demo_tasks=("interact_judge", "interact_summary"),
 ))
 register(AgentSpec(
     "rewoo", "ReWOO",
@@ -97,14 +106,14 @@ register(AgentSpec(
     "result #E1, #E2... for later steps; workers run the tools with no model call; a solver answers from the "
     "evidence. Fewer tokens than ReAct (compare the per-node usage), but the plan cannot adapt to results.",
     "Xu et al., ReWOO: Decoupling Reasoning from Observations for Efficient Augmented Language Models (2023)",
-    rewoo.build,
+    rewoo.build, demo_tasks=("rewoo_plan", "rewoo_solve"), edit_call=rewoo.edit_call,
 ))
 register(AgentSpec(
     "plan_execute", "Plan-and-Execute",
     "A planner lists the steps; an executor does one step at a time with the tools; after each step a "
     "re-planner finishes or rewrites the remaining steps, e.g. when a step failed or found something new.",
     "Wang et al., Plan-and-Solve Prompting (ACL 2023); LangGraph's plan-and-execute agent, after BabyAGI",
-    plan_execute.build,
+    plan_execute.build, demo_tasks=("pe_plan", "pe_step", "pe_replan"),
 ))
 register(AgentSpec(
     "dfsdt", "DFSDT (ToolLLM)",
@@ -112,5 +121,6 @@ register(AgentSpec(
     "search backtracks and tries a different action there, bounded by width, depth and a model-call budget. "
     "The inspector draws the tree.",
     "Qin et al., ToolLLM: Facilitating Large Language Models to Master 16000+ Real-world APIs (ICLR 2024)",
-    dfsdt.build, ("width", "depth", "budget"),
+    dfsdt.build, ("width", "depth", "budget"), settings_hint='{"width": 2, "depth": 6, "budget": 12}',
+    demo_tasks=("dfsdt",),
 ))

@@ -187,6 +187,20 @@ def run_tool_calls(ctx: AgentContext, state: AgentState, calls: list[dict], *, n
     return update
 
 
+def edit_call_in_messages(values: dict[str, Any], call_id: str | None, arguments: dict[str, Any]) -> dict | None:
+    """Time travel's rewrite of a proposed tool call where most designs keep it: in the assistant message that
+    proposed it (the state update replaces the messages), or None if no message proposed `call_id`."""
+    messages = [dict(m) for m in values.get("messages") or []]
+    for m in reversed(messages):
+        calls = m.get("tool_calls") if isinstance(m, dict) and m.get("role") == "assistant" else None
+        if calls and any(c.get("id") == call_id for c in calls):
+            edited = json.dumps(arguments, ensure_ascii=False)
+            m["tool_calls"] = [{**c, "function": {**c["function"], "arguments": edited}} if c.get("id") == call_id
+                               else c for c in calls]
+            return {"messages": {REPLACE: messages}}
+    return None
+
+
 def final_answer(messages: list[dict]) -> str | None:
     for message in reversed(messages):
         if message.get("role") == "assistant" and not message.get("tool_calls"):

@@ -85,6 +85,16 @@ def substitute(value: Any, evidence: dict[str, str]) -> Any:
     return value
 
 
+def edit_call(values: dict[str, Any], call_id: str | None, arguments: dict[str, Any]) -> dict | None:
+    """ReWOO's tool calls are in its plan, not in messages: time travel rewrites the next planned call."""
+    work = (values.get("scratch") or {}).get("rewoo")
+    if work and work.get("next", 0) < len(work.get("plans", [])):
+        plans = [dict(p) for p in work["plans"]]
+        plans[work["next"]]["arguments"] = arguments
+        return {"scratch": {"rewoo": {**work, "plans": plans}}}
+    return None
+
+
 def build(ctx: AgentContext) -> StateGraph:
     system = PLANNER_SYSTEM.format(today=today(), catalog=tool_catalog(ctx.tools) or "(no tools)")
 

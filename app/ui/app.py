@@ -56,11 +56,6 @@ CUSTOM_EXAMPLE = '''def word_count(text: str) -> int:
     return len(text.split())
 '''
 
-SETTINGS_HINT = {
-    "awn": '{"strictness": "guesses", "reflection": true, "max_questions": 3}',
-    "interact": '{"max_rounds": 5}',
-    "dfsdt": '{"width": 2, "depth": 6, "budget": 12}',
-}
 
 
 def agent_settings(gate: bool, refine: float | None, extra: str | None) -> dict[str, Any]:
@@ -115,6 +110,12 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         if known(stored) and not stored.startswith(USER_PREFIX):
             return stored
         return secrets.token_urlsafe(18)
+
+    def settings_hint(name: str) -> str:
+        try:
+            return agents.get_agent(name).settings_hint or "{}"
+        except KeyError:
+            return "{}"
 
     def agent_info(name: str) -> str:
         try:
@@ -187,7 +188,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                             refine_num = gr.Slider(0, 3, value=0, step=1, elem_id="refine",
                                                    label="Refine tool calls before they run (rounds; react, awn)")
                             extra_tb = gr.Textbox("", label="More settings (JSON)", elem_id="agent-settings-json",
-                                                  placeholder=SETTINGS_HINT.get("awn", ""))
+                                                  placeholder=agents.get_agent("awn").settings_hint)
                         new_btn = gr.Button("New chat", elem_id="new-chat")
                         session_md = gr.Markdown(session_line(None), elem_id="session-line")
                         gr.Markdown("**Try**")
@@ -409,7 +410,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                    cmp_saved, playback_dd, tabs, cmp_tools, compose, tool_pick])
 
         agent_dd.change(lambda name, gate, refine: [agent_info(name), design_graph(name, gate, refine),
-                                                     gr.update(placeholder=SETTINGS_HINT.get(name, "{}"))],
+                                                     gr.update(placeholder=settings_hint(name))],
                         [agent_dd, gate_cb, refine_num], [agent_md, design_md, extra_tb])
         for control in (gate_cb, refine_num):
             control.change(design_graph, [agent_dd, gate_cb, refine_num], design_md)
