@@ -1,0 +1,300 @@
+"""The Chat tab: pick an agent, a model and tools, talk to it, answer its questions (option buttons or the
+message box), retry a failed run. Steps stream into the conversation as they are stored."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from app import agents
+from app.clarify.request import ClarificationRequest
+from app.llm import gateway
+from app.runner import Runner, TurnError
+from app.ui import render
+from app.ui.owners import known
+from app.ui.shell import Shell
+from storage import NotFound, repo
+
+MAX_OPTIONS = 6
+EXAMPLES = [
+    ("Weather, no city (AwN asks)", "awn", "travel", "What's the weather like?"),
+    ("Arithmetic chain", "react", "math", "Compute 12*7, then add 5, then divide it by 3"),
+    ("Impossible date", "awn", "travel", "Book a flight from Paris to Rome on 31 February"),
+    ("Vague trip (IN3 asks)", "interact", "travel", "Plan a trip for me"),
+    ("Beyond the tools", "awn", "math", "Order me a pizza"),
+]
+
+CSS = """
+#header h1 {margin-bottom: 0}
+#header p {margin-top: 2px; color: var(--body-text-color-subdued)}
+.option-btn {min-width: 0 !important; flex: 0 1 auto !important}
+#question {border-left: 4px solid #ec4899; padding-left: 12px}
+.presenter #chat {font-size: 1.3em}
+"""
+
+
+def agent_settings(gate: bool, refine: float | None, extra: str | None) -> dict[str, Any]:
+    """The session settings from the settings panel; ValueError names a bad JSON field."""
+    settings: dict[str, Any] = {}
+    if (extra or "").strip():
+        try:
+            settings = json.loads(extra)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"More settings is not valid JSON: {exc.msg} at character {exc.pos}") from exc
+        if not isinstance(settings, dict):
+            raise ValueError("More settings must be a JSON object, like {\"width\": 3}")
+    if gate:
+        settings["tool_gate"] = True
+    if refine:
+        settings["refine"] = int(refine)
+    return settings
+
+
+def settings_controls(settings: dict[str, Any] | None) -> list[Any]:
+    """The settings panel's values for a session's settings."""
+    settings = dict(settings or {})
+    gate = bool(settings.pop("tool_gate", False))
+    refine = int(settings.pop("refine", 0) or 0)
+    return [gate, refine, json.dumps(settings) if settings else ""]
+
+
+def settings_hint(name: str) -> str:
+    try:
+        return agents.get_agent(name).settings_hint or "{}"
+    except KeyError:
+        return "{}"
+
+def agent_info(name: str) -> str:
+    try:
+        spec = agents.get_agent(name)
+    except KeyError:
+        return ""
+    return f"{render.plain(spec.description)}\n\n<sub>{render.plain(spec.paper)}</sub>"
+
+def design_graph(runner: Runner, name: str, gate: bool = False, refine: float | None = 0) -> str:
+    try:
+        text = runner.design_mermaid(name, {"tool_gate": bool(gate), "refine": int(refine or 0)})
+    except Exception as exc:  # a bring-your-own factory may need tools or fail: say so, keep the UI
+        return f"_The graph cannot be drawn: {render.plain(str(exc))}_"
+    return "```mermaid\n" + text + "\n```"
+
+def ask_updates(question: ClarificationRequest | None) -> list[Any]:
+    if not question:
+        return [gr.update(visible=False), gr.update(value="")] + [gr.update(visible=False)] * MAX_OPTIONS
+    options = question.options[:MAX_OPTIONS]
+    text = (f"**The agent asks:** {render.plain(question.question)}\n\n"
+            f"<sub>{render.plain(question.kind)} · field {render.inline_code(question.field or '-')}"
+            f" · detected by {render.plain(question.detected_by)}. Click an option or type an answer.</sub>")
+    buttons = [gr.update(visible=i < len(options), value=options[i] if i < len(options) else "")
+               for i in range(MAX_OPTIONS)]
+    return [gr.update(visible=True), gr.update(value=text)] + buttons
+
+def session_line(session_id: str | None) -> str:
+    if not session_id:
+        return "_New session: send a message to start._"
+    return f"Session `{session_id}`"
+
+def load_session(runner: Runner, session_id: str | None, owner: str) -> tuple[list, ClarificationRequest | None]:
+    if not session_id:
+        return [], None
+    try:
+        trace = runner.trace(session_id, owner)
+    except NotFound:
+        return [], None
+    pending = runner.pending_question(session_id)
+    return render.chat_from_trace(trace, pending), pending
+
+
+@dataclass
+class ChatTab:
+    chatbot: gr.Chatbot
+    session_md: gr.Markdown
+    agent_dd: gr.Dropdown
+    model_dd: gr.Dropdown
+    toolset_dd: gr.Dropdown
+    tools_dd: gr.Dropdown
+    settings: list[Any]  # the tool-gate box, the refine slider, the settings JSON
+    ask_outputs: list[Any]  # the question panel, its text and its option buttons
+
+    @property
+    def outputs(self) -> list[Any]:
+        """What `show` updates."""
+        return [self.chatbot, self.session_md, self.agent_dd, self.model_dd, self.toolset_dd, self.tools_dd,
+                *self.settings, *self.ask_outputs]
+
+    def show(self, runner: Runner, session: Any, history: list, pending: ClarificationRequest | None) -> dict:
+        """Updates that put `session` (a SessionRow, or None for a new chat) on the tab."""
+        updates: dict[Any, Any] = {self.chatbot: history, self.session_md: session_line(session and session.id)}
+        if session is not None:
+            updates.update({self.agent_dd: session.agent, self.model_dd: session.model,
+                            self.toolset_dd: session.toolset or "(custom)", self.tools_dd: session.tools,
+                            **dict(zip(self.settings, settings_controls(session.settings)))})
+        updates.update(dict(zip(self.ask_outputs, ask_updates(pending))))
+        return updates
+
+
+def build(shell: Shell) -> ChatTab:
+    runner, owner, session_id, session_store, owner_store = (shell.runner, shell.owner, shell.session_id,
+                                                             shell.session_store, shell.owner_store)
+    resolve_owner, pick_toolset = shell.resolve_owner, shell.pick_toolset
+    agent_choices, all_models, tool_names = shell.agent_choices, shell.model_choices, shell.tool_names
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=280):
+            agent_dd = gr.Dropdown(agent_choices, value="awn", label="Agent", elem_id="agent")
+            agent_md = gr.Markdown(agent_info("awn"))
+            with gr.Accordion("Its graph", open=False, elem_id="design-graph-panel"):
+                design_md = gr.Markdown(design_graph(runner, "awn"), elem_id="design-graph")
+            model_dd = gr.Dropdown(all_models, value=gateway.default_model(), label="Model",
+                                   allow_custom_value=True, elem_id="model")
+            toolset_dd = gr.Dropdown(shell.toolset_choices(None), value="travel", label="Tool set",
+                                     elem_id="toolset")
+            tools_dd = gr.Dropdown(tool_names, value=runner.tools.toolsets["travel"], multiselect=True,
+                                   label="Tools", elem_id="tools")
+            with gr.Accordion("Agent settings", open=False, elem_id="agent-settings"):
+                gate_cb = gr.Checkbox(False, label="Tool-use gate: answer directly when no tool is needed",
+                                      elem_id="tool-gate")
+                refine_num = gr.Slider(0, 3, value=0, step=1, elem_id="refine",
+                                       label="Refine tool calls before they run (rounds; react, awn)")
+                extra_tb = gr.Textbox("", label="More settings (JSON)", elem_id="agent-settings-json",
+                                      placeholder=agents.get_agent("awn").settings_hint)
+            new_btn = gr.Button("New chat", elem_id="new-chat")
+            session_md = gr.Markdown(session_line(None), elem_id="session-line")
+            gr.Markdown("**Try**")
+            example_btns = [gr.Button(label, size="sm") for label, *_ in EXAMPLES]
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label="Conversation", height=600, elem_id="chat", allow_tags=False,
+                                 buttons=["copy"], placeholder="Steps appear here as the agent works.")
+            with gr.Group(visible=False, elem_id="ask-panel") as ask_panel:
+                ask_md = gr.Markdown(elem_id="question")
+                with gr.Row():
+                    option_btns = [gr.Button(visible=False, size="sm", elem_classes="option-btn",
+                                             elem_id=f"option-{i}") for i in range(MAX_OPTIONS)]
+            with gr.Row():
+                message = gr.Textbox(placeholder="Message the agent. When it asks, your reply answers.",
+                                     show_label=False, scale=6, elem_id="message", autofocus=True)
+                send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                retry_btn = gr.Button("Retry", scale=1, elem_id="retry", size="sm")
+            error_md = gr.Markdown(elem_id="chat-error")
+
+    ask_outputs = [ask_panel, ask_md, *option_btns]
+
+    agent_dd.change(lambda name, gate, refine: [agent_info(name), design_graph(runner, name, gate, refine),
+                                                 gr.update(placeholder=settings_hint(name))],
+                    [agent_dd, gate_cb, refine_num], [agent_md, design_md, extra_tb])
+    for control in (gate_cb, refine_num):
+        control.change(lambda *a: design_graph(runner, *a), [agent_dd, gate_cb, refine_num], design_md)
+
+    toolset_dd.input(pick_toolset, [toolset_dd, owner], tools_dd)
+    tools_dd.input(lambda: "(custom)", None, toolset_dd)
+
+    def session_for(who, sid, agent, model, toolset, tools, gate, refine, extra) -> tuple[str, bool]:
+        """The session a message goes to: the open one, or a new one (True) when the agent, model, tools or
+        settings changed."""
+        custom = toolset in (None, "", "(custom)")
+        settings = agent_settings(gate, refine, extra)
+        if sid:
+            s = repo.get_session(runner.db, sid, who)
+            wanted = runner.resolve_tools(list(tools or []) if custom else [], None if custom else toolset, who)
+            if ((s.agent, s.model, list(s.tools), s.settings or {}) == (agent, model, wanted, settings)
+                    or runner.pending_question(sid)):
+                return sid, False
+        return runner.new_session(agent=agent, model=model, tools=list(tools or []) if custom else [],
+                                  toolset=None if custom else toolset, owner=who, settings=settings).id, True
+
+    def chat(text: str, who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
+             answer: str | None = None, retry: bool = False, request: gr.Request = None):
+        """One turn from the chat box, an option button or Retry (the last run failed: go on from its last
+        checkpoint); yields the chat as steps arrive."""
+        who = known(who) or resolve_owner(None, request)
+        text = (answer if answer is not None else text or "").strip()
+        history = list(history or [])
+        hidden = ask_updates(None)
+
+        def out(box: Any, chat_history: list, ask: list, error: str = "") -> list[Any]:
+            return [box, sid, sid, chat_history, session_line(sid), *ask, error, who, who]
+
+        if retry and not sid:
+            yield out(gr.update(), history, [gr.update()] * len(ask_outputs), "Nothing to retry yet.")
+            return
+        if not text and not retry:
+            yield out(gr.update(), history, [gr.update()] * len(ask_outputs), "Type a message first.")
+            return
+        try:
+            if not retry:
+                sid, fresh = session_for(who, sid, agent, model, toolset, tools, gate, refine, extra)
+                history = [] if fresh else history
+        except Exception as exc:  # unknown model, missing key, unknown tool: say so, keep the message
+            yield out(text, history, [gr.update()] * len(ask_outputs), f"⚠️ {render.plain(str(exc))}")
+            return
+        is_answer = not retry and runner.pending_question(sid) is not None
+        if not retry:
+            history.append({"role": "user", "content": render.text(text)})
+        live = {"role": "assistant", "content": ""}
+        yield out("", history, hidden)
+        try:
+            for event in runner.stream(sid, message=None if is_answer or retry else text,
+                                       answer=text if is_answer else None, owner=who, deltas=True, retry=retry):
+                if event.type == "step":
+                    if live in history:
+                        history.remove(live)  # text the model wrote before a tool call: the step shows it
+                        live = {"role": "assistant", "content": ""}
+                    history.append(render.step_message(event.step))
+                    yield out("", history, hidden)
+                elif event.type == "delta":
+                    if live not in history:
+                        history.append(live)
+                    live["content"] += render.text(event.text)
+                    yield out("", history, hidden)
+                elif event.type == "done":
+                    result = event.result
+                    if live in history:
+                        history.remove(live)
+                    if result.status == "needs_clarification":
+                        history.append(render.question_message(result.clarification))
+                        yield out("", history, ask_updates(result.clarification))
+                    elif result.status == "error":
+                        history.append({"role": "assistant", "content": f"⚠️ {render.plain(result.error or '')}"})
+                        yield out("", history, hidden)
+                    else:
+                        history.append({"role": "assistant", "content": render.text(result.final_answer)})
+                        yield out("", history, hidden)
+        except TurnError as exc:
+            yield out(text, history if retry else history[:-1], hidden, f"⚠️ {render.plain(str(exc))}")
+
+    def answer_option(choice, who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
+                      request: gr.Request = None):
+        yield from chat("", who, sid, agent, model, toolset, tools, history, gate, refine, extra, answer=choice,
+                        request=request)
+
+    chat_inputs = [message, owner, session_id, agent_dd, model_dd, toolset_dd, tools_dd, chatbot, gate_cb,
+                   refine_num, extra_tb]
+    chat_outputs = [message, session_id, session_store, chatbot, session_md, *ask_outputs, error_md, owner,
+                    owner_store]
+    send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat")
+
+    def retry_turn(who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
+                   request: gr.Request = None):
+        yield from chat("", who, sid, agent, model, toolset, tools, history, gate, refine, extra, retry=True,
+                        request=request)
+
+    retry_btn.click(retry_turn, chat_inputs[1:], chat_outputs, api_name="retry")
+    message.submit(chat, chat_inputs, chat_outputs, api_visibility="private")
+    for i, btn in enumerate(option_btns):
+        btn.click(answer_option, [btn, *chat_inputs[1:]], chat_outputs, api_name=f"answer_option_{i}",
+                  api_visibility="private" if i else "public")
+
+    def new_chat():
+        return [None, None, [], session_line(None), *ask_updates(None), ""]
+
+    new_btn.click(new_chat, None, [session_id, session_store, chatbot, session_md, *ask_outputs, error_md])
+
+    for btn, (_, agent_name, toolset_name_, prompt) in zip(example_btns, EXAMPLES):
+        btn.click(lambda a=agent_name, t=toolset_name_, p=prompt: [
+            a, t, runner.tools.toolsets.get(t, []), p, None, None, [], session_line(None), *ask_updates(None)],
+            None, [agent_dd, toolset_dd, tools_dd, message, session_id, session_store, chatbot, session_md,
+                   *ask_outputs])
+    return ChatTab(chatbot, session_md, agent_dd, model_dd, toolset_dd, tools_dd, [gate_cb, refine_num, extra_tb],
+                   ask_outputs)

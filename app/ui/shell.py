@@ -1,0 +1,67 @@
+"""What every tab of the UI shares: the runner, the page's owner and session (kept in the browser), the tabs
+themselves, and the small lookups several tabs make (an owner's sessions and tool sets)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from app import agents
+from app.auth import USER_PREFIX, owner_for
+from app.llm import gateway
+from app.runner import Runner
+from app.ui.owners import known
+from storage import repo
+
+
+@dataclass
+class Shell:
+    runner: Runner
+    auth_enabled: bool
+    blocks: gr.Blocks
+    owner: gr.State  # the page's owner: UNLOADED until the page loads (app.ui.owners)
+    session_id: gr.State  # the chat's session
+    owner_store: gr.BrowserState
+    session_store: gr.BrowserState
+    tabs: gr.Tabs | None = None
+
+    @property
+    def tool_names(self) -> list[str]:
+        return self.runner.tools.names()
+
+    @property
+    def agent_choices(self) -> list[tuple[str, str]]:
+        return [(f"{a.title} ({a.name})", a.name) for a in agents.AGENTS.values()]
+
+    @property
+    def model_choices(self) -> list[tuple[str, str]]:
+        return [(m.name if m.ready else f"{m.name} (set {m.needs})", m.name) for m in gateway.available_models()]
+
+    def resolve_owner(self, stored: str | None, request: gr.Request | None) -> str:
+        """The login's owner with logins on (never what the browser stored); else the browser's anonymous id."""
+        if self.auth_enabled:
+            if request is None or not getattr(request, "username", None):
+                raise gr.Error("log in first")
+            return owner_for(request.username)
+        if known(stored) and not stored.startswith(USER_PREFIX):
+            return stored
+        return secrets.token_urlsafe(18)
+
+    def session_choices(self, owner: str | None, search: str | None = None) -> list[tuple[str, str]]:
+        rows = repo.list_sessions(self.runner.db, owner=owner, search=search) if owner else []
+        return [(f"{r.title or 'Untitled'} · {r.agent} · {r.status}", r.id) for r in rows]
+
+    def toolset_choices(self, owner: str | None) -> list[str]:
+        builtin = self.runner.tools.toolsets
+        saved = [t.name for t in repo.list_toolsets(self.runner.db, owner)] if owner else []
+        return ["(custom)", *builtin, *[s for s in saved if s not in builtin]]
+
+    def pick_toolset(self, name: str, who: str | None) -> Any:
+        """A tool set's tools, for the tool list beside its menu."""
+        if not name or name == "(custom)":
+            return gr.update()
+        row = repo.get_toolset(self.runner.db, name, who)
+        return row.tools if row else self.runner.tools.toolsets.get(name, [])
