@@ -1,0 +1,203 @@
+"""Commands that read and write what is stored: traces, share links, export and import, tools, agents, models."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from app.cli.common import CliError, _open, _print_json, _runner, _show_step, _split
+from app.config import Settings
+
+
+def cmd_share(args) -> int:
+    from app import sharing
+
+    _, db = _open(args)
+    if args.revoke:
+        if not sharing.revoke_token(db, args.revoke):
+            raise CliError("no live share link with that token")
+        print("revoked")
+        return 0
+    if not args.session_id:
+        raise CliError("give a SESSION_ID to share, or --revoke TOKEN")
+    if args.preview:
+        found = sharing.preview(db, args.session_id)
+        if args.json:
+            _print_json(found)
+        else:
+            for item in found["redactions"] or [{"where": "-", "what": "nothing to redact"}]:
+                print(f"{item['where']}: {item['what']}")
+        return 0
+    if args.expires is not None and args.expires <= 0:
+        raise CliError("--expires must be a positive number of days")
+    share = sharing.create(db, args.session_id, expires_days=args.expires)
+    if args.json:
+        _print_json(share)
+    else:
+        for item in share["redactions"]:
+            print(f"redacted: {item['where']}: {item['what']}", file=sys.stderr)
+        print(share["path"])
+    return 0
+
+
+def cmd_export(args) -> int:
+    from app.tracing import export
+
+    _, db = _open(args)
+    doc = export.export_session(db, args.session_id)
+    if args.format == "openinference":
+        doc = export.openinference(doc)
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from app.tracing import export
+
+    _, db = _open(args)
+    try:
+        with open(args.file, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{args.file} is not JSON: {exc.msg} at line {exc.lineno}") from None
+    try:
+        session_id = export.import_session(db, data)
+    except export.ImportProblem as exc:
+        raise CliError(f"cannot import {args.file}: {exc}") from None
+    if args.json:
+        _print_json({"session_id": session_id})
+    else:
+        print(session_id)
+    return 0
+
+
+def cmd_trace(args) -> int:
+    from app.tracing.document import trace_document
+
+    _, db = _open(args)
+    trace = trace_document(db, args.session_id)
+    if args.json:
+        _print_json(trace)
+        return 0
+    s = trace["session"]
+    print(f"session {s['id']}  agent={s['agent']} model={s['model']} tools={','.join(s['tools'])} status={s['status']}")
+    for run in trace["runs"]:
+        print(f"\nturn {run['seq']}: {run['user_message']}")
+        for step in (st for st in trace["steps"] if st["run_id"] == run["id"]):
+            print(_show_step(step))
+        if run["final_answer"]:
+            print(f"  => {run['final_answer']}")
+    return 0
+
+
+def cmd_tools_add(args) -> int:
+    from pathlib import Path
+
+    path = Path(args.file)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {exc}") from None
+    names = _runner(args).add_custom_tools(source, path.name, network=args.allow_network, cpu_seconds=args.cpu,
+                                           memory_mb=args.memory, wall_seconds=args.timeout)
+    if args.json:
+        _print_json({"file": path.name, "tools": names})
+    else:
+        print(f"added from {path.name}: {', '.join(names)}")
+    return 0
+
+
+def _print_imported(args, source: str, names: list[str]) -> None:
+    if args.json:
+        _print_json({"source": source, "tools": names})
+    else:
+        print(f"imported from {source}: {', '.join(names)}")
+
+
+def cmd_tools_import_openapi(args) -> int:
+    from tools.model import credential_pairs
+
+    auth = credential_pairs(args.auth or [], "--auth")
+    names = _runner(args).import_openapi(args.spec, base_url=args.base_url, auth=auth, timeout=args.timeout,
+                                         prefix=args.prefix or "")
+    _print_imported(args, args.spec, names)
+    return 0
+
+
+def cmd_tools_import_mcp(args) -> int:
+    from tools.model import credential_pairs
+
+    headers = credential_pairs(args.header or [], "--header")
+    if "*" in headers:
+        raise CliError("--header takes HEADER=ENV_VAR")
+    names = _runner(args).import_mcp(args.target, env=_split(args.env), headers=headers, timeout=args.timeout,
+                                     prefix=args.prefix or "")
+    _print_imported(args, args.target, names)
+    return 0
+
+
+def cmd_tools_lint(args) -> int:
+    from tools.lint import report
+
+    runner = _runner(args)
+    names = runner.resolve_tools(_split(args.tools), args.toolset) if (args.tools or args.toolset) else \
+        runner.tools.names()
+    found = report(runner.tools.resolve(names))
+    if args.json:
+        _print_json(found)
+        return 0
+    for w in found["warnings"]:
+        print(f"{w['tool']}.{w['field']}: [{w['code']}] {w['message']}")
+    print(f"{found['count']} warning(s) in {len(names)} tool(s)")
+    return 0
+
+
+def cmd_tools_list(args) -> int:
+    registry = _runner(args).tools
+    tools = [{**t.function, "side_effects": t.side_effects, "source": t.source} for t in registry.tools.values()]
+    if args.json:
+        _print_json({"tools": tools, "toolsets": registry.toolsets})
+        return 0
+    for t in tools:
+        params = ", ".join(
+            f"{name}{'' if name in t['parameters'].get('required', []) else '?'}"
+            for name in t["parameters"].get("properties", {})
+        )
+        print(f"{t['name']}({params}){'  [side effects]' if t['side_effects'] else ''}\n    {t['description']}")
+    print("\ntool sets: " + "; ".join(f"{k} = {', '.join(v)}" for k, v in registry.toolsets.items()))
+    return 0
+
+
+def cmd_agents_list(args) -> int:
+    from app import agents
+
+    from app.agents.byo import register_graphs
+
+    register_graphs(Settings.from_env(args.db).with_graphs(args.graph).graphs)
+    listed = [a.to_dict() for a in agents.AGENTS.values()]
+    if args.json:
+        _print_json({"agents": listed})
+        return 0
+    for a in listed:
+        print(f"{a['name']:<14} {a['title']}\n{'':<14} {a['description']}\n{'':<14} {a['paper']}")
+    return 0
+
+
+def cmd_models_list(args) -> int:
+    from app.llm import gateway
+
+    models = [m.__dict__ for m in gateway.available_models()]
+    if args.json:
+        _print_json({"models": models, "default": gateway.default_model()})
+        return 0
+    for m in models:
+        state = "ready" if m["ready"] else f"set {m['needs']}"
+        print(f"{m['name']:<40} {state}")
+    return 0

@@ -1,0 +1,52 @@
+"""`playground serve` and `playground hash-password`."""
+
+from __future__ import annotations
+
+import sys
+
+from app.cli.common import CliError
+from app.config import Settings
+
+
+def _settle_heap() -> None:
+    """Move everything alive at start into the collector's permanent generation: a full collection otherwise
+    walks the ~400k objects of the libraries loaded at start, a 200-300 ms pause for every turn running at
+    that moment (bench/load.py). A first turn adds only ~1k more objects, so there is nothing to warm up."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def cmd_hash_password(args) -> int:
+    """A line for --auth-file: the password from stdin (never on the command line, where `ps` shows it)."""
+    import getpass
+
+    from app.auth import hash_password
+
+    if not args.name or ":" in args.name:
+        raise CliError("give a login name without ':'")
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise CliError("the password is empty")
+    print(f"{args.name}:{hash_password(password)}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from app.api import create_app
+
+    settings = Settings.from_env(args.db).with_graphs(args.graph, args.tool_module)
+    if args.auth or args.auth_file:
+        settings = Settings(**{**settings.__dict__, "auth": settings.auth + tuple(args.auth or ()),
+                               "auth_file": args.auth_file or settings.auth_file})
+    if settings.mcp_commands is None:  # the browser may start MCP commands only on this machine's own address
+        settings = Settings(**{**settings.__dict__, "mcp_commands": args.host in ("127.0.0.1", "localhost", "::1")})
+    app = create_app(settings)
+    _settle_heap()
+    label = app.state.runner.db.label  # without a password
+    print(f"Agent Playground on http://{args.host}:{args.port}  (database: {label})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
