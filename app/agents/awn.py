@@ -25,10 +25,10 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
-from app.agents import refine
+import app.agents.refine as refine
 from app.agents.base import AgentContext, AgentState, call_model, parse_json, run_tool_calls, turn_messages
 from app.agents.react import system_prompt
-from app.clarify import check_tool_call
+from app.clarify.checker import check_tool_call
 from app.clarify.request import ClarificationRequest
 from app.llm.gateway import parse_arguments
 from app.tracing.steps import step

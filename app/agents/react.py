@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 
-from app.agents import refine
+import app.agents.refine as refine
 from app.agents.base import AgentContext, AgentState, call_model, run_tool_calls, today, turn_messages
 
 SYSTEM = (

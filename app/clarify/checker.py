@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import Any
 
-from app.clarify import grounding
+import app.clarify.grounding as grounding
 from app.clarify.request import ClarificationRequest
 from tools.execute import type_matches
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.clarify import grounding
+import app.clarify.grounding as grounding
 
 
 def provenance(arguments: dict[str, Any], schema: dict[str, Any] | None, conversation: list[dict],
