@@ -300,6 +300,7 @@ def test_small_ones_a_surrogate_bad_settings_and_big_ui_bodies_get_clean_errors(
 def test_untrusted_fields_cannot_break_out_of_their_markdown():
     """Attack 10: backticks in imported fields ended our code spans; a name or a description could carry
     Markdown of its own (a link, an image, a table cell)."""
+    from app.clarify.request import ClarificationRequest
     from app.ui import render
 
     hostile = "x` ![p](http://evil/p.png) <img src=x onerror=alert(1)> | *b*"
@@ -307,8 +308,8 @@ def test_untrusted_fields_cannot_break_out_of_their_markdown():
     assert span.startswith("``") and span.endswith("``") and "<img" not in span
     shown = render.plain(hostile)
     assert "![" not in shown and "<img" not in shown and "\\|" in shown and "\\*b\\*" in shown
-    question = render.question_message({"question": hostile, "options": ["a`b", hostile], "kind": "missing_argument",
-                                         "detected_by": "schema"})["content"]
+    question = render.question_message(ClarificationRequest("missing_argument", hostile, ["a`b", hostile],
+                                                              detected_by="schema"))["content"]
     assert render.plain(hostile) in question and render.inline_code(hostile) in question  # text, and a whole span
     assert "<img" not in question
     assert "](http://evil/p.png)" not in render.text("look ![p](http://evil/p.png)").replace("[🖼 p](", "")
