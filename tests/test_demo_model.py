@@ -30,7 +30,7 @@ def converse(text: str, tools: list[str]) -> tuple[str, list[tuple[str, dict]]]:
 
 
 def test_async_and_streaming_go_through_litellm():
-    import litellm
+    litellm = gateway.litellm()  # imported and set up with our providers
 
     tools = [REG.get("weather").openai]
     messages = [{"role": "user", "content": "weather in Oslo"}]

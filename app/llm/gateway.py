@@ -9,22 +9,35 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from app import config  # noqa: F401  (sets LITELLM_LOCAL_MODEL_COST_MAP before litellm is imported)
+from app.llm import demo, replay
+from app.llm.handler import take_simulated
 
-import litellm  # noqa: E402
+_litellm = None
+_loading = threading.Lock()
 
-from app.llm import demo, replay  # noqa: E402
-from app.llm.handler import take_simulated  # noqa: E402
 
-litellm.suppress_debug_info = True
-litellm.drop_params = True
-demo.register()
-replay.register()
+def litellm():
+    """LiteLLM, imported and set up (our offline providers registered) on first use: importing it takes seconds,
+    and a command or page that calls no model (`playground trace`, `tools list`, a share page) never pays it."""
+    global _litellm
+    if _litellm is None:
+        with _loading:
+            if _litellm is None:
+                import litellm as module
+
+                module.suppress_debug_info = True
+                module.drop_params = True
+                demo.register()
+                replay.register()
+                _litellm = module
+    return _litellm
 
 
 class ModelError(Exception):
@@ -106,7 +119,7 @@ def _provider_of(model: str) -> str:
         if model.startswith(local + "/"):
             return local
     try:
-        _, provider, _, _ = litellm.get_llm_provider(model=model)
+        _, provider, _, _ = litellm().get_llm_provider(model=model)
     except Exception:
         raise ModelConfigError(
             f"unknown model {model!r}: write it as provider/model, e.g. openai/gpt-4o-mini, "
@@ -141,7 +154,7 @@ def check_model(model: str) -> None:
     if variables and not any(os.environ.get(v) for v in variables):
         raise ModelConfigError(f"model {model!r} needs {' or '.join(variables)} set in the environment")
     if not variables:
-        missing = litellm.validate_environment(model).get("missing_keys") or []
+        missing = litellm().validate_environment(model).get("missing_keys") or []
         if missing:
             raise ModelConfigError(f"model {model!r} needs {' or '.join(missing)} set in the environment")
 
@@ -245,7 +258,7 @@ def _cost(response: Any, model: str) -> float:
     if model.startswith(demo.PROVIDER + "/"):
         return 0.0
     try:
-        return float(litellm.completion_cost(completion_response=response) or 0.0)
+        return float(litellm().completion_cost(completion_response=response) or 0.0)
     except Exception:
         return 0.0  # a model missing from LiteLLM's price table costs "unknown", shown as 0
 
@@ -263,7 +276,7 @@ def embed(model: str, texts: list[str], timeout: float = 60.0) -> list[list[floa
     kwargs: dict[str, Any] = {"model": model, "input": texts, "timeout": timeout}
     _endpoint(model, kwargs)
     try:
-        response = litellm.embedding(**kwargs)
+        response = litellm().embedding(**kwargs)
     except Exception as exc:
         raise ModelError(f"embedding model {model!r} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}") \
             from exc
@@ -277,8 +290,9 @@ RETRY_PAUSE_MAX = 8.0
 def _retryable(exc: Exception) -> bool:
     """Worth another try: the provider was busy or broken, or the network was. A bad request, a wrong key or
     an unknown model will fail the same way again."""
-    return isinstance(exc, (litellm.RateLimitError, litellm.InternalServerError, litellm.ServiceUnavailableError,
-                            litellm.Timeout, litellm.APIConnectionError, litellm.BadGatewayError))
+    lib = litellm()
+    return isinstance(exc, (lib.RateLimitError, lib.InternalServerError, lib.ServiceUnavailableError, lib.Timeout,
+                            lib.APIConnectionError, lib.BadGatewayError))
 
 
 def _pause(exc: Exception, failures: int) -> float:
@@ -321,16 +335,16 @@ def complete(
         emitted = False
         try:
             if on_delta is None:
-                response = litellm.completion(**kwargs)
+                response = litellm().completion(**kwargs)
             else:
                 chunks = []
-                for chunk in litellm.completion(**kwargs, stream=True, stream_options={"include_usage": True}):
+                for chunk in litellm().completion(**kwargs, stream=True, stream_options={"include_usage": True}):
                     chunks.append(chunk)
                     delta = chunk.choices[0].delta.content if chunk.choices else None
                     if delta:
                         emitted = True
                         on_delta(delta)
-                response = litellm.stream_chunk_builder(chunks, messages=messages)
+                response = litellm().stream_chunk_builder(chunks, messages=messages)
             break
         except ModelError:
             raise
