@@ -60,9 +60,9 @@ def build(shell: Shell) -> InspectorTab:
             return ["_Pick a session (the current one is chosen for you)._", empty, [], "", None,
                     render.tokens_figure([]), "", None]
         trace = runner.trace(sid, who)
-        steps = trace["steps"]
+        steps = render.steps_of(trace)
         return [render.summary_markdown(trace), render.timeline_figure(steps), render.step_rows(steps),
-                render.step_tree(steps, trace["runs"]), steps[-1] if steps else None,
+                render.step_tree(steps, trace["runs"]), trace["steps"][-1] if steps else None,
                 render.tokens_figure(steps), session_graph(sid),
                 trace]
 

@@ -14,6 +14,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.clarify.request import ClarificationRequest
+from app.tracing.steps import PROVENANCE, Step, StepKind
 
 KIND_ICON = {"model": "🧠", "tool": "🛠️", "check": "🔎", "clarification": "❓", "summary": "📝", "answer": "💬",
              "error": "⚠️", "plan": "🗺️", "refine": "🔧", "decision": "🚦", "search": "🌳", "node": "⬡",
@@ -58,82 +59,78 @@ def code(value: Any, lang: str = "json") -> str:
     return f"```{lang}\n{text.replace('```', '` ` `')}\n```"
 
 
-def _get(step: Any, key: str, default: Any = None) -> Any:
-    return step.get(key, default) if isinstance(step, dict) else getattr(step, key, default)
+def steps_of(trace: dict[str, Any]) -> list[Step]:
+    """A trace document's steps as typed records (what the functions below draw)."""
+    return [Step.from_dict(s) for s in trace["steps"]]
 
 
-def step_title(step: Any) -> str:
-    kind, name = _get(step, "kind"), _get(step, "name")
+def step_title(step: Step) -> str:
+    kind, name = step.kind, step.name
     icon = KIND_ICON.get(kind, "•")
     if kind == "model":
-        output = _get(step, "output") or {}
+        output = step.output or {}
         calls = [c["function"]["name"] for c in (output.get("tool_calls") or [])] if isinstance(output, dict) else []
         label = f"{name}: calls {', '.join(calls)}" if calls else f"{name}"
     elif kind == "tool":
-        label = f"{name}({', '.join(f'{k}={v!r}' for k, v in (_get(step, 'input') or {}).items())})"[:90]
+        label = f"{name}({', '.join(f'{k}={v!r}' for k, v in (step.input or {}).items())})"[:90]
     elif kind == "retrieval":
-        offered = (_get(step, "output") or {}).get("offered") or []
-        label = f"{name}: offered {len(offered)} of {(_get(step, 'input') or {}).get('catalog', '?')} tools"
+        offered = (step.output or {}).get("offered") or []
+        label = f"{name}: offered {len(offered)} of {(step.input or {}).get('catalog', '?')} tools"
     else:
         label = name
-    status = " — error" if _get(step, "status") == "error" else ""
+    status = " — error" if step.status == "error" else ""
     return plain(f"{icon} {label}{status}")
 
 
-def provenance_lines(step: Any) -> str:
-    prov = (_get(step, "meta") or {}).get("provenance") or {}
+def provenance_lines(step: Step) -> str:
+    prov = step.meta.get(PROVENANCE) or {}
     if not prov:
         return ""
     lines = [f"- {inline_code(k)} ← {SOURCE_BADGE.get(v.get('source'), v.get('source'))}" for k, v in prov.items()]
     return "**Where each argument came from**\n" + "\n".join(lines)
 
 
-def step_body(step: Any) -> str:
-    kind = _get(step, "kind")
+def step_body(step: Step) -> str:
+    kind = step.kind
     parts: list[str] = []
-    if _get(step, "error"):
-        parts.append(f"**Error:** {plain(str(_get(step, 'error')))}")
+    if step.error:
+        parts.append(f"**Error:** {plain(str(step.error))}")
     if kind == "model":
-        output = _get(step, "output") or {}
+        output = step.output or {}
         if isinstance(output, dict) and output.get("tool_calls"):
             parts.append(code([{"tool": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"] or "{}")}
                                for c in output["tool_calls"]]))
         elif isinstance(output, dict) and output.get("content"):
             parts.append(code(output["content"], "text"))
-        parts.append(f"{_get(step, 'prompt_tokens', 0)} prompt + {_get(step, 'completion_tokens', 0)} completion tokens")
+        parts.append(f"{step.prompt_tokens} prompt + {step.completion_tokens} completion tokens")
     elif kind == "tool":
-        parts.append("**Arguments**\n" + code(_get(step, "input")))
+        parts.append("**Arguments**\n" + code(step.input))
         parts.append(provenance_lines(step))
-        parts.append("**Result**\n" + code(_get(step, "output")))
+        parts.append("**Result**\n" + code(step.output))
     elif kind == "retrieval":
-        given, output = _get(step, "input") or {}, _get(step, "output") or {}
+        given, output = step.input or {}, step.output or {}
         scores = output.get("scores") or {}
         rows = "\n".join(f"| {inline_code(n)} | {scores.get(n, 0):.3f} |" for n in output.get("offered") or [])
         parts.append(f"Ranked by **{plain(str(given.get('method')))}** for the request; the model sees only "
                      f"these {len(output.get('offered') or [])} of {given.get('catalog')} tools this turn.\n\n"
                      f"| tool | score |\n|---|---|\n{rows}")
-        if (_get(step, "meta") or {}).get("fallback"):
-            parts.append(f"**Note:** {plain(str((_get(step, 'meta') or {})['fallback']))}")
+        if step.meta.get("fallback"):
+            parts.append(f"**Note:** {plain(str(step.meta['fallback']))}")
     elif kind == "clarification":
-        question = (_get(step, "input") or {}).get("question", "")
-        parts.append(f"**Asked:** {text(question)}\n\n**Answer:** {text(_get(step, 'output'))}")
+        question = (step.input or {}).get("question", "")
+        parts.append(f"**Asked:** {text(question)}\n\n**Answer:** {text(step.output)}")
     else:
-        if _get(step, "input") is not None:
-            parts.append(code(_get(step, "input")))
-        if _get(step, "output") is not None:
-            parts.append(code(_get(step, "output")))
+        if step.input is not None:
+            parts.append(code(step.input))
+        if step.output is not None:
+            parts.append(code(step.output))
     return "\n\n".join(p for p in parts if p)
 
 
-def duration_s(step: Any) -> float | None:
-    started, ended = _get(step, "started_at"), _get(step, "ended_at")
-    return None if not (started and ended) else round(ended - started, 3)
-
-
-def step_message(step: Any) -> dict[str, Any]:
+def step_message(step: Step) -> dict[str, Any]:
     meta: dict[str, Any] = {"title": step_title(step), "status": "done"}
-    if (d := duration_s(step)) is not None:
-        meta["duration"] = d
+    if step.duration_ms is not None:
+        meta["duration"] = round(step.duration_ms / 1000, 3)
     return {"role": "assistant", "content": step_body(step) or " ", "metadata": meta}
 
 
@@ -150,10 +147,10 @@ def chat_from_trace(trace: dict[str, Any], pending: ClarificationRequest | None 
     messages: list[dict[str, Any]] = []
     for run in trace["runs"]:
         messages.append({"role": "user", "content": text(run["user_message"])})
-        for step in (s for s in trace["steps"] if s["run_id"] == run["id"]):
-            if step["kind"] == "clarification":
-                messages.append(question_message(ClarificationRequest.from_payload(step["input"] or {})))
-                messages.append({"role": "user", "content": text(step["output"])})
+        for step in (s for s in steps_of(trace) if s.run_id == run["id"]):
+            if step.kind == StepKind.CLARIFICATION:
+                messages.append(question_message(ClarificationRequest.from_payload(step.input or {})))
+                messages.append({"role": "user", "content": text(step.output)})
             else:
                 messages.append(step_message(step))
         if run["final_answer"]:
@@ -170,24 +167,24 @@ def chat_from_trace(trace: dict[str, Any], pending: ClarificationRequest | None 
 STEP_COLUMNS = ["#", "kind", "name", "status", "ms", "prompt tok", "completion tok", "cost $", "checkpoint"]
 
 
-def step_rows(steps: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[s["seq"], s["kind"], s["name"], s["status"], round(s["duration_ms"] or 0, 1), s["prompt_tokens"],
-             s["completion_tokens"], round(s["cost"], 6), (s["checkpoint_id"] or "")[-8:]] for s in steps]
+def step_rows(steps: list[Step]) -> list[list[Any]]:
+    return [[s.seq, str(s.kind), s.name, str(s.status), round(s.duration_ms or 0, 1), s.prompt_tokens,
+             s.completion_tokens, round(s.cost, 6), (s.checkpoint_id or "")[-8:]] for s in steps]
 
 
-def step_tree(steps: list[dict[str, Any]], runs: list[dict[str, Any]]) -> str:
+def step_tree(steps: list[Step], runs: list[dict[str, Any]]) -> str:
     lines = []
     for run in runs:
         lines.append(f"**Turn {run['seq']}** — {plain(run['user_message'][:80])} · _{run['status']}_")
         node = None
-        for s in (s for s in steps if s["run_id"] == run["id"]):
-            if s["node"] != node:
-                lines.append(f"- node `{s['node']}`")
-                node = s["node"]
+        for s in (s for s in steps if s.run_id == run["id"]):
+            if s.node != node:
+                lines.append(f"- node {inline_code(s.node)}")
+                node = s.node
             guess = " ⚠️ guessed argument" if any(v.get("source") == "guess" for v in
-                                                  (s.get("meta") or {}).get("provenance", {}).values()) else ""
-            lines.append(f"    - #{s['seq']} {step_title(s)} · {round(s['duration_ms'] or 0, 1)} ms{guess}")
-        for s in (s for s in steps if s["run_id"] == run["id"] and s["kind"] == "search"):
+                                                  (s.meta.get(PROVENANCE) or {}).values()) else ""
+            lines.append(f"    - #{s.seq} {step_title(s)} · {round(s.duration_ms or 0, 1)} ms{guess}")
+        for s in (s for s in steps if s.run_id == run["id"] and s.kind == StepKind.SEARCH):
             lines.append(search_tree(s))
     return "\n".join(lines) or "_No steps yet._"
 
@@ -196,10 +193,10 @@ SEARCH_BADGE = {"ok": "✅", "answer": "🏁", "failed": "❌", "gave_up": "↩�
                 "depth_limit": "📏 depth limit", "root": "🌱", "pending": "…"}
 
 
-def search_tree(step: dict[str, Any]) -> str:
+def search_tree(step: Step) -> str:
     """A DFSDT search tree (the `search tree` step) as a nested list: each node's action and outcome."""
-    nodes = step.get("output") or []
-    meta = step.get("meta") or {}
+    nodes = step.output or []
+    meta = step.meta
     lines = [f"\n**Search tree** · {len(nodes) - 1} node(s) · {meta.get('model_calls', '?')} model call(s) · "
              f"outcome {plain(str(meta.get('outcome', '')))}"]
 
@@ -216,33 +213,34 @@ def search_tree(step: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def timeline_figure(steps: list[dict[str, Any]]) -> go.Figure:
+def timeline_figure(steps: list[Step]) -> go.Figure:
     fig = go.Figure()
     if steps:
-        t0 = min(s["started_at"] for s in steps)
-        for kind in dict.fromkeys(s["kind"] for s in steps):
-            chosen = [s for s in steps if s["kind"] == kind]
+        t0 = min(s.started_at for s in steps)
+        for kind in dict.fromkeys(s.kind for s in steps):
+            chosen = [s for s in steps if s.kind == kind]
             fig.add_trace(go.Bar(
-                name=kind, orientation="h", marker_color=KIND_COLOR.get(kind, "#94a3b8"),
-                y=[f"#{s['seq']} {s['name']}" for s in chosen],
-                x=[max((s["ended_at"] or s["started_at"]) - s["started_at"], 0.0005) * 1000 for s in chosen],
-                base=[(s["started_at"] - t0) * 1000 for s in chosen],
-                hovertext=[f"{s['kind']} {s['name']}: {round(s['duration_ms'] or 0, 1)} ms" for s in chosen],
+                name=str(kind), orientation="h", marker_color=KIND_COLOR.get(kind, "#94a3b8"),
+                y=[f"#{s.seq} {s.name}" for s in chosen],
+                x=[max(s.duration_ms or 0, 0.5) for s in chosen],
+                base=[(s.started_at - t0) * 1000 for s in chosen],
+                hovertext=[f"{s.kind} {s.name}: {round(s.duration_ms or 0, 1)} ms" for s in chosen],
             ))
         fig.update_yaxes(autorange="reversed", categoryorder="array",
-                         categoryarray=[f"#{s['seq']} {s['name']}" for s in steps])
+                         categoryarray=[f"#{s.seq} {s.name}" for s in steps])
     fig.update_layout(barmode="overlay", height=max(260, 26 * len(steps) + 90), margin=dict(l=10, r=10, t=40, b=30),
                       title="Timeline (ms since the first step)", xaxis_title="ms", legend_orientation="h",
                       template="plotly_white")
     return fig
 
 
-def tokens_figure(steps: list[dict[str, Any]]) -> go.Figure:
-    model_steps = [s for s in steps if s["kind"] == "model"]
-    labels = [f"#{s['seq']} {s['name']}" for s in model_steps]
+def tokens_figure(steps: list[Step]) -> go.Figure:
+    model_steps = [s for s in steps if s.kind == StepKind.MODEL]
+    labels = [f"#{s.seq} {s.name}" for s in model_steps]
     fig = go.Figure([
-        go.Bar(name="prompt tokens", x=labels, y=[s["prompt_tokens"] for s in model_steps], marker_color="#6366f1"),
-        go.Bar(name="completion tokens", x=labels, y=[s["completion_tokens"] for s in model_steps], marker_color="#10b981"),
+        go.Bar(name="prompt tokens", x=labels, y=[s.prompt_tokens for s in model_steps], marker_color="#6366f1"),
+        go.Bar(name="completion tokens", x=labels, y=[s.completion_tokens for s in model_steps],
+               marker_color="#10b981"),
     ])
     fig.update_layout(barmode="stack", height=280, margin=dict(l=10, r=10, t=40, b=30), template="plotly_white",
                       title="Tokens per model call (cost in the table)", legend_orientation="h")

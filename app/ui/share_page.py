@@ -85,7 +85,7 @@ def page(doc: dict[str, Any], nonce: str) -> str:
     clar = doc.get("clarifications") or []
     clar_rows = "".join(f"<tr><td>{_e(c['kind'])}</td><td>{_e(c['question'])}</td><td>{_e(c.get('answer'))}</td>"
                         f"<td>{_e(c.get('detected_by'))}</td></tr>" for c in clar)
-    figure = json.loads(render.timeline_figure(doc["steps"]).to_json())
+    figure = json.loads(render.timeline_figure(render.steps_of(doc)).to_json())
     expires = (f" · expires {time.strftime('%Y-%m-%d %H:%M', time.gmtime(share['expires_at']))} UTC"
                if share.get("expires_at") else "")
     return f"""<!doctype html>

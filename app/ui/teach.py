@@ -9,6 +9,7 @@ import gradio as gr
 
 from app.demos import teaching
 from app.runner import Runner, TurnError
+from app.tracing.steps import Step
 from app.ui import render
 from app.ui.owners import need_owner
 from storage import NotFound
@@ -40,12 +41,13 @@ def scenario_card(scenario_id: str | None) -> str:
 
 
 def step_card(view: dict[str, Any]) -> str:
-    step = view["step"]
-    if step is None:
+    if view["step"] is None:
         return "_No steps to show._"
+    step = Step.from_dict(view["step"])
     head = f"#### Step {view['index'] + 1} of {view['count']} · {render.step_title(step)}"
-    timing = f"{step['duration_ms']:.1f} ms" if step.get("duration_ms") is not None else ""
-    return f"{head}\n\n<sub>node {render.inline_code(step['node'])} · {step['kind']} · {timing}</sub>\n\n{render.step_body(step)}"
+    timing = f"{step.duration_ms:.1f} ms" if step.duration_ms is not None else ""
+    return (f"{head}\n\n<sub>node {render.inline_code(step.node)} · {step.kind} · {timing}</sub>\n\n"
+            f"{render.step_body(step)}")
 
 
 def note_card(view: dict[str, Any]) -> str:
