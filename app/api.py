@@ -234,10 +234,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     @app.get("/api/tools")
     def list_tools(owner: str = Depends(owner_of)) -> dict[str, Any]:
         """Everyone's tools and the caller's own; tool sets likewise."""
-        runner.sync_tools()  # with those another process added
-        saved = {t.name: list(t.tools) for t in repo.list_toolsets(db, owner)}
-        return {"tools": [{**t.function, "source": t.source} for t in runner.tools.visible(owner).values()],
-                "toolsets": {**runner.tools.toolsets, **saved}}
+        return runner.catalog.listing(owner)
 
     # -- time travel: branches are new sessions; the forked session is never changed -------------------
 

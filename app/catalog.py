@@ -207,6 +207,15 @@ class ToolCatalog:
             self.tools.resolve(names, owner)
         return names
 
+    def listing(self, owner: str | None = None) -> dict[str, Any]:
+        """Everyone's tools and the owner's own, with everyone's tool sets and the owner's saved ones: what
+        `playground tools list --json` and `GET /api/tools` print."""
+        self.sync_tools()  # with those another process added
+        saved = {t.name: list(t.tools) for t in repo.list_toolsets(self.db, owner)}
+        return {"tools": [{**t.function, "side_effects": t.side_effects, "source": t.source}
+                          for t in self.tools.visible(owner).values()],
+                "toolsets": {**self.tools.toolsets, **saved}}
+
     def try_tool(self, name: str, arguments: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
         """Run one of the owner's tools outside any session (the Tools tab's form)."""
         from tools.execute import run_tool

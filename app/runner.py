@@ -26,7 +26,7 @@ from app.retrieval import ToolRetrieval
 from app.tracing.redact import redact_text
 from app.turns import INTERRUPTED, Event, Turns, TurnError, TurnResult, message_dicts
 from storage import repo
-from storage.checkpoints import make_checkpointer
+from storage.checkpoints import close_checkpointer, make_checkpointer
 from storage.engine import Database
 from storage.models import SessionRow
 from tools.model import ToolImportError
@@ -56,6 +56,10 @@ class Runner:
         self.turns = Turns(self.db, self.settings, catalog, self.graphs, self.retrieval, locks)
         catalog.on_change(self.graphs.clear)
         catalog.on_change(self.retrieval.clear)
+
+    def close(self) -> None:
+        """Close the checkpointer's connections (a process that exits needs not; a test that made many does)."""
+        close_checkpointer(self.checkpointer)
 
     def with_tools(self, tools: ToolRegistry) -> "Runner":
         """This runner with a tool registry of its own (a benchmark item's mocked APIs): the same database,

@@ -10,6 +10,13 @@ import sqlite3
 from storage.engine import PG_OPTIONS, POOL_OVERFLOW, POOL_SIZE, SCHEMA_LOCK, Database, StorageError, describe_error
 
 
+def close_checkpointer(saver) -> None:
+    """Close what `make_checkpointer` opened: SQLite's connection, PostgreSQL's pool."""
+    conn = getattr(saver, "conn", None)
+    if conn is not None:
+        conn.close()
+
+
 def make_checkpointer(db: Database):
     """LangGraph's saver on the same database: SQLite's on one shared connection (SQLite has one writer
     anyway), PostgreSQL's on a connection pool so concurrent turns do not queue behind one lock."""

@@ -123,6 +123,23 @@ def allow_credentials():
     model._ALLOWED_CREDENTIALS, model._FORBIDDEN_CREDENTIALS = saved
 
 
+def make_runner(db_url: str, tools=None, **settings):
+    """A Runner on `db_url` with these Settings fields (and optionally a tool registry of its own)."""
+    from app.config import Settings
+    from app.runner import Runner
+    from storage import open_database
+
+    return Runner(open_database(db_url), Settings(database_url=db_url, **settings), tools)
+
+
+@pytest.fixture
+def runner(db_url: str):
+    """A Runner on the test's own database; its checkpointer's connections are closed after the test."""
+    made = make_runner(db_url)
+    yield made
+    made.close()
+
+
 @pytest.fixture
 def cli(db_url: str) -> Cli:
     return Cli(db_url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import make_runner
+
 
 def test_awn_asks_for_a_missing_city_then_answers_with_it(cli):
     asked = cli.json("run", "--agent", "awn", "--model", "demo/offline", "--tools", "weather", "What's the weather like?")
@@ -72,12 +74,9 @@ def test_trace_has_clarification_metrics(cli):
 
 
 def test_a_redundant_question_is_counted(db_url):
-    from app.config import Settings
-    from app.runner import Runner
     from app.tracing.document import trace_document
-    from storage import open_database
 
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     session = runner.new_session("interact", "demo/offline", toolset="travel")
     first = runner.turn(session.id, message="Plan a trip for me, I'm going alone")
     assert first.status == "needs_clarification"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app import compare
-from app.config import Settings
-from app.runner import Runner, TurnError
-from storage import open_database
+from app.runner import TurnError
+
+from conftest import make_runner
 
 
 def test_compare_from_the_cli(cli):
@@ -27,7 +27,7 @@ def test_compare_from_the_cli(cli):
 
 
 def test_a_reopened_comparison_shows_what_happened_in_its_sessions_since(db_url):
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     *_, result = compare.run(runner, "What's the weather like?", [
         {"agent": "react", "model": "demo/offline"}, {"agent": "awn", "model": "demo/offline"}],
         tools=["weather"], owner="alice")
@@ -45,7 +45,7 @@ def test_a_reopened_comparison_shows_what_happened_in_its_sessions_since(db_url)
 
 
 def test_bad_columns_are_named_and_nothing_runs(db_url):
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     for columns, expected in [
         ([{"agent": "react", "model": "demo/offline"}], "2 to 4"),
         ([{"agent": "react", "model": "demo/offline"}, {"agent": "nope", "model": "demo/offline"}],

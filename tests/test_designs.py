@@ -5,16 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import Settings
-from app.runner import Runner
-from storage import open_database
 
 CHAIN = "Compute 12*7, then add 5, then divide it by 3"
-
-
-@pytest.fixture
-def runner(db_url):
-    return Runner(open_database(db_url), Settings(database_url=db_url))
 
 
 def run(runner, agent, tools, message, **settings):

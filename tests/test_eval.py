@@ -14,7 +14,7 @@ from app.eval.suites import Item, SuiteError, load, parse_expected
 from app.eval.users import NO_INFO, IntentUser, Matcher, NoisyToolUser
 from tools.execute import run_tool
 
-from conftest import clean_env, free_port
+from conftest import clean_env, free_port, make_runner
 
 TOOL_METRICS = {"A1", "A2", "A3", "redundant", "steps", "tokens", "cost", "latency_s", "items", "errors"}
 INTENT_METRICS = {"vagueness_accuracy", "recovery", "recovery_importance_1", "recovery_importance_2",
@@ -149,12 +149,9 @@ def test_the_eval_tab_runs_a_suite_and_links_each_item(server):
 
 
 def test_an_llm_judge_and_matcher_go_through_the_gateway(db_url, fake_openai):
-    from app.config import Settings
     from app.eval import run as evaluation
-    from app.runner import Runner
-    from storage import open_database
 
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     suite = load("ntb-dev")
     suite.items = [i for i in suite.items if i.id == "IMKI-101"]
     report = evaluation.run(runner, [suite], evaluation.EvalConfig(
@@ -167,12 +164,9 @@ def test_an_llm_judge_and_matcher_go_through_the_gateway(db_url, fake_openai):
 
 
 def test_a_stored_run_reads_back_as_its_report(db_url):
-    from app.config import Settings
     from app.eval import run as evaluation
-    from app.runner import Runner
-    from storage import open_database
 
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     made = evaluation.run(runner, [load("ntb-dev", limit=4)], evaluation.EvalConfig(agent="awn", model="demo/offline"))
     stored = evaluation.stored_report(runner, made["eval_id"])
     assert stored["summary"] == made["summary"] and stored["matcher"] == made["matcher"]
@@ -183,12 +177,9 @@ def test_benchmark_items_share_the_runners_checkpointer_and_database_connections
     """Each tool item made a Runner of its own: a checkpointer each (on PostgreSQL a pool of 10 connections,
     never closed), its own tool reload and session locks. Items now run on views of the one runner."""
     import app.runner as runner_module
-    from app.config import Settings
     from app.eval import run as evaluation
-    from app.runner import Runner
-    from storage import open_database
 
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     made: list[object] = []
     real = runner_module.make_checkpointer
     monkeypatch.setattr(runner_module, "make_checkpointer", lambda db: made.append(db) or real(db))

@@ -12,17 +12,17 @@ import time
 import httpx
 import pytest
 
-from app.config import Settings
-from app.runner import INTERRUPTED, Runner
-from storage import open_database
+from app.runner import INTERRUPTED
 from tests.conftest import Server, clean_env, sql
+
+from conftest import make_runner
 
 MODEL = "openai/local-model"
 
 
 @pytest.fixture
 def runner(db_url, fake_openai):
-    return Runner(open_database(db_url), Settings(database_url=db_url, model_timeout=1, model_retries=2))
+    return make_runner(db_url, model_timeout=1, model_retries=2)
 
 
 @pytest.mark.parametrize("fault", ["500", "429", "hang"])
@@ -140,7 +140,7 @@ def test_a_run_cut_off_by_a_dead_process_ends_as_an_error_on_the_next_turn(db_ur
     """Without a retry: the next message finds the orphaned run, ends it with a clear error, and goes on."""
     from storage import repo
 
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     session = runner.new_session("react", "demo/offline", tools=["calculator"])
     orphan, _ = repo.begin_turn(runner.db, session.id, message="What is 2+2?")  # as a killed process leaves it
     done = runner.turn(session.id, "What is 6*7?")

@@ -13,6 +13,8 @@ from app.llm.gateway import parse_arguments
 from tools.execute import MAX_OUTPUT_CHARS, run_tool, type_matches, validate_arguments
 from tools.model import Tool, tool_from_function
 
+from conftest import make_runner
+
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
 JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=4) |
                            st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
@@ -95,9 +97,6 @@ def test_running_a_call_with_any_arguments_gives_a_result_never_an_exception(sch
 
 
 def test_a_huge_tool_output_is_cut_with_a_marker_for_the_model_and_the_trace(db_url):
-    from app.config import Settings
-    from app.runner import Runner
-    from storage import open_database
 
     def flood(size: int) -> str:
         """Returns a very long text.
@@ -107,7 +106,7 @@ def test_a_huge_tool_output_is_cut_with_a_marker_for_the_model_and_the_trace(db_
         """
         return "<b>x</b>" * (size // 8)
 
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     runner.tools.register(tool_from_function(flood, name="flood"))
     direct = run_tool(runner.tools.get("flood"), {"size": 2_000_000})
     assert direct.ok and direct.truncated and len(direct.content) < MAX_OUTPUT_CHARS + 100

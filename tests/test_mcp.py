@@ -12,9 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.config import Settings
-from app.runner import Runner
-from storage import open_database
 from tools.execute import run_tool
 from tools.mcp_client import MCPError, ServerConfig, call_tool, client, list_tools
 
@@ -22,11 +19,6 @@ from conftest import Server, clean_env, free_port
 
 SERVER = Path(__file__).parent / "data" / "mcp_server.py"
 COMMAND = f"{sys.executable} {SERVER}"
-
-
-@pytest.fixture
-def runner(db_url):
-    return Runner(open_database(db_url), Settings(database_url=db_url))
 
 
 def test_a_stdio_server_imports_and_its_tools_run_through_mcp(runner):

@@ -13,14 +13,12 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from app.config import Settings, secret_values
-from app.runner import Runner
-from storage import open_database
+from app.config import secret_values
 from tools.execute import run_tool
 from tools.model import ToolImportError
 from tools.openapi import ImportOptions, OpenAPIError, parse_spec, tools_from_spec
 
-from conftest import Server, clean_env
+from conftest import Server, clean_env, make_runner
 
 SPEC = (Path(__file__).parent / "data" / "petstore.yaml").read_text()
 KEY = "pk-test-7f3a91c2e5"
@@ -186,7 +184,7 @@ def test_bad_specs_name_the_path_in_the_spec(text, expected):
 
 
 def test_a_refused_import_registers_nothing_and_a_clash_needs_a_prefix(db_url, api):
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     before = runner.tools.names()
     with pytest.raises(OpenAPIError, match="no scheme named nope"):
         runner.import_openapi(SPEC, base_url=api.url, auth={"nope": "X"})

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import Settings
-from app.runner import Runner, TurnError
-from storage import open_database, repo
-
-
-@pytest.fixture
-def runner(db_url):
-    return Runner(open_database(db_url), Settings(database_url=db_url))
+from app.runner import TurnError
+from storage import repo
 
 
 def test_bookings_persist_across_turns_of_a_session(runner):

@@ -10,13 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.config import Settings
-from app.runner import Runner
-from storage import open_database
 from tools.execute import run_tool
 from tools.sandbox import Limits, ToolFileError, tools_from_source
 
-from conftest import Server, clean_env
+from conftest import Server, clean_env, make_runner
 
 HOSTILE = Path(__file__).parent / "data" / "hostile_tools.py"
 TIGHT = Limits(cpu_seconds=2, memory_mb=256, wall_seconds=4)
@@ -138,7 +135,7 @@ def test_network_only_when_allowed_and_never_to_this_machines_loopback():
     ("while True:\n    pass\n", "CPU-time limit"),  # even reading the file runs in the sandbox
 ])
 def test_bad_files_are_refused_with_the_reason(db_url, source, expected):
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     before = runner.tools.names()
     with pytest.raises(ToolFileError, match=expected):
         runner.add_custom_tools(source, "bad.py", cpu_seconds=1)

@@ -13,12 +13,12 @@ from storage import StorageError, open_database
 from storage.engine import normalize_url, url_label
 from tests.conftest import ON_POSTGRES, PG_SERVER, PLAYGROUND, ROOT, clean_env, free_port, sql
 
+from conftest import make_runner
+
 
 def test_the_suite_runs_on_the_database_it_says(db_url):
-    from app.config import Settings
-    from app.runner import Runner
 
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))  # our tables and LangGraph's
+    runner = make_runner(db_url)  # our tables and LangGraph's
     assert runner.db.engine.dialect.name == ("postgresql" if ON_POSTGRES else "sqlite")
     assert {"sessions", "runs", "steps", "checkpoints"} <= {r[0] for r in sql(db_url, (
         "select tablename from pg_tables where schemaname='public'" if ON_POSTGRES else
@@ -111,10 +111,8 @@ def test_a_locked_database_gives_a_clear_error_through_the_api(db_url, tmp_path)
 
 def test_a_text_with_nul_characters_is_stored(db_url):
     """PostgreSQL text cannot hold NUL; a model or tool emitting one must not fail the insert."""
-    from app.config import Settings
-    from app.runner import Runner
 
-    runner = Runner(open_database(db_url), Settings(database_url=db_url))
+    runner = make_runner(db_url)
     session = runner.new_session("react", "demo/offline", tools=["calculator"])
     result = runner.turn(session.id, "What is 6*7?\x00 thanks")
     assert result.status == "done"

@@ -8,16 +8,9 @@ import json
 import pytest
 
 from app import agents
-from app.config import Settings
 from app.demos import teaching
-from app.runner import Runner, TurnError
+from app.runner import TurnError
 from app.tracing.export import export_session, import_session
-from storage import open_database
-
-
-@pytest.fixture
-def runner(db_url):
-    return Runner(open_database(db_url), Settings(database_url=db_url))
 
 
 def test_scenarios_run_offline_and_cover_every_design(runner):

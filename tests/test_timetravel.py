@@ -9,15 +9,8 @@ import httpx
 import pytest
 
 from app import timetravel
-from app.config import Settings
 from app.runner import Runner
 from app.tracing.export import export_session, import_session
-from storage import open_database
-
-
-@pytest.fixture
-def runner(db_url):
-    return Runner(open_database(db_url), Settings(database_url=db_url))
 
 
 def snapshot(runner: Runner, session_id: str) -> tuple[str, list]:

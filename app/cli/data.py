@@ -160,10 +160,10 @@ def cmd_tools_lint(args) -> int:
 
 
 def cmd_tools_list(args) -> int:
-    registry = _runner(args).tools
-    tools = [{**t.function, "side_effects": t.side_effects, "source": t.source} for t in registry.tools.values()]
+    listing = _runner(args).catalog.listing()
+    tools, toolsets = listing["tools"], listing["toolsets"]
     if args.json:
-        _print_json({"tools": tools, "toolsets": registry.toolsets})
+        _print_json(listing)
         return 0
     for t in tools:
         params = ", ".join(
@@ -171,7 +171,7 @@ def cmd_tools_list(args) -> int:
             for name in t["parameters"].get("properties", {})
         )
         print(f"{t['name']}({params}){'  [side effects]' if t['side_effects'] else ''}\n    {t['description']}")
-    print("\ntool sets: " + "; ".join(f"{k} = {', '.join(v)}" for k, v in registry.toolsets.items()))
+    print("\ntool sets: " + "; ".join(f"{k} = {', '.join(v)}" for k, v in toolsets.items()))
     return 0
 
 

@@ -33,32 +33,7 @@ def cmd_run(args) -> int:
             settings=_settings(args.settings),
         )
         result = runner.play(session.id, args.message, answers)
-    from app.tracing.document import trace_document
-
-    trace = trace_document(runner.db, result.session_id)
-    if args.json:
-        asked = [{k: v for k, v in c.items() if k not in ("session_id", "run_id")} for c in trace["clarifications"]]
-        _print_json({
-            "session_id": result.session_id, "status": result.status, "final_answer": result.final_answer,
-            "clarification": _question(result), "clarifications": asked, "steps": trace["steps"],
-            "usage": trace["usage"], "error": result.error,
-        })
-    else:
-        print(f"session {result.session_id}")
-        for step in trace["steps"]:
-            print(_show_step(step))
-        if result.status == "needs_clarification":
-            q = result.clarification
-            options = f"  options: {', '.join(q.options)}" if q.options else ""
-            print(f"\nQuestion ({q.kind}): {q.question}{options}")
-            print(f"Answer with: playground run --session {result.session_id} --answer \"...\"")
-        elif result.status == "error":
-            print(f"\nError: {result.error}", file=sys.stderr)
-        else:
-            print(f"\n{result.final_answer}")
-        u = trace["usage"]
-        print(f"\n{u['model_calls']} model calls, {u['tool_calls']} tool calls, {u['total_tokens']} tokens, ${u['cost']:.6f}")
-    return 1 if result.status == "error" else 0
+    return _print_turn(runner, result, args.json)
 
 
 def cmd_compare(args) -> int:
@@ -86,23 +61,31 @@ def cmd_compare(args) -> int:
 
 
 def _print_turn(runner, result, as_json: bool) -> int:
+    """A turn's outcome, the same for `run`, `fork`, `scenarios run` and `replay`: the session's steps, the
+    question left pending (and how to answer it), the answer or the error, and what it cost."""
     from app.tracing.document import trace_document
 
     trace = trace_document(runner.db, result.session_id)
     if as_json:
+        asked = [{k: v for k, v in c.items() if k not in ("session_id", "run_id")} for c in trace["clarifications"]]
         _print_json({"session_id": result.session_id, "status": result.status, "final_answer": result.final_answer,
-                     "clarification": _question(result), "fork": trace["fork"], "steps": trace["steps"],
-                     "usage": trace["usage"], "error": result.error})
+                     "clarification": _question(result), "clarifications": asked, "fork": trace["fork"],
+                     "steps": trace["steps"], "usage": trace["usage"], "error": result.error})
         return 1 if result.status == "error" else 0
     print(f"session {result.session_id}")
     for step in trace["steps"]:
         print(_show_step(step))
     if result.status == "needs_clarification":
-        print(f"\nQuestion: {result.clarification.question}")
+        q = result.clarification
+        options = f"  options: {', '.join(q.options)}" if q.options else ""
+        print(f"\nQuestion ({q.kind}): {q.question}{options}")
+        print(f"Answer with: playground run --session {result.session_id} --answer \"...\"")
     elif result.status == "error":
         print(f"\nError: {result.error}", file=sys.stderr)
     else:
         print(f"\n{result.final_answer}")
+    u = trace["usage"]
+    print(f"\n{u['model_calls']} model calls, {u['tool_calls']} tool calls, {u['total_tokens']} tokens, ${u['cost']:.6f}")
     return 1 if result.status == "error" else 0
 
 

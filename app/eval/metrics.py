@@ -32,6 +32,7 @@ from typing import Any
 
 from app.eval.mock import normalise
 from app.eval.suites import Item
+from app.tracing.steps import usage_of
 
 DECLINE = re.compile(r"\b(can(?:no|')t|cannot|unable|not able|no tool|don'?t have (?:a|any) tool|beyond|not "
                      r"supported|unsupported|outside)\b", re.I)
@@ -69,8 +70,9 @@ def tool_calls(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def usage(steps: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"tokens": sum((s.get("prompt_tokens") or 0) + (s.get("completion_tokens") or 0) for s in steps),
-            "cost": round(sum(s.get("cost") or 0.0 for s in steps), 6)}
+    """An item's tokens and cost, summed as every trace sums them (`app.tracing.steps.usage_of`)."""
+    summed = usage_of(steps)
+    return {"tokens": summed["total_tokens"], "cost": round(summed["cost"], 6)}
 
 
 def declined(steps: list[dict[str, Any]], exchanges: list, final_answer: str | None) -> bool:
