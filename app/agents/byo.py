@@ -54,6 +54,9 @@ def load(spec: str) -> AgentSpec:
                              f"{existing.title!r}; set AGENT_NAME in {module_name}")
 
     def build(ctx: AgentContext):
+        from app.llm import gateway
+
+        gateway.litellm()  # the graph may call LiteLLM itself: with our offline providers registered in it
         graph = factory(ctx.model, ctx.tools)
         if graph is None:
             raise GraphSpecError(f"{spec} returned None; it must return a StateGraph or a compiled graph")
