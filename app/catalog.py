@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from app.config import NEVER_TOOL_CREDENTIALS, Settings
 from app.tracing.redact import redact_text
-from app.turns import TurnError
+from app.errors import TurnError
 from storage import repo
 from storage.engine import Database
 from tools.model import ToolImportError, allow_credentials

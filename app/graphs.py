@@ -12,7 +12,7 @@ from typing import Any
 from app import agents
 from app.agents.base import AgentContext
 from app.config import Settings
-from app.turns import TurnError
+from app.errors import TurnError
 from storage.models import SessionRow
 from tools.registry import ToolRegistry
 

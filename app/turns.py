@@ -19,6 +19,7 @@ from app import agents
 from app.agents.base import final_answer
 from app.clarify.request import ClarificationRequest
 from app.config import Settings
+from app.errors import TurnError
 from app.llm import gateway
 from app.tracing.recorder import Recorder
 from app.tracing.redact import redact_text
@@ -32,10 +33,6 @@ if TYPE_CHECKING:
     from app.catalog import ToolCatalog
     from app.graphs import Graphs
     from app.retrieval import ToolRetrieval
-
-
-class TurnError(ValueError):
-    """The turn cannot start (bad input); nothing was changed."""
 
 
 INTERRUPTED = ("the server stopped during this run; the steps it finished are kept. Retry to go on from the "

@@ -168,30 +168,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The errors that mean "your input is wrong" (one line, exit 2), by the module that defines each. A command
+# imports only what it needs, and an error of a module it never imported cannot have been raised: looking the
+# classes up among the loaded modules keeps `trace` or `share` from importing LangGraph just to catch them.
+PROBLEMS = (("app.agents", "UnknownAgentError"), ("app.agents.byo", "GraphSpecError"),
+            ("app.llm.gateway", "ModelConfigError"), ("app.errors", "TurnError"), ("app.auth", "AuthConfigError"),
+            ("storage.repo", "NotFound"), ("storage.engine", "StorageError"), ("tools.registry", "UnknownToolError"),
+            ("tools.model", "ToolImportError"))
+
+
+def _problems() -> tuple[type[BaseException], ...]:
+    return (CliError, *(getattr(sys.modules[m], name) for m, name in PROBLEMS if m in sys.modules))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from app.agents import UnknownAgentError
-    from app.agents.byo import GraphSpecError
-    from app.llm.gateway import ModelConfigError
-    from app.runner import TurnError
-    from sqlalchemy.exc import DBAPIError
-
-    from app.auth import AuthConfigError
-    from storage import NotFound, StorageError
-    from tools.registry import UnknownToolError
-    from tools.model import ToolImportError
-
     try:
         return args.handler(args)
-    except (CliError, GraphSpecError, ModelConfigError, UnknownToolError, UnknownAgentError, TurnError, NotFound,
-            StorageError, ToolImportError, AuthConfigError) as exc:
-        print(f"playground: {exc}", file=sys.stderr)
-        return 2
-    except DBAPIError as exc:  # the database refused mid-command (locked, read-only, gone)
-        from storage.engine import describe_error, url_label
-
-        where = url_label(Settings.from_env(getattr(args, "db", None)).database_url)
-        print(f"playground: {describe_error(where, exc)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if isinstance(exc, _problems()):
+            print(f"playground: {exc}", file=sys.stderr)
+            return 2
+        dbapi = sys.modules.get("sqlalchemy.exc")
+        if dbapi is not None and isinstance(exc, dbapi.DBAPIError):  # the database refused mid-command
+            from storage.engine import describe_error, url_label
+
+            where = url_label(Settings.from_env(getattr(args, "db", None)).database_url)
+            print(f"playground: {describe_error(where, exc)}", file=sys.stderr)
+            return 2
+        raise

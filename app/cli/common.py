@@ -34,6 +34,14 @@ def _runner(args):
     return Runner(db, settings)
 
 
+def _catalog(args):
+    """The tool catalog alone (commands about tools need no graphs, checkpointer or LangGraph)."""
+    from app.catalog import ToolCatalog
+
+    settings, db = _open(args)
+    return ToolCatalog(db, settings)
+
+
 def _split(values: list[str] | None) -> list[str]:
     return [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
 

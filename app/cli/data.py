@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from app.cli.common import CliError, _open, _print_json, _runner, _show_step, _split
+from app.cli.common import CliError, _catalog, _open, _print_json, _show_step, _split
 from app.config import Settings
 
 
@@ -105,7 +105,7 @@ def cmd_tools_add(args) -> int:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {args.file}: {exc}") from None
-    names = _runner(args).add_custom_tools(source, path.name, network=args.allow_network, cpu_seconds=args.cpu,
+    names = _catalog(args).add_custom_tools(source, path.name, network=args.allow_network, cpu_seconds=args.cpu,
                                            memory_mb=args.memory, wall_seconds=args.timeout)
     if args.json:
         _print_json({"file": path.name, "tools": names})
@@ -125,7 +125,7 @@ def cmd_tools_import_openapi(args) -> int:
     from tools.model import credential_pairs
 
     auth = credential_pairs(args.auth or [], "--auth")
-    names = _runner(args).import_openapi(args.spec, base_url=args.base_url, auth=auth, timeout=args.timeout,
+    names = _catalog(args).import_openapi(args.spec, base_url=args.base_url, auth=auth, timeout=args.timeout,
                                          prefix=args.prefix or "")
     _print_imported(args, args.spec, names)
     return 0
@@ -137,7 +137,7 @@ def cmd_tools_import_mcp(args) -> int:
     headers = credential_pairs(args.header or [], "--header")
     if "*" in headers:
         raise CliError("--header takes HEADER=ENV_VAR")
-    names = _runner(args).import_mcp(args.target, env=_split(args.env), headers=headers, timeout=args.timeout,
+    names = _catalog(args).import_mcp(args.target, env=_split(args.env), headers=headers, timeout=args.timeout,
                                      prefix=args.prefix or "")
     _print_imported(args, args.target, names)
     return 0
@@ -146,10 +146,10 @@ def cmd_tools_import_mcp(args) -> int:
 def cmd_tools_lint(args) -> int:
     from tools.lint import report
 
-    runner = _runner(args)
-    names = runner.resolve_tools(_split(args.tools), args.toolset) if (args.tools or args.toolset) else \
-        runner.tools.names()
-    found = report(runner.tools.resolve(names))
+    catalog = _catalog(args)
+    names = catalog.resolve_tools(_split(args.tools), args.toolset) if (args.tools or args.toolset) else \
+        catalog.tools.names()
+    found = report(catalog.tools.resolve(names))
     if args.json:
         _print_json(found)
         return 0
@@ -160,7 +160,7 @@ def cmd_tools_lint(args) -> int:
 
 
 def cmd_tools_list(args) -> int:
-    listing = _runner(args).catalog.listing()
+    listing = _catalog(args).listing()
     tools, toolsets = listing["tools"], listing["toolsets"]
     if args.json:
         _print_json(listing)
