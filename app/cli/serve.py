@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from app.cli.common import CliError
 from app.config import Settings
@@ -44,9 +45,15 @@ def cmd_serve(args) -> int:
                                "auth_file": args.auth_file or settings.auth_file})
     if settings.mcp_commands is None:  # the browser may start MCP commands only on this machine's own address
         settings = Settings(**{**settings.__dict__, "mcp_commands": args.host in ("127.0.0.1", "localhost", "::1")})
-    app = create_app(settings)
+    started = time.monotonic()
+
+    def say(stage: str) -> None:
+        print(f"playground: {stage} ({time.monotonic() - started:.1f} s)", flush=True)
+
+    app = create_app(settings, say=say)
     _settle_heap()
     label = app.state.runner.db.label  # without a password
-    print(f"Agent Playground on http://{args.host}:{args.port}  (database: {label})", flush=True)
+    print(f"Agent Playground on http://{args.host}:{args.port}  (database: {label}; ready in "
+          f"{time.monotonic() - started:.1f} s)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

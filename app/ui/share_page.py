@@ -10,9 +10,12 @@ from __future__ import annotations
 import html
 import json
 import time
+from importlib.metadata import version
 from typing import Any
 
 from app.ui import render
+
+PLOTLY_VERSION = version("plotly")  # in the bundle's URL: cached for good, a new URL after an upgrade
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;
@@ -103,7 +106,7 @@ completion tokens · ${u['cost']:.6f}</div></header>
 <h2>Clarifications</h2>
 {f'<table><tr><th>kind</th><th>question</th><th>answer</th><th>detected by</th></tr>{clar_rows}</table>' if clar else '<p>None asked.</p>'}
 <p class="meta">Shared from Agent Playground. Secrets are redacted.</p>
-<script src="/share/static/plotly.min.js"></script>
+<script src="/share/static/plotly.min.js?v={PLOTLY_VERSION}"></script>
 <script nonce="{nonce}">
 const fig = {_safe_json(figure)};
 if (window.Plotly) Plotly.newPlot("timeline", fig.data, fig.layout, {{displaylogo: false, responsive: true}});
