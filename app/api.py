@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import plotly
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
@@ -305,6 +305,16 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         doc = sharing.open_token(db, token)
         return JSONResponse(doc, headers=SHARE_HEADERS)
 
+    @app.get("/api/share/{token}/steps")
+    def shared_steps(token: str, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500),
+                     q: str = Query("", max_length=200)) -> JSONResponse:
+        """A page of the shared trace's steps as one-line rows, of all or of those matching `q`."""
+        return JSONResponse(sharing.steps_page(db, token, offset, limit, q), headers=SHARE_HEADERS)
+
+    @app.get("/api/share/{token}/steps/{seq}")
+    def shared_step(token: str, seq: int) -> JSONResponse:
+        return JSONResponse(sharing.step_detail(db, token, seq), headers=SHARE_HEADERS)
+
     @app.get("/share/static/plotly.min.js")
     def plotly_bundle(request: Request) -> Response:
         """Plotly for share pages: compressed once (4.8 MB, 1.4 MB gzipped), cached by the browser for good
@@ -320,12 +330,12 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         from app.ui.share_page import page
 
         try:
-            doc = sharing.open_token(db, token)
+            doc = sharing.open_page(db, token)
         except NotFound:
             return PlainTextResponse("Not Found", status_code=404)
         nonce = secrets.token_urlsafe(16)
         csp = (f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-               "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
+               "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'")
         return HTMLResponse(page(doc, nonce), headers={**SHARE_HEADERS, "Content-Security-Policy": csp})
 
     if mount_ui:

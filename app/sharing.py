@@ -12,8 +12,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from app.config import secret_names
@@ -94,15 +97,114 @@ def create(db: Database, session_id: str, owner: str | None = None, expires_days
             "expires_at": expires_at, "redactions": findings(doc)}
 
 
-def open_token(db: Database, token: str, count_view: bool = True) -> dict[str, Any]:
-    """The shared document, or NotFound (unknown, revoked and expired alike)."""
-    row = repo.share_by_hash(db, hash_token(token or ""))
+# Snapshots never change once shared: a process keeps the last few it served, parsed and redacted, so paging
+# through a 10,000-step trace reads the (12 MB) snapshot once, not once a page. Whether the link is still live is
+# read from its row at every request.
+_SNAPSHOTS: OrderedDict[str, "_Shared"] = OrderedDict()
+_SNAPSHOTS_KEPT = 4
+_snapshots_lock = threading.Lock()
+PAGE = 50  # steps on the share page's first screen; the rest are fetched as the reader scrolls or searches
+
+
+class _Shared:
+    def __init__(self, doc: dict[str, Any]):
+        self.doc = doc
+        self.by_seq = {s["seq"]: s for s in doc["steps"]}
+        self._haystacks: list[str] | None = None
+
+    def haystacks(self) -> list[str]:
+        """Each step's searchable text, lower-cased (made on the first search)."""
+        if self._haystacks is None:
+            self._haystacks = [" ".join([str(s["seq"]), s["kind"], s["name"], s["node"], s.get("error") or "",
+                                         json.dumps(s.get("input"), ensure_ascii=False, default=str),
+                                         json.dumps(s.get("output"), ensure_ascii=False, default=str)]).lower()
+                               for s in self.doc["steps"]]
+        return self._haystacks
+
+
+def _live(db: Database, token: str, count_view: bool = False) -> tuple[Any, _Shared]:
+    """The live share of `token` and its redacted snapshot, or NotFound (unknown, revoked and expired alike)."""
+    row = repo.share_by_hash(db, hash_token(token or ""), snapshot=False)
     if row is None or row.state() != "live":
         raise NotFound("not found")
     if count_view:
         repo.count_share_view(db, row.id)
-    return {**redact(row.snapshot), "share": {"created_at": row.created_at, "expires_at": row.expires_at,
-                                              "views": row.views + (1 if count_view else 0)}}
+        row.views += 1
+    with _snapshots_lock:
+        shared = _SNAPSHOTS.get(row.id)
+        if shared is not None:
+            _SNAPSHOTS.move_to_end(row.id)
+    if shared is None:
+        shared = _Shared(redact(repo.share_snapshot(db, row.id)))
+        with _snapshots_lock:
+            _SNAPSHOTS[row.id] = shared
+            while len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:
+                _SNAPSHOTS.popitem(last=False)
+    return row, shared
+
+
+def _with_share(row: Any, doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "share": {"created_at": row.created_at, "expires_at": row.expires_at, "views": row.views}}
+
+
+def open_token(db: Database, token: str, count_view: bool = True) -> dict[str, Any]:
+    """The whole shared document (`GET /api/share/<token>`), or NotFound."""
+    row, shared = _live(db, token, count_view)
+    return _with_share(row, shared.doc)
+
+
+def open_page(db: Database, token: str) -> dict[str, Any]:
+    """What the share page's first screen needs: the document with only its first PAGE steps (and `step_count`);
+    counts a view."""
+    row, shared = _live(db, token, count_view=True)
+    doc = {**shared.doc, "steps": [step_line(s) for s in shared.doc["steps"][:PAGE]],
+           "step_count": len(shared.doc["steps"]), "timeline": summary_timeline(shared.doc["steps"])}
+    return _with_share(row, doc)
+
+
+def step_line(step: dict[str, Any]) -> dict[str, Any]:
+    """A step as a row of the share page's list: what it is, how long, what it cost; no input or output."""
+    return {k: step.get(k) for k in ("seq", "run_id", "kind", "name", "node", "status", "error", "duration_ms",
+                                     "prompt_tokens", "completion_tokens")}
+
+
+def steps_page(db: Database, token: str, offset: int = 0, limit: int = 100, q: str = "") -> dict[str, Any]:
+    """Step rows `offset` to `offset + limit`, of every step or of those whose text contains `q`."""
+    _, shared = _live(db, token)
+    steps = shared.doc["steps"]
+    needle = q.strip().lower()
+    if needle:
+        steps = [s for s, text in zip(steps, shared.haystacks()) if needle in text]
+    return {"total": len(steps), "offset": offset, "steps": [step_line(s) for s in steps[offset:offset + limit]]}
+
+
+def step_detail(db: Database, token: str, seq: int) -> dict[str, Any]:
+    """One step whole (input, output, provenance), or NotFound."""
+    _, shared = _live(db, token)
+    if seq not in shared.by_seq:
+        raise NotFound("not found")
+    return shared.by_seq[seq]
+
+
+def summary_timeline(steps: list[dict[str, Any]], most: int = 60) -> list[dict[str, Any]]:
+    """The timeline summarised for any size of trace: one bar per (turn, node), from its first step's start, as
+    long as its steps took together; a person's wait for an answer (a clarification step) is no bar at all, so it
+    shows as the gap it was. Past `most` bars, one per node."""
+    if not steps:
+        return []
+    t0 = min(s["started_at"] for s in steps)
+    runs = {r: i + 1 for i, r in enumerate(dict.fromkeys(s["run_id"] for s in steps))}
+    by_node = len({(s["run_id"], s["node"]) for s in steps}) > most
+    bars: dict[tuple, dict[str, Any]] = {}
+    for s in steps:
+        if s["kind"] == "clarification":
+            continue
+        key = (s["node"],) if by_node else (runs[s["run_id"]], s["node"])
+        bar = bars.setdefault(key, {"label": f"{s['node']}" if by_node else f"turn {key[0]} · {s['node']}",
+                                    "start_ms": (s["started_at"] - t0) * 1000, "ms": 0.0, "steps": 0})
+        bar["ms"] += s.get("duration_ms") or 0.0
+        bar["steps"] += 1
+    return [{**b, "start_ms": round(b["start_ms"], 1), "ms": round(b["ms"], 1)} for b in bars.values()]
 
 
 def revoke_token(db: Database, token: str) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlalchemy import bindparam, delete, func, insert, or_, update
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
 from storage.engine import Database
@@ -336,9 +337,18 @@ def add_share(db: Database, **fields: Any) -> ShareRow:
     return _insert(db, ShareRow(**fields))
 
 
-def share_by_hash(db: Database, token_hash: str) -> ShareRow | None:
+def share_by_hash(db: Database, token_hash: str, snapshot: bool = True) -> ShareRow | None:
+    """The share with this token hash; without `snapshot` its (possibly large) snapshot is not read."""
+    query = select(ShareRow).where(ShareRow.token_hash == token_hash)
+    if not snapshot:
+        query = query.options(defer(ShareRow.snapshot))
     with db.session() as s:
-        return s.exec(select(ShareRow).where(ShareRow.token_hash == token_hash)).first()
+        return s.exec(query).first()
+
+
+def share_snapshot(db: Database, share_id: str) -> dict[str, Any]:
+    with db.session() as s:
+        return s.exec(select(ShareRow.snapshot).where(ShareRow.id == share_id)).one()
 
 
 def count_share_view(db: Database, share_id: str) -> None:

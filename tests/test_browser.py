@@ -204,6 +204,39 @@ def test_share_from_the_inspector_opens_in_a_fresh_browser_and_html_is_inert(ser
     assert httpx.get(server.url + href).status_code == 404
 
 
+def test_a_10000_step_share_page_opens_at_once_pages_and_searches(server, page):
+    """#21: a share page held every step (12 MB at 10,000 steps, 32 s to load). Its first screen is now the same
+    small page at any size; rows come as the reader scrolls or searches, a step's detail when it is opened."""
+    import httpx
+    from playwright.sync_api import expect
+
+    from app import sharing
+    from app.tracing import export, synthetic
+    from storage import open_database
+
+    db = open_database(server.db_url)
+    session_id = export.import_session(db, synthetic.session_document(10_000, marker="needle-city"))
+    path = sharing.create(db, session_id)["path"]
+    first = httpx.get(server.url + path, headers={"accept-encoding": "identity"})
+    assert first.status_code == 200 and len(first.content) < 100_000, len(first.content)
+
+    page.set_default_timeout(90_000)
+    page.goto(server.url + path)
+    rows = page.locator("#step-list details.step")
+    assert rows.count() == 50 and page.inner_text("#step-count").strip() == "10000 step(s)"
+    page.locator("#timeline .main-svg").first.wait_for()  # the summarised timeline drew
+    page.locator("#more").scroll_into_view_if_needed()
+    rows.nth(149).wait_for(state="attached")  # (the page's CSP forbids eval: no wait_for_function here)
+    page.locator("#step-search").fill("needle")
+    expect(rows).to_have_count(1)
+    assert page.inner_text("#step-count").strip() == "1 step(s) match"
+    rows.first.locator("summary").click()
+    rows.first.locator("pre").get_by_text("needle-city").first.wait_for()  # its detail, fetched on opening
+    page.screenshot(path=str(ARTIFACTS / "share-10000-steps.png"))
+    page.locator("#step-search").fill("")
+    expect(rows).to_have_count(100)
+
+
 def test_time_travel_fork_from_a_step_and_sweep(server, page):
     """In the inspector: click the weather step, change its city, fork; the branch opens with the new answer
     and the branch list has both; then sweep two answers at a question."""

@@ -33,13 +33,19 @@ def test_share_a_cli_session_then_revoke(cli, db_url):
         assert data["final_answer"] == run["final_answer"] and len(data["steps"]) == len(run["steps"])
         assert data["share"]["views"] == 2 and data["share"]["expires_at"]
         assert "owner" not in data["session"]
+        rows = httpx.get(f"{server.url}/api/share/{token}/steps", params={"q": "weather"}).json()
+        assert rows["total"] >= 1 and all("input" not in r for r in rows["steps"])  # rows; details on request
+        detail = httpx.get(f"{server.url}/api/share/{token}/steps/{rows['steps'][0]['seq']}").json()
+        assert detail["name"] == rows["steps"][0]["name"] and "input" in detail
+        assert httpx.get(f"{server.url}/api/share/{token}").json()["share"]["views"] == 3  # paging is no view
 
         assert cli("share", "--revoke", token, check=True).stdout.strip() == "revoked"
         gone = [httpx.get(server.url + path), httpx.get(f"{server.url}/api/share/{token}"),
+                httpx.get(f"{server.url}/api/share/{token}/steps"), httpx.get(f"{server.url}/api/share/{token}/steps/1"),
                 httpx.get(f"{server.url}/share/{secrets.token_urlsafe(32)}"),
                 httpx.get(f"{server.url}/api/share/{secrets.token_urlsafe(32)}")]
-        assert [r.status_code for r in gone] == [404] * 4
-        assert gone[0].text == gone[2].text  # revoked and unknown look the same
+        assert [r.status_code for r in gone] == [404] * 6
+        assert gone[0].text == gone[4].text  # revoked and unknown look the same
         assert cli("share", "--revoke", token).returncode == 2  # already revoked: said so
     finally:
         server.stop()

@@ -1,8 +1,11 @@
-"""The read-only share page: one self-contained HTML document, rendered on the server.
+"""The read-only share page, rendered on the server; its size grows with what is on screen, not with the trace.
 
-Everything from a model, a tool or a user is escaped; the timeline's data is embedded as JSON with `<`, `>`
-and `&` escaped, drawn by the Plotly bundle served locally (no CDN, no network). The page sends a strict
-Content-Security-Policy: only our own script and one inline script with a per-response nonce may run.
+The first screen holds the conversation, a summarised timeline (a bar per node and turn) and the first steps
+as one-line rows; the page's script fetches more rows as the reader scrolls or searches, and a step's input
+and output when its row is opened (`/api/share/<token>/steps`), writing them as text, never as HTML.
+Everything from a model, a tool or a user is escaped; embedded JSON has `<`, `>` and `&` escaped; Plotly is
+served locally (no CDN, no network). The page sends a strict Content-Security-Policy: only our own script and
+one inline script with a per-response nonce may run, and it may connect to this server only.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ details{margin:4px 0} summary{cursor:pointer} pre{background:#f3f4f6;padding:8px
 max-height:320px;white-space:pre-wrap;word-break:break-word;font-size:.85em}
 .error{color:#b91c1c} table{border-collapse:collapse} td,th{border:1px solid #e5e7eb;padding:3px 8px;font-size:.9em}
 .readonly{float:right;color:#6b7280;font-size:.85em}
+#step-search{width:100%;box-sizing:border-box;padding:6px 10px;margin:4px 0 8px;font-size:1em}
+details.step>summary{font-family:ui-monospace,monospace;font-size:.9em} #more{margin:8px 0}
 """
 
 
@@ -37,26 +42,12 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _json_block(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2, default=str)
-    return f"<pre>{_e(text)}</pre>"
-
-
-def _step(step: dict[str, Any]) -> str:
+def step_summary(step: dict[str, Any]) -> str:
+    """A step's one line in the list (the page's script writes the same line for the rows it fetches)."""
     tokens = (f" · {step['prompt_tokens']}+{step['completion_tokens']} tokens" if step["kind"] == "model" else "")
-    status = f' <span class="error">error: {_e(step.get("error"))}</span>' if step["status"] == "error" else ""
-    title = f"#{step['seq']} {render.KIND_ICON.get(step['kind'], '•')} {_e(step['kind'])} · {_e(step['name'])}"
-    parts = [f"<summary>{title} · {round(step.get('duration_ms') or 0, 1)} ms{tokens}{status}</summary>"]
-    if step.get("input") is not None:
-        parts.append("<div>input</div>" + _json_block(step["input"]))
-    if step.get("output") is not None:
-        parts.append("<div>output</div>" + _json_block(step["output"]))
-    provenance = (step.get("meta") or {}).get("provenance")
-    if provenance:
-        rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v.get('source'))}</td><td>{_e(v.get('evidence', ''))}</td></tr>"
-                       for k, v in provenance.items())
-        parts.append(f"<table><tr><th>argument</th><th>came from</th><th>evidence</th></tr>{rows}</table>")
-    return f"<details>{''.join(parts)}</details>"
+    error = f" · error: {step.get('error')}" if step["status"] == "error" else ""
+    return (f"#{step['seq']} {render.KIND_ICON.get(step['kind'], '•')} {step['kind']} · {step['name']} · "
+            f"{round(step.get('duration_ms') or 0, 1)} ms{tokens}{error}")
 
 
 def _safe_json(value: Any) -> str:
@@ -64,31 +55,53 @@ def _safe_json(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+MAX_TURNS = 100  # turns shown in the conversation; the step list (paged) has every step of every turn
+
+
 def page(doc: dict[str, Any], nonce: str) -> str:
+    """The page for `sharing.open_page`'s document: its first PAGE steps as rows; the rest are fetched (from
+    /api/share/<token>/steps) as the reader scrolls or searches, and a step's detail when its row is opened."""
     s, u = doc["session"], doc["usage"]
     share = doc.get("share", {})
+    asked: dict[str, list[dict[str, Any]]] = {}
+    for c in doc.get("clarifications") or []:
+        asked.setdefault(c["run_id"], []).append(c)
     body = []
-    for run in doc["runs"]:
+    for run in doc["runs"][:MAX_TURNS]:
         items = [f'<div class="user"><b>User:</b> {_e(run["user_message"])}</div>']
-        for step in (st for st in doc["steps"] if st["run_id"] == run["id"]):
-            if step["kind"] == "clarification":
-                q = step.get("input") or {}
-                options = " · ".join(_e(o) for o in q.get("options") or [])
-                items.append(f'<div class="question">❓ <b>{_e(q.get("question"))}</b>'
-                             f'{f" <small>({options})</small>" if options else ""}<br>'
-                             f'<small>{_e(q.get("kind"))} · detected by {_e(q.get("detected_by"))}</small><br>'
-                             f'<b>Answer:</b> {_e(step.get("output"))}</div>')
-            else:
-                items.append(_step(step))
+        for q in asked.get(run["id"], []):
+            options = " · ".join(_e(o) for o in q.get("options") or [])
+            items.append(f'<div class="question">❓ <b>{_e(q.get("question"))}</b>'
+                         f'{f" <small>({options})</small>" if options else ""}<br>'
+                         f'<small>{_e(q.get("kind"))} · detected by {_e(q.get("detected_by"))}</small><br>'
+                         f'<b>Answer:</b> {_e(q.get("answer"))}</div>')
         if run.get("final_answer"):
             items.append(f'<div class="answer"><b>Answer:</b> {_e(run["final_answer"])}</div>')
         elif run.get("error"):
             items.append(f'<div class="answer error">⚠️ {_e(run["error"])}</div>')
         body.append(f'<section class="turn"><h3>Turn {run["seq"]}</h3>{"".join(items)}</section>')
+    if len(doc["runs"]) > MAX_TURNS:
+        body.append(f'<p class="meta">… and {len(doc["runs"]) - MAX_TURNS} more turns: their steps are in the list '
+                    "below.</p>")
+    total = doc.get("step_count", len(doc["steps"]))
+    rows = "".join(f'<details class="step" data-seq="{int(st["seq"])}"><summary>{_e(step_summary(st))}</summary>'
+                   "</details>" for st in doc["steps"])
+    bars = doc.get("timeline") or []
+    figure = {"data": [{"type": "bar", "orientation": "h", "y": [b["label"] for b in bars],
+                        "x": [max(b["ms"], 0.5) for b in bars], "base": [b["start_ms"] for b in bars],
+                        "hovertext": [f"{b['steps']} step(s), {b['ms']} ms" for b in bars],
+                        "marker": {"color": "#6366f1"}}],
+              "layout": {"height": max(220, 24 * len(bars) + 90), "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
+                         "title": {"text": "Timeline: each node's work per turn (ms since the first step; a wait "
+                                           "for the person is a gap)"},
+                         "xaxis": {"title": {"text": "ms"}}, "yaxis": {"autorange": "reversed", "automargin": True},
+                         "template": {"layout": {"paper_bgcolor": "white", "plot_bgcolor": "white"}}}}
     clar = doc.get("clarifications") or []
     clar_rows = "".join(f"<tr><td>{_e(c['kind'])}</td><td>{_e(c['question'])}</td><td>{_e(c.get('answer'))}</td>"
-                        f"<td>{_e(c.get('detected_by'))}</td></tr>" for c in clar)
-    figure = json.loads(render.timeline_figure(render.steps_of(doc)).to_json())
+                        f"<td>{_e(c.get('detected_by'))}</td></tr>" for c in clar[:MAX_TURNS])
+    if len(clar) > MAX_TURNS:
+        clar_rows += f'<tr><td colspan="4">… and {len(clar) - MAX_TURNS} more (search the steps for them)</td></tr>'
+
     expires = (f" · expires {time.strftime('%Y-%m-%d %H:%M', time.gmtime(share['expires_at']))} UTC"
                if share.get("expires_at") else "")
     return f"""<!doctype html>
@@ -101,8 +114,13 @@ def page(doc: dict[str, Any], nonce: str) -> str:
  · tools {_e(', '.join(s.get('tools') or []) or 'none')} · status <b>{_e(doc['status'])}</b><br>
 {u['model_calls']} model calls · {u['tool_calls']} tool calls · {u['prompt_tokens']} prompt + {u['completion_tokens']}
 completion tokens · ${u['cost']:.6f}</div></header>
-<div id="timeline" style="min-height:260px"></div>
+<div id="timeline" style="min-height:220px"></div>
 {''.join(body) or '<p>No turns yet.</p>'}
+<h2>Steps <small class="meta" id="step-count">{total} step(s)</small></h2>
+<input id="step-search" type="search" placeholder="Search steps: a tool, an argument, a result, an error"
+ aria-label="Search steps">
+<div id="step-list">{rows}</div>
+<button id="more" type="button"{'' if total > len(doc["steps"]) else ' hidden'}>Load more steps</button>
 <h2>Clarifications</h2>
 {f'<table><tr><th>kind</th><th>question</th><th>answer</th><th>detected by</th></tr>{clar_rows}</table>' if clar else '<p>None asked.</p>'}
 <p class="meta">Shared from Agent Playground. Secrets are redacted.</p>
@@ -110,5 +128,61 @@ completion tokens · ${u['cost']:.6f}</div></header>
 <script nonce="{nonce}">
 const fig = {_safe_json(figure)};
 if (window.Plotly) Plotly.newPlot("timeline", fig.data, fig.layout, {{displaylogo: false, responsive: true}});
+const ICONS = {_safe_json(render.KIND_ICON)};
+const token = location.pathname.split("/").pop();
+const list = document.getElementById("step-list"), more = document.getElementById("more");
+const count = document.getElementById("step-count"), search = document.getElementById("step-search");
+let shown = {len(doc["steps"])}, total = {total}, query = "", loading = false, generation = 0;
+function line(s) {{
+  const tokens = s.kind === "model" ? ` · ${{s.prompt_tokens}}+${{s.completion_tokens}} tokens` : "";
+  const error = s.status === "error" ? ` · error: ${{s.error}}` : "";
+  return `#${{s.seq}} ${{ICONS[s.kind] || "•"}} ${{s.kind}} · ${{s.name}} · ${{Math.round((s.duration_ms || 0) * 10) / 10}} ms${{tokens}}${{error}}`;
+}}
+function block(parent, label, value) {{
+  if (value === null || value === undefined) return;
+  const head = document.createElement("div"); head.textContent = label;
+  const pre = document.createElement("pre");
+  pre.textContent = typeof value === "string" ? value : JSON.stringify(value, null, 2);
+  parent.append(head, pre);
+}}
+async function detail(row) {{
+  if (!row.open || row.dataset.loaded) return;
+  row.dataset.loaded = "1";
+  const answer = await fetch(`/api/share/${{token}}/steps/${{row.dataset.seq}}`);
+  if (!answer.ok) return;
+  const s = await answer.json();
+  block(row, "input", s.input); block(row, "output", s.output);
+  const provenance = (s.meta || {{}}).provenance;
+  if (provenance) block(row, "where each argument came from", provenance);
+}}
+function row(s) {{
+  const d = document.createElement("details"); d.className = "step"; d.dataset.seq = s.seq;
+  const summary = document.createElement("summary"); summary.textContent = line(s);
+  d.append(summary); d.addEventListener("toggle", () => detail(d)); return d;
+}}
+list.querySelectorAll("details.step").forEach(d => d.addEventListener("toggle", () => detail(d)));
+async function fetchSteps(reset) {{
+  if (!reset && loading) return;  // a search starts over; scrolling waits for the page it asked for
+  const mine = reset ? ++generation : generation;
+  loading = true;
+  try {{
+    const from = reset ? 0 : shown;
+    const answer = await fetch(`/api/share/${{token}}/steps?offset=${{from}}&limit=100&q=${{encodeURIComponent(query)}}`);
+    const page = answer.ok ? await answer.json() : null;
+    if (page === null || mine !== generation) return;
+    if (reset) {{ list.replaceChildren(); shown = 0; }}
+    page.steps.forEach(s => list.append(row(s)));
+    shown += page.steps.length; total = page.total;
+    count.textContent = query ? `${{total}} step(s) match` : `${{total}} step(s)`;
+    more.hidden = shown >= total;
+  }} finally {{ if (mine === generation) loading = false; }}
+}}
+more.addEventListener("click", () => fetchSteps(false));
+new IntersectionObserver(seen => {{ if (seen.some(e => e.isIntersecting) && shown < total) fetchSteps(false); }}).observe(more);
+let typing;
+search.addEventListener("input", () => {{
+  clearTimeout(typing);
+  typing = setTimeout(() => {{ query = search.value.trim(); fetchSteps(true); }}, 250);
+}});
 </script>
 </body></html>"""
