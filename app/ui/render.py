@@ -59,6 +59,13 @@ def code(value: Any, lang: str = "json") -> str:
     return f"```{lang}\n{text.replace('```', '` ` `')}\n```"
 
 
+def _by_run(steps: list[Step]) -> dict[str, list[Step]]:
+    grouped: dict[str, list[Step]] = {}
+    for s in steps:
+        grouped.setdefault(s.run_id, []).append(s)
+    return grouped
+
+
 def steps_of(trace: dict[str, Any]) -> list[Step]:
     """A trace document's steps as typed records (what the functions below draw)."""
     return [Step.from_dict(s) for s in trace["steps"]]
@@ -145,9 +152,10 @@ def question_message(question: ClarificationRequest) -> dict[str, Any]:
 def chat_from_trace(trace: dict[str, Any], pending: ClarificationRequest | None = None) -> list[dict[str, Any]]:
     """The whole session as chat messages: each turn's user message, its steps, questions, answers, answer."""
     messages: list[dict[str, Any]] = []
+    by_run = _by_run(steps_of(trace))
     for run in trace["runs"]:
         messages.append({"role": "user", "content": text(run["user_message"])})
-        for step in (s for s in steps_of(trace) if s.run_id == run["id"]):
+        for step in by_run.get(run["id"], []):
             if step.kind == StepKind.CLARIFICATION:
                 messages.append(question_message(ClarificationRequest.from_payload(step.input or {})))
                 messages.append({"role": "user", "content": text(step.output)})
@@ -174,17 +182,18 @@ def step_rows(steps: list[Step]) -> list[list[Any]]:
 
 def step_tree(steps: list[Step], runs: list[dict[str, Any]]) -> str:
     lines = []
+    by_run = _by_run(steps)
     for run in runs:
         lines.append(f"**Turn {run['seq']}** — {plain(run['user_message'][:80])} · _{run['status']}_")
         node = None
-        for s in (s for s in steps if s.run_id == run["id"]):
+        for s in by_run.get(run["id"], []):
             if s.node != node:
                 lines.append(f"- node {inline_code(s.node)}")
                 node = s.node
             guess = " ⚠️ guessed argument" if any(v.get("source") == "guess" for v in
                                                   (s.meta.get(PROVENANCE) or {}).values()) else ""
             lines.append(f"    - #{s.seq} {step_title(s)} · {round(s.duration_ms or 0, 1)} ms{guess}")
-        for s in (s for s in steps if s.run_id == run["id"] and s.kind == StepKind.SEARCH):
+        for s in (s for s in by_run.get(run["id"], []) if s.kind == StepKind.SEARCH):
             lines.append(search_tree(s))
     return "\n".join(lines) or "_No steps yet._"
 
