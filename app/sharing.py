@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import threading
 import time
@@ -20,7 +19,7 @@ from collections import OrderedDict
 from typing import Any
 
 from app.config import secret_names
-from app.tracing.document import trace_document
+from app.tracing.document import step_text, summary_timeline, trace_document
 from app.tracing.redact import REDACTED, _PATTERNS, redact
 from storage import NotFound, repo
 from storage.engine import Database
@@ -115,10 +114,7 @@ class _Shared:
     def haystacks(self) -> list[str]:
         """Each step's searchable text, lower-cased (made on the first search)."""
         if self._haystacks is None:
-            self._haystacks = [" ".join([str(s["seq"]), s["kind"], s["name"], s["node"], s.get("error") or "",
-                                         json.dumps(s.get("input"), ensure_ascii=False, default=str),
-                                         json.dumps(s.get("output"), ensure_ascii=False, default=str)]).lower()
-                               for s in self.doc["steps"]]
+            self._haystacks = [step_text(s) for s in self.doc["steps"]]
         return self._haystacks
 
 
@@ -184,27 +180,6 @@ def step_detail(db: Database, token: str, seq: int) -> dict[str, Any]:
     if seq not in shared.by_seq:
         raise NotFound("not found")
     return shared.by_seq[seq]
-
-
-def summary_timeline(steps: list[dict[str, Any]], most: int = 60) -> list[dict[str, Any]]:
-    """The timeline summarised for any size of trace: one bar per (turn, node), from its first step's start, as
-    long as its steps took together; a person's wait for an answer (a clarification step) is no bar at all, so it
-    shows as the gap it was. Past `most` bars, one per node."""
-    if not steps:
-        return []
-    t0 = min(s["started_at"] for s in steps)
-    runs = {r: i + 1 for i, r in enumerate(dict.fromkeys(s["run_id"] for s in steps))}
-    by_node = len({(s["run_id"], s["node"]) for s in steps}) > most
-    bars: dict[tuple, dict[str, Any]] = {}
-    for s in steps:
-        if s["kind"] == "clarification":
-            continue
-        key = (s["node"],) if by_node else (runs[s["run_id"]], s["node"])
-        bar = bars.setdefault(key, {"label": f"{s['node']}" if by_node else f"turn {key[0]} · {s['node']}",
-                                    "start_ms": (s["started_at"] - t0) * 1000, "ms": 0.0, "steps": 0})
-        bar["ms"] += s.get("duration_ms") or 0.0
-        bar["steps"] += 1
-    return [{**b, "start_ms": round(b["start_ms"], 1), "ms": round(b["ms"], 1)} for b in bars.values()]
 
 
 def revoke_token(db: Database, token: str) -> bool:

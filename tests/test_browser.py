@@ -237,6 +237,43 @@ def test_a_10000_step_share_page_opens_at_once_pages_and_searches(server, page):
     expect(rows).to_have_count(100)
 
 
+def test_a_10000_step_session_in_the_inspector_pages_and_searches(server, page, tmp_path):
+    """#21: the inspector drew a bar and a table row for every step. A big session's timeline is summarised,
+    its table is a page of 200 rows with a search, and a row opens its step."""
+    import json
+
+    from playwright.sync_api import expect
+
+    from app.tracing import synthetic
+
+    exported = tmp_path / "big.json"
+    exported.write_text(json.dumps(synthetic.session_document(10_000, marker="needle-city")), encoding="utf-8")
+    page.set_default_timeout(120_000)
+    page.goto(server.url + "/?tab=sessions")
+    page.locator("#import-file input[type=file]").set_input_files(str(exported))
+    page.locator("#session-import-result").get_by_text("Imported as a read-only session").wait_for()
+
+    page.get_by_role("tab", name="Inspector").click()
+    page.locator("#inspect-session input").click()
+    page.locator("#inspect-session").get_by_role("option", name="(imported) 10000 steps").first.click()
+    info = page.locator("#steps-info")
+    expect(info).to_contain_text("10000 steps · page 1 of 50")
+    page.locator("#timeline").get_by_text("Timeline of 10000 steps").first.wait_for()  # summarised
+
+    page.locator("#steps-search input, #steps-search textarea").first.fill("needle")
+    page.locator("#steps-search input, #steps-search textarea").first.press("Enter")
+    expect(info).to_contain_text("1 of 10000 steps")
+    page.locator("#steps-table").get_by_text("weather", exact=True).filter(visible=True).first.click()
+    page.locator("#step-detail").get_by_text("needle-city").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "inspector-10000-steps.png"))
+
+    page.locator("#steps-search input, #steps-search textarea").first.fill("")
+    page.locator("#steps-page input").fill("3")
+    page.locator("#steps-page input").press("Enter")
+    expect(info).to_contain_text("10000 steps · page 3 of 50")
+    page.locator("#steps-table").get_by_text("401", exact=True).filter(visible=True).first.wait_for()
+
+
 def test_time_travel_fork_from_a_step_and_sweep(server, page):
     """In the inspector: click the weather step, change its city, fork; the branch opens with the new answer
     and the branch list has both; then sweep two answers at a question."""

@@ -5,6 +5,7 @@ This is what `playground trace --json`, the JSON API and the inspector read. Its
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.clarify.grounding import grounded_in
@@ -65,3 +66,34 @@ def clarification_metrics(runs: list[dict], clarifications: list[dict]) -> dict[
 
 def _is_skip(answer: str) -> bool:
     return answer.strip().lower() in ("skip", "just do it", "no preference", "whatever")
+
+
+def summary_timeline(steps: list[dict[str, Any]], most: int = 60) -> list[dict[str, Any]]:
+    """The timeline summarised for any size of trace: one bar per (turn, node), from its first step's start, as
+    long as its steps took together; a person's wait for an answer (a clarification step) is no bar at all, so it
+    shows as the gap it was. Past `most` bars, turns are taken together in equal runs ("turns 1-20 · agent")."""
+    if not steps:
+        return []
+    t0 = min(s["started_at"] for s in steps)
+    runs = {r: i for i, r in enumerate(dict.fromkeys(s["run_id"] for s in steps))}
+    nodes = len({s["node"] for s in steps})
+    per_bar = max(1, -(-len(runs) * nodes // most))  # turns a bar stands for
+    bars: dict[tuple, dict[str, Any]] = {}
+    for s in steps:
+        if s["kind"] == "clarification":
+            continue
+        first = runs[s["run_id"]] // per_bar * per_bar
+        last = min(first + per_bar, len(runs))
+        turns = f"turn {first + 1}" if last - first == 1 else f"turns {first + 1}-{last}"
+        bar = bars.setdefault((first, s["node"]), {"label": f"{turns} · {s['node']}",
+                                                   "start_ms": (s["started_at"] - t0) * 1000, "ms": 0.0, "steps": 0})
+        bar["ms"] += s.get("duration_ms") or 0.0
+        bar["steps"] += 1
+    return [{**b, "start_ms": round(b["start_ms"], 1), "ms": round(b["ms"], 1)} for b in bars.values()]
+
+
+def step_text(step: dict[str, Any]) -> str:
+    """What a search of steps reads, lower-cased: number, kind, name, node, error, input and output."""
+    return " ".join([str(step["seq"]), step["kind"], step["name"], step["node"], step.get("error") or "",
+                     json.dumps(step.get("input"), ensure_ascii=False, default=str),
+                     json.dumps(step.get("output"), ensure_ascii=False, default=str)]).lower()

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 import gradio as gr
 
 from app import sharing
+from app.tracing.steps import Step
 from app.ui import render, time_travel
 from app.ui.shell import Shell
+
+
+PAGE_ROWS = 200  # the step table's rows a page
 
 
 @dataclass
@@ -36,6 +40,11 @@ def build(shell: Shell) -> InspectorTab:
     timeline = gr.Plot(label="Timeline", elem_id="timeline")
     with gr.Row():
         with gr.Column(scale=3):
+            with gr.Row():
+                steps_search = gr.Textbox(label="Search steps (a tool, an argument, a result, an error)", scale=3,
+                                          elem_id="steps-search")
+                steps_page = gr.Number(1, label="Page", precision=0, minimum=1, scale=1, elem_id="steps-page")
+            steps_info = gr.Markdown(elem_id="steps-info")
             steps_df = gr.Dataframe(headers=render.STEP_COLUMNS, interactive=False, label="Steps "
                                     "(click a row for its detail)", elem_id="steps-table", wrap=True)
         with gr.Column(scale=2):
@@ -43,8 +52,8 @@ def build(shell: Shell) -> InspectorTab:
     step_json = gr.JSON(label="Step detail: messages sent, response, arguments, result, provenance",
                         elem_id="step-detail")
     trace_state = gr.State(None)
-    time_travel.build(runner, inspect_dd, owner, steps_df, trace_state,
-                      shell.session_choices)
+    shown_state = gr.State(None)  # the trace's steps on the table's page, by index
+    time_travel.build(runner, inspect_dd, owner, steps_df, trace_state, shown_state, shell.session_choices)
     tokens_plot = gr.Plot(label="Tokens", elem_id="tokens")
     graph_md = gr.Markdown(elem_id="agent-graph")
 
@@ -54,30 +63,41 @@ def build(shell: Shell) -> InspectorTab:
         except Exception as exc:  # e.g. a bring-your-own design this server did not load
             return f"_The agent graph cannot be drawn here: {render.plain(str(exc))}_"
 
+    def table(trace, query, page):
+        """The table's page of the (searched) steps: rows, a line saying where we are, the rows' indices."""
+        steps = trace["steps"] if trace else []
+        picked = render.search_steps(steps, query)
+        pages = max(1, -(-len(picked) // PAGE_ROWS))
+        page = min(max(1, int(page or 1)), pages)
+        shown = picked[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
+        found = f"{len(picked)} of {len(steps)} steps" if (query or "").strip() else f"{len(steps)} steps"
+        info = f"{found} · page {page} of {pages}" + (f" ({PAGE_ROWS} a page)" if pages > 1 else "")
+        return render.step_rows([Step.from_dict(steps[i]) for i in shown]), info, shown, gr.update(value=page)
+
     def inspect(sid: str | None, who: str | None):
         if not sid or not who:
             empty = render.timeline_figure([])
             return ["_Pick a session (the current one is chosen for you)._", empty, [], "", None,
-                    render.tokens_figure([]), "", None]
+                    render.tokens_figure([]), "", None, "", None, gr.update(value=1)]
         trace = runner.trace(sid, who)
         steps = render.steps_of(trace)
-        return [render.summary_markdown(trace), render.timeline_figure(steps), render.step_rows(steps),
+        return [render.summary_markdown(trace), render.timeline_figure(steps), *table(trace, "", 1)[:1],
                 render.step_tree(steps, trace["runs"]), trace["steps"][-1] if steps else None,
-                render.tokens_figure(steps), session_graph(sid),
-                trace]
+                render.tokens_figure(steps), session_graph(sid), trace, *table(trace, "", 1)[1:]]
 
-    inspect_outputs = [summary, timeline, steps_df, tree_md, step_json, tokens_plot, graph_md, trace_state]
+    inspect_outputs = [summary, timeline, steps_df, tree_md, step_json, tokens_plot, graph_md, trace_state,
+                       steps_info, shown_state, steps_page]
     inspect_dd.change(inspect, [inspect_dd, owner], inspect_outputs)
     refresh_btn.click(lambda sid, who: [gr.update(choices=shell.session_choices(who), value=sid),
                                          *inspect(sid, who)], [inspect_dd, owner], [inspect_dd, *inspect_outputs])
+    table_outputs = [steps_df, steps_info, shown_state, steps_page]
+    steps_search.submit(lambda trace, q: table(trace, q, 1), [trace_state, steps_search], table_outputs)
+    steps_page.submit(table, [trace_state, steps_search, steps_page], table_outputs)
 
-    def show_step(trace, evt: gr.SelectData):
-        if not trace or evt is None:
-            return None
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        return trace["steps"][row] if 0 <= row < len(trace["steps"]) else None
+    def show_step(trace, shown, evt: gr.SelectData):
+        return time_travel.picked_step(trace, shown, evt)
 
-    steps_df.select(show_step, trace_state, step_json)
+    steps_df.select(show_step, [trace_state, shown_state], step_json)
 
     def share_choices(sid, who):
         if not sid or not who:

@@ -14,6 +14,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.clarify.request import ClarificationRequest
+from app.tracing.document import step_text, summary_timeline
 from app.tracing.steps import PROVENANCE, Step, StepKind
 
 KIND_ICON = {"model": "🧠", "tool": "🛠️", "check": "🔎", "clarification": "❓", "summary": "📝", "answer": "💬",
@@ -150,16 +151,29 @@ def question_message(question: ClarificationRequest) -> dict[str, Any]:
 
 
 def chat_from_trace(trace: dict[str, Any], pending: ClarificationRequest | None = None) -> list[dict[str, Any]]:
-    """The whole session as chat messages: each turn's user message, its steps, questions, answers, answer."""
+    """The session as chat messages: each turn's user message, its steps, questions, answers, answer. A long
+    session shows its latest CHAT_TURNS turns and their latest CHAT_STEPS steps (questions and answers always);
+    a first line says what is left out, which the inspector pages through."""
     messages: list[dict[str, Any]] = []
-    by_run = _by_run(steps_of(trace))
-    for run in trace["runs"]:
+    steps = steps_of(trace)
+    runs = trace["runs"][-CHAT_TURNS:]
+    shown_runs = {r["id"] for r in runs}
+    latest = [s for s in steps if s.run_id in shown_runs][-CHAT_STEPS:]
+    first_shown = latest[0].seq if latest else 0
+    hidden = len(steps) - len(latest)
+    if hidden > 0:
+        earlier = len(trace["runs"]) - len(runs)
+        turns = f" and {earlier} earlier turn(s)" if earlier else ""
+        messages.append({"role": "assistant", "content": f"_{hidden} earlier step(s){turns} are not shown here: the "
+                                                         "inspector pages through every step._"})
+    by_run = _by_run(steps)
+    for run in runs:
         messages.append({"role": "user", "content": text(run["user_message"])})
         for step in by_run.get(run["id"], []):
             if step.kind == StepKind.CLARIFICATION:
                 messages.append(question_message(ClarificationRequest.from_payload(step.input or {})))
                 messages.append({"role": "user", "content": text(step.output)})
-            else:
+            elif step.seq >= first_shown:
                 messages.append(step_message(step))
         if run["final_answer"]:
             messages.append({"role": "assistant", "content": text(run["final_answer"])})
@@ -173,6 +187,14 @@ def chat_from_trace(trace: dict[str, Any], pending: ClarificationRequest | None 
 # -- inspector ------------------------------------------------------------------------------------------
 
 STEP_COLUMNS = ["#", "kind", "name", "status", "ms", "prompt tok", "completion tok", "cost $", "checkpoint"]
+
+
+def search_steps(steps: list[dict[str, Any]], query: str | None) -> list[int]:
+    """The indices of the steps whose text (number, kind, name, node, error, input, output) holds `query`."""
+    needle = (query or "").strip().lower()
+    if not needle:
+        return list(range(len(steps)))
+    return [i for i, s in enumerate(steps) if needle in step_text(s)]
 
 
 def step_rows(steps: list[Step]) -> list[list[Any]]:
@@ -195,6 +217,10 @@ def step_tree(steps: list[Step], runs: list[dict[str, Any]]) -> str:
             lines.append(f"    - #{s.seq} {step_title(s)} · {round(s.duration_ms or 0, 1)} ms{guess}")
         for s in (s for s in by_run.get(run["id"], []) if s.kind == StepKind.SEARCH):
             lines.append(search_tree(s))
+        if len(lines) > TREE_LINES:
+            lines = lines[:TREE_LINES] + [f"\n_… the tree is cut here: {len(steps)} steps in all; the table pages "
+                                          "through every one._"]
+            break
     return "\n".join(lines) or "_No steps yet._"
 
 
@@ -222,7 +248,29 @@ def search_tree(step: Step) -> str:
     return "\n".join(lines)
 
 
+TIMELINE_STEPS = 200  # past this, the timeline draws a bar per node and turn, not per step
+TREE_LINES = 400  # the step tree's lines at most (the paged table has every step)
+CHAT_STEPS = 200  # steps of the latest turns shown in the chat; the inspector pages through all
+CHAT_TURNS = 100
+
+
+def summary_figure(steps: list[Step]) -> go.Figure:
+    """The timeline of a big trace: a bar per (turn, node), from its first step, as long as its steps took
+    together; a person's wait for an answer is a gap (`app.tracing.document.summary_timeline`)."""
+    bars = summary_timeline([s.to_dict() for s in steps])
+    fig = go.Figure(go.Bar(orientation="h", y=[b["label"] for b in bars], x=[max(b["ms"], 0.5) for b in bars],
+                           base=[b["start_ms"] for b in bars], marker_color="#6366f1",
+                           hovertext=[f"{b['steps']} step(s), {b['ms']} ms" for b in bars]))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(height=max(260, 24 * len(bars) + 90), margin=dict(l=10, r=10, t=40, b=30),
+                      title=f"Timeline of {len(steps)} steps: each node's work per turn (ms; a wait is a gap)",
+                      xaxis_title="ms", template="plotly_white")
+    return fig
+
+
 def timeline_figure(steps: list[Step]) -> go.Figure:
+    if len(steps) > TIMELINE_STEPS:
+        return summary_figure(steps)
     fig = go.Figure()
     if steps:
         t0 = min(s.started_at for s in steps)
@@ -245,11 +293,20 @@ def timeline_figure(steps: list[Step]) -> go.Figure:
 
 def tokens_figure(steps: list[Step]) -> go.Figure:
     model_steps = [s for s in steps if s.kind == StepKind.MODEL]
-    labels = [f"#{s.seq} {s.name}" for s in model_steps]
+    if len(model_steps) > TIMELINE_STEPS:  # a bar per node, summed: thousands of bars say nothing
+        nodes: dict[str, list[int]] = {}
+        for s in model_steps:
+            summed = nodes.setdefault(s.node, [0, 0])
+            summed[0] += s.prompt_tokens
+            summed[1] += s.completion_tokens
+        labels = [f"{n} ({sum(1 for s in model_steps if s.node == n)} calls)" for n in nodes]
+        prompt, completion = [v[0] for v in nodes.values()], [v[1] for v in nodes.values()]
+    else:
+        labels = [f"#{s.seq} {s.name}" for s in model_steps]
+        prompt, completion = [s.prompt_tokens for s in model_steps], [s.completion_tokens for s in model_steps]
     fig = go.Figure([
-        go.Bar(name="prompt tokens", x=labels, y=[s.prompt_tokens for s in model_steps], marker_color="#6366f1"),
-        go.Bar(name="completion tokens", x=labels, y=[s.completion_tokens for s in model_steps],
-               marker_color="#10b981"),
+        go.Bar(name="prompt tokens", x=labels, y=prompt, marker_color="#6366f1"),
+        go.Bar(name="completion tokens", x=labels, y=completion, marker_color="#10b981"),
     ])
     fig.update_layout(barmode="stack", height=280, margin=dict(l=10, r=10, t=40, b=30), template="plotly_white",
                       title="Tokens per model call (cost in the table)", legend_orientation="h")

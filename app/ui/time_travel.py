@@ -66,8 +66,18 @@ def sweep_markdown(result: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def picked_step(trace: dict[str, Any] | None, shown: list[int] | None, evt: gr.SelectData | None):
+    """The step of the table row a person clicked (the table shows a page of the trace's steps), or None."""
+    if not trace or evt is None:
+        return None
+    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    indices = shown if shown is not None else range(len(trace["steps"]))
+    return trace["steps"][indices[row]] if 0 <= row < len(indices) else None
+
+
 def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr.Dataframe,
-          trace_state: gr.State, session_choices) -> None:
+          trace_state: gr.State, shown_state: gr.State, session_choices) -> None:
+    """`shown_state`: the indices into the trace's steps of the table's rows (the table shows a page)."""
     """The panel's components and events, inside the inspector tab."""
     with gr.Accordion("Time travel: fork from a step, branches, answer sweep", open=False, elem_id="time-travel"):
         gr.Markdown("Click a step in the table, change one thing and run on from there. The fork is a new "
@@ -96,13 +106,10 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
             return gr.update(choices=[], value=None)
         return gr.update(choices=[(branch_label(b), b["session_id"]) for b in family], value=sid)
 
-    def pick_step(trace, evt: gr.SelectData):
-        if not trace or evt is None:
+    def pick_step(trace, shown, evt: gr.SelectData):
+        step = picked_step(trace, shown, evt)
+        if step is None:
             return gr.update(), gr.update(), gr.update()
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        if not 0 <= row < len(trace["steps"]):
-            return gr.update(), gr.update(), gr.update()
-        step = trace["steps"][row]
         k = kind_for(step)
         return step["seq"], k, default_edit(trace, step["seq"], k)
 
@@ -140,7 +147,7 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
         except (TurnError, NotFound) as exc:
             yield f"⚠️ {render.plain(str(exc))}"
 
-    steps_df.select(pick_step, trace_state, [step_num, kind, edit])
+    steps_df.select(pick_step, [trace_state, shown_state], [step_num, kind, edit])
     # `input`, not `change`: only a person moving the radio resets the edit. Clicking a step sets the radio and
     # the edit together; a `change` then wrote the default edit again, over what was typed meanwhile.
     kind.input(default_edit, [trace_state, step_num, kind], edit)
