@@ -118,10 +118,11 @@ class Step:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Step":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """From a trace document's step (its `duration_ms` and any unknown key are left out)."""
+        return cls(**{k: v for k, v in data.items() if k in _FIELDS})
 
 
+_FIELDS = frozenset(f.name for f in fields(Step))
 # The stored columns, in the order a trace lists them.
 ROW_FIELDS = ("id", "session_id", "run_id", "seq", "parent_id", "node", "kind", "name", "status", "started_at",
               "ended_at", "input", "output", "error", "prompt_tokens", "completion_tokens", "cost", "checkpoint_id",
