@@ -35,7 +35,10 @@ def cmd_hash_password(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    started = time.monotonic()
     import uvicorn
+
+    from app.llm import gateway
 
     from app.api import create_app
 
@@ -45,12 +48,16 @@ def cmd_serve(args) -> int:
                                "auth_file": args.auth_file or settings.auth_file})
     if settings.mcp_commands is None:  # the browser may start MCP commands only on this machine's own address
         settings = Settings(**{**settings.__dict__, "mcp_commands": args.host in ("127.0.0.1", "localhost", "::1")})
-    started = time.monotonic()
 
     def say(stage: str) -> None:
         print(f"playground: {stage} ({time.monotonic() - started:.1f} s)", flush=True)
 
     app = create_app(settings, say=say)
+    # A server will call models: LiteLLM (seconds to import) loads before it answers, not in its first turns
+    # (bench/load.py: 50 first turns queued 2.5 s behind the import; importing it in a thread beside the UI's
+    # imports took as long, the GIL being one).
+    say("loading the model gateway (LiteLLM)")
+    gateway.litellm()
     _settle_heap()
     label = app.state.runner.db.label  # without a password
     print(f"Agent Playground on http://{args.host}:{args.port}  (database: {label}; ready in "
