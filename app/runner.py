@@ -83,6 +83,12 @@ class Runner:
 
         return trace_document(self.db, session_id, owner)
 
+    def chat_view(self, session_id: str, owner: str | None = None, last_steps: int = 200) -> dict[str, Any]:
+        """What the chat shows of a session (its latest steps, every question), read without the rest."""
+        from app.tracing.document import chat_document
+
+        return chat_document(self.db, session_id, owner, last_steps)
+
     def graph_mermaid(self, session_id: str) -> str:
         """The session's agent graph as Mermaid text (an imported session's design, drawn without its tools)."""
         return self.graphs.graph_mermaid(repo.get_session(self.db, session_id))

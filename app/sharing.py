@@ -109,6 +109,7 @@ class _Shared:
     def __init__(self, doc: dict[str, Any]):
         self.doc = doc
         self.by_seq = {s["seq"]: s for s in doc["steps"]}
+        self.timeline = summary_timeline(doc["steps"])
         self._haystacks: list[str] | None = None
 
     def haystacks(self) -> list[str]:
@@ -154,7 +155,7 @@ def open_page(db: Database, token: str) -> dict[str, Any]:
     counts a view."""
     row, shared = _live(db, token, count_view=True)
     doc = {**shared.doc, "steps": [step_line(s) for s in shared.doc["steps"][:PAGE]],
-           "step_count": len(shared.doc["steps"]), "timeline": summary_timeline(shared.doc["steps"])}
+           "step_count": len(shared.doc["steps"]), "timeline": shared.timeline}
     return _with_share(row, doc)
 
 

@@ -218,12 +218,24 @@ class StepWriter:
             conn.execute(self._insert, [values])
 
 
-def steps_for_session(db: Database, session_id: str, run_id: str | None = None) -> list[StepRow]:
-    query = select(StepRow).where(StepRow.session_id == session_id).order_by(StepRow.seq)
+def steps_for_session(db: Database, session_id: str, run_id: str | None = None, *, last: int | None = None,
+                      kinds: tuple[str, ...] | None = None) -> list[StepRow]:
+    """A session's steps in order: of one run, of some kinds, or only its `last` ones (read from the end)."""
+    query = select(StepRow).where(StepRow.session_id == session_id)
     if run_id is not None:
         query = query.where(StepRow.run_id == run_id)
+    if kinds is not None:
+        query = query.where(col(StepRow.kind).in_(kinds))
+    if last is not None:
+        with db.session() as s:
+            return list(reversed(s.exec(query.order_by(col(StepRow.seq).desc()).limit(last)).all()))
     with db.session() as s:
-        return list(s.exec(query).all())
+        return list(s.exec(query.order_by(StepRow.seq)).all())
+
+
+def count_steps(db: Database, session_id: str) -> int:
+    with db.session() as s:
+        return s.exec(select(func.count()).select_from(StepRow).where(StepRow.session_id == session_id)).one()
 
 
 # -- clarifications -------------------------------------------------------------------------------------

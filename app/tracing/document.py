@@ -39,6 +39,17 @@ def trace_document(db: Database, session_id: str, owner: str | None = None) -> d
     }
 
 
+def chat_document(db: Database, session_id: str, owner: str | None = None, last_steps: int = 200) -> dict[str, Any]:
+    """What the chat shows of a session, reading no more than that: its runs, its latest `last_steps` steps and
+    every question asked (a step each), and how many steps it has in all."""
+    repo.get_session(db, session_id, owner)
+    rows = {r.id: r for r in [*repo.steps_for_session(db, session_id, kinds=("clarification",)),
+                              *repo.steps_for_session(db, session_id, last=last_steps)]}
+    return {"runs": [r.model_dump() for r in repo.runs_for_session(db, session_id)],
+            "steps": [step_dict(r) for r in sorted(rows.values(), key=lambda r: r.seq)],
+            "step_count": repo.count_steps(db, session_id)}
+
+
 def clarification_metrics(runs: list[dict], clarifications: list[dict]) -> dict[str, Any]:
     """Questions by kind, answered, redundant (the answer was already in the conversation when asked), and
     questions asked per run that ended done (turns to resolution)."""

@@ -101,7 +101,7 @@ def load_session(runner: Runner, session_id: str | None, owner: str) -> tuple[li
     if not session_id:
         return [], None
     try:
-        trace = runner.trace(session_id, owner)
+        trace = runner.chat_view(session_id, owner, render.CHAT_STEPS)
     except NotFound:
         return [], None
     pending = runner.pending_question(session_id)

@@ -160,7 +160,7 @@ def chat_from_trace(trace: dict[str, Any], pending: ClarificationRequest | None 
     shown_runs = {r["id"] for r in runs}
     latest = [s for s in steps if s.run_id in shown_runs][-CHAT_STEPS:]
     first_shown = latest[0].seq if latest else 0
-    hidden = len(steps) - len(latest)
+    hidden = trace.get("step_count", len(steps)) - len(latest)
     if hidden > 0:
         earlier = len(trace["runs"]) - len(runs)
         turns = f" and {earlier} earlier turn(s)" if earlier else ""
