@@ -101,6 +101,7 @@ def create(db: Database, session_id: str, owner: str | None = None, expires_days
 # read from its row at every request.
 _SNAPSHOTS: OrderedDict[str, "_Shared"] = OrderedDict()
 _SNAPSHOTS_KEPT = 4
+_STEPS_KEPT = 200_000  # and no more steps than that in all (100,000 synthetic steps parsed: 178 MB of objects)
 _snapshots_lock = threading.Lock()
 PAGE = 50  # steps on the share page's first screen; the rest are fetched as the reader scrolls or searches
 
@@ -135,7 +136,8 @@ def _live(db: Database, token: str, count_view: bool = False) -> tuple[Any, _Sha
         shared = _Shared(redact(repo.share_snapshot(db, row.id)))
         with _snapshots_lock:
             _SNAPSHOTS[row.id] = shared
-            while len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:
+            while len(_SNAPSHOTS) > 1 and (len(_SNAPSHOTS) > _SNAPSHOTS_KEPT or
+                                           sum(len(k.doc["steps"]) for k in _SNAPSHOTS.values()) > _STEPS_KEPT):
                 _SNAPSHOTS.popitem(last=False)
     return row, shared
 
