@@ -62,5 +62,7 @@ def cmd_serve(args) -> int:
     label = app.state.runner.db.label  # without a password
     print(f"Agent Playground on http://{args.host}:{args.port}  (database: {label}; ready in "
           f"{time.monotonic() - started:.1f} s)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # Stopping (SIGTERM) waits 5 s for open requests, then ends: an open event stream (a browser's Gradio queue)
+    # kept it from ever stopping on its own. A turn cut off ends as an interrupted run that can be retried.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5)
     return 0
