@@ -11,7 +11,7 @@ from app.config import Settings
 
 
 class CliError(Exception):
-    pass
+    """A problem with the command's input: `main` prints it as one line and exits 2."""
 
 
 def _print_json(value: Any) -> None:
