@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, SQLModel, create_engine
 
+from storage import search
 from storage.models import Meta
 
 SCHEMA_VERSION = 1
@@ -51,6 +52,9 @@ class SchemaTooNewError(StorageError):
     pass
 
 
+# Indexes a database made by an earlier release may lack (create_all adds no index to an existing table).
+INDEXES = ["CREATE INDEX IF NOT EXISTS ix_sessions_owner_updated ON sessions (owner, updated_at)"]
+
 # version -> function(engine) that upgrades from version-1. Version 1 is the initial create_all.
 MIGRATIONS: dict[int, Callable[[Engine], None]] = {}
 
@@ -59,6 +63,7 @@ MIGRATIONS: dict[int, Callable[[Engine], None]] = {}
 class Database:
     url: str
     engine: Engine
+    full_text: bool = False  # sessions are searched through the full-text index (storage.search)
 
     @property
     def is_sqlite(self) -> bool:
@@ -268,6 +273,10 @@ def _create_or_upgrade(db: Database) -> None:
     current = stored or SCHEMA_VERSION
     for version in range(current + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[version](db.engine)
+    with db.engine.begin() as conn:  # indexes added since version 1; an older playground can use them too
+        for statement in INDEXES:
+            conn.exec_driver_sql(statement)
+        db.full_text = search.install(conn)
     with db.session() as s:
         s.merge(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
         s.commit()

@@ -32,6 +32,8 @@ class Meta(SQLModel, table=True):
 
 class SessionRow(SQLModel, table=True):
     __tablename__ = "sessions"
+    # A person's sessions, newest first (the Sessions tab, the chat's menu): storage.engine.INDEXES has it too.
+    __table_args__ = (Index("ix_sessions_owner_updated", "owner", "updated_at"),)
     id: str = Field(default_factory=new_id, primary_key=True)
     owner: str | None = Field(default=None, index=True)
     title: str = ""

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
+from storage import search as full_text
 from storage.engine import Database
 from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, Meta, RunRow, SessionRow, ShareRow,
                             StepRow, ToolSetRow, ToolSourceRow, EvalRow, EvalItemRow, now)
@@ -92,11 +93,7 @@ def list_sessions(
     if owner is not None:
         query = query.where(SessionRow.owner == owner)
     if search:
-        pattern = f"%{search.lower()}%"
-        matching_runs = select(RunRow.session_id).where(func.lower(RunRow.user_message).like(pattern))
-        query = query.where(
-            or_(func.lower(SessionRow.title).like(pattern), col(SessionRow.id).in_(matching_runs))
-        )
+        query = query.where(full_text.matching(search, db.engine.dialect.name, db.full_text, owner))
     with db.session() as s:
         return list(s.exec(query).all())
 

@@ -137,3 +137,80 @@ def test_connections_the_server_dropped_are_replaced_not_failed_on(db_url, monke
     assert repo.get_session(db, session.id).id == session.id
     run_id, seq = repo.begin_turn(db, session.id, message="still here?")
     assert seq == 1 and [r.id for r in repo.runs_for_session(db, session.id)] == [run_id]
+
+
+def _session_with(db, owner: str, title: str, *messages: str) -> str:
+    from storage import repo
+
+    session = repo.create_session(db, owner=owner, title=title, agent="react", model="demo/offline")
+    for message in messages:
+        repo.begin_turn(db, session.id, message=message)
+    return session.id
+
+
+def test_search_matches_words_through_the_index_and_follows_every_change(db_url):
+    """Search is by words (each word, or its start, anywhere in the title or one message), through the full-text
+    index the triggers keep: a turn, a rename, a delete and an import all show at once."""
+    from storage import repo
+
+    db = open_database(db_url)
+    assert db.full_text
+    trip = _session_with(db, "alice", "Trip planning", "Book a hotel in Zürich for two nights")
+    maths = _session_with(db, "alice", "Maths", "What is 6*7?")
+    oslo = _session_with(db, "bob", "Hotel in Oslo")
+
+    def found(search, owner="alice"):
+        return {s.id for s in repo.list_sessions(db, owner=owner, search=search)}
+
+    assert found("hotel") == {trip} and found("HOT") == {trip} and found("zürich nights") == {trip}
+    assert found("6*7") == {maths} and found("plan") == {trip}
+    assert found("hotel oslo", owner="bob") == {oslo}  # words, not a substring: a LIKE scan finds nothing
+    assert found("hotel oslo") == set()  # bob's session is not alice's to find
+    if db.is_sqlite:
+        assert found("zurich") == {trip}  # accents folded
+    repo.update_session(db, maths, title="Multiplication")
+    assert found("multipl") == {maths} and found("maths") == set()
+    repo.begin_turn(db, maths, message="and 8*9 in Kyoto")
+    assert found("kyoto") == {maths}
+    repo.delete_session(db, trip)
+    assert found("hotel") == set() and found("zürich") == set()
+    imported = repo.insert_trace(db, {"id": "s-imported", "owner": "alice", "title": "Imported", "agent": "react",
+                                      "model": "demo/offline"},
+                                 [{"id": "r1", "session_id": "s-imported", "seq": 1, "user_message": "Temples of Nara"}],
+                                 [], [])
+    assert found("nara") == {imported.id}
+    assert found("?") == {maths}  # no word in it: the substring scan, not an error
+
+
+def test_a_search_cannot_reach_past_its_owner_or_break_the_index_query(db_url):
+    """Hostile: owners whose names make the same index words ("eve.b", "eve b") still see only their own
+    sessions (the index narrows, the owner column decides), and full-text syntax in a search is only words."""
+    from storage import repo
+
+    db = open_database(db_url)
+    mine = _session_with(db, "eve.b", "my notes", "hotel booking")
+    theirs = _session_with(db, "eve b", "secret plans", "hotel secret")
+    for search in ("hotel", 'hotel" OR owner : "eve b', "secret", "NEAR(hotel secret)", "owner:*", "*", '"', "-"):
+        ids = {s.id for s in repo.list_sessions(db, owner="eve.b", search=search)}
+        assert theirs not in ids, search
+    assert {s.id for s in repo.list_sessions(db, owner="eve.b", search="hotel")} == {mine}
+    assert {s.id for s in repo.list_sessions(db, owner="eve b", search="secret")} == {theirs}
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's FTS5 table; PostgreSQL's indexes are created IF NOT EXISTS")
+def test_a_database_from_before_the_index_gets_it_filled_when_opened(tmp_path):
+    from storage import repo
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = open_database(url)
+    old = _session_with(db, "alice", "Old session", "weather in Lima")
+    with db.engine.begin() as conn:  # as a database made before the index was: no table, no triggers
+        for (name, kind) in conn.exec_driver_sql(
+                "SELECT name, type FROM sqlite_master WHERE name LIKE 'session_text%' AND type IN ('table', 'trigger')"
+                ).all():
+            if kind == "trigger" or name == "session_text":
+                conn.exec_driver_sql(f"DROP {kind.upper()} IF EXISTS {name}")
+    db.engine.dispose()
+    db = open_database(url)
+    assert db.full_text
+    assert [s.id for s in repo.list_sessions(db, owner="alice", search="lima")] == [old]

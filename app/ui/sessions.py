@@ -27,7 +27,8 @@ def build(shell: Shell, chat: ChatTab) -> SessionsTab:
     runner, owner, session_id, session_store, tabs = (shell.runner, shell.owner, shell.session_id,
                                                       shell.session_store, shell.tabs)
     with gr.Row():
-        search = gr.Textbox(label="Search titles and messages", scale=4, elem_id="session-search")
+        search = gr.Textbox(label="Search titles and messages", scale=4, elem_id="session-search",
+                            placeholder="words or their beginnings: hotel osl")
         search_btn = gr.Button("Search", scale=1)
     sessions_dd = gr.Dropdown([], label="Your sessions", elem_id="sessions-list")
     with gr.Row():
