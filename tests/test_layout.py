@@ -75,3 +75,15 @@ def test_reading_a_trace_loads_no_model_gateway_and_no_langgraph():
             "print(sorted(m for m in ('litellm', 'langgraph', 'app.agents', 'app.runner') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_gradio_writes_no_type_stubs_in_a_server(tmp_path):
+    """Gradio rebuilds (and may write) a component's .pyi stub each time its class is made; app.ui turns that
+    off. A component class defined in a fresh file gets no stub beside it."""
+    source = tmp_path / "my_component.py"
+    source.write_text("from gradio.components import Textbox\n\n\nclass MyBox(Textbox):\n    EVENTS = ['change']\n")
+    code = (f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import app.ui, my_component; "
+            "print(my_component.MyBox.__name__)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.strip() == "MyBox", done.stderr
+    assert not (tmp_path / "my_component.pyi").exists()

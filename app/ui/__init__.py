@@ -4,7 +4,42 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+import importlib.abc
+import importlib.util
+import sys
+
 from app import config  # noqa: F401  (turns Gradio's analytics off before gradio is imported)
+
+
+class _NoStubWriting(importlib.abc.MetaPathFinder):
+    """Gradio (6.x) regenerates each component's .pyi type stub as its class is made: for every component, at
+    every import, it reads the component's source, rebuilds the stub and compares it with the file (writing it
+    into site-packages when they differ). That is a tool for Gradio's developers, not for a server, and a third
+    of the import (0.7 s of `serve`'s start, bench/startup.py). This finder loads `gradio.component_meta` as
+    usual and then makes its `create_or_modify_pyi` do nothing, before any component class is made."""
+
+    MODULE = "gradio.component_meta"
+
+    def find_spec(self, name, path=None, target=None):
+        if name != self.MODULE:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_quiet(module):
+            exec_module(module)
+            if callable(getattr(module, "create_or_modify_pyi", None)):
+                module.create_or_modify_pyi = lambda *args, **kwargs: None
+
+        spec.loader.exec_module = exec_then_quiet
+        return spec
+
+
+if "gradio" not in sys.modules:
+    sys.meta_path.insert(0, _NoStubWriting())
 
 import gradio as gr  # noqa: E402
 
