@@ -41,7 +41,7 @@ INTERRUPTED = ("the server stopped during this run; the steps it finished are ke
 
 @dataclass
 class Event:
-    type: str  # step | delta | done
+    type: str  # step | delta | status | done
     step: Step | None = None
     text: str = ""
     result: "TurnResult | None" = None
@@ -261,6 +261,8 @@ class Turns:
                     yield Event("step", step=recorder.record(chunk["step"]))
                 elif chunk.get("type") == "delta":
                     yield Event("delta", text=chunk["text"])
+                elif chunk.get("type") == "status":  # what a step is waiting on (the local model loading)
+                    yield Event("status", text=chunk["text"])
             yield from _drain(stored)
         except Exception as exc:  # the run ends; the session and its finished steps stay
             yield from _drain(stored)

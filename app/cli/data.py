@@ -198,6 +198,6 @@ def cmd_models_list(args) -> int:
         _print_json({"models": models, "default": gateway.default_model()})
         return 0
     for m in models:
-        state = "ready" if m["ready"] else f"set {m['needs']}"
+        state = "ready" if m["ready"] else m["hint"]
         print(f"{m['name']:<40} {state}")
     return 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from app import config  # noqa: F401  (sets LITELLM_LOCAL_MODEL_COST_MAP before litellm is imported)
-from app.llm import demo, replay
+from app.llm import demo, local, replay
 from app.llm.handler import take_simulated
 
 _litellm = None
@@ -36,6 +36,7 @@ def litellm():
                 module.drop_params = True
                 demo.register()
                 replay.register()
+                local.register()
                 _litellm = module
     return _litellm
 
@@ -102,6 +103,11 @@ class ModelInfo:
     provider: str
     ready: bool
     needs: str | None = None  # the environment variable that would make it ready
+    hint: str | None = None  # what to do to make it ready, for a person ("set OPENAI_API_KEY", "pip install ...")
+
+    def __post_init__(self) -> None:
+        if self.hint is None and self.needs:
+            object.__setattr__(self, "hint", f"set {self.needs}")
 
 
 # provider -> (variables any of which configures it, models to offer when it is configured)
@@ -115,9 +121,9 @@ PROVIDERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def _provider_of(model: str) -> str:
-    for local in (demo.PROVIDER, replay.PROVIDER):
-        if model.startswith(local + "/"):
-            return local
+    for ours in (demo.PROVIDER, replay.PROVIDER, local.PROVIDER):
+        if model.startswith(ours + "/"):
+            return ours
     try:
         _, provider, _, _ = litellm().get_llm_provider(model=model)
     except Exception:
@@ -146,6 +152,11 @@ def check_model(model: str) -> None:
             raise ModelConfigError(f"{model!r} is a finished replay: its recording is no longer loaded; continue "
                                    "with another model, or replay the original session again")
         return
+    if provider == local.PROVIDER:
+        problem = local.missing(model)
+        if problem:
+            raise ModelConfigError(problem)
+        return
     if provider in ("ollama", "ollama_chat"):
         return  # LiteLLM falls back to http://localhost:11434
     variables = PROVIDERS.get(provider, ((),))[0]
@@ -162,6 +173,10 @@ def check_model(model: str) -> None:
 def available_models() -> list[ModelInfo]:
     """Models to offer: the demo models always, then each provider's models, ready or not."""
     models = [ModelInfo(name=m, provider=demo.PROVIDER, ready=True) for m in demo.MODELS]
+    for name in local.names():
+        problem = local.missing(name)
+        models.append(ModelInfo(name=name, provider=local.PROVIDER, ready=problem is None,
+                                hint=None if problem is None else problem.split(": ", 1)[-1]))
     base = _openai_compatible_base()
     if base:
         name = os.environ.get("PLAYGROUND_OPENAI_MODEL", "openai/local-model")
@@ -174,7 +189,7 @@ def available_models() -> list[ModelInfo]:
 
 
 def default_model() -> str:
-    ready = [m for m in available_models() if m.ready and m.provider != demo.PROVIDER]
+    ready = [m for m in available_models() if m.ready and m.provider not in (demo.PROVIDER, local.PROVIDER)]
     return ready[0].name if ready else config.DEMO_MODEL
 
 
@@ -255,7 +270,7 @@ def _drop_trailing_comma(out: list[str]) -> None:
 
 
 def _cost(response: Any, model: str) -> float:
-    if model.startswith(demo.PROVIDER + "/"):
+    if model.startswith((demo.PROVIDER + "/", local.PROVIDER + "/")):
         return 0.0
     try:
         return float(litellm().completion_cost(completion_response=response) or 0.0)

@@ -38,7 +38,7 @@ class Shell:
 
     @property
     def model_choices(self) -> list[tuple[str, str]]:
-        return [(m.name if m.ready else f"{m.name} (set {m.needs})", m.name) for m in gateway.available_models()]
+        return [(m.name if m.ready else f"{m.name} ({m.hint})", m.name) for m in gateway.available_models()]
 
     def resolve_owner(self, stored: str | None, request: gr.Request | None) -> str:
         """The login's owner with logins on (never what the browser stored); else the browser's anonymous id."""
