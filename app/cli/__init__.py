@@ -144,8 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios = sub.add_parser("scenarios", help="teaching scenarios").add_subparsers(dest="scenarios_command",
                                                                                       required=True)
     p = add("list", cmd_scenarios_list, "list the built-in teaching scenarios", under=scenarios)
-    p = add("run", cmd_scenarios_run, "run a scenario offline on the demo model (prints the session)", under=scenarios)
+    p = add("run", cmd_scenarios_run, "run a scenario (offline on the demo model unless --model; prints the session)",
+            under=scenarios)
     p.add_argument("scenario_id")
+    p.add_argument("--model", default=None, help="e.g. local/qwen2.5-coder-0.5b (see `scenarios list` for which fit)")
 
     p = add("eval", cmd_eval, "run an agent on clarification benchmarks (NoisyToolBench-style tool-call suites, IN3 "
             "intention suites) with simulated users; prints metrics per category")

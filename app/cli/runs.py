@@ -148,7 +148,8 @@ def cmd_scenarios_run(args) -> int:
     from app.demos import teaching
 
     runner = _runner(args)
-    return _print_turn(runner, teaching.run(runner, args.scenario_id), args.json)
+    model = args.model or teaching.DEMO_MODEL
+    return _print_turn(runner, teaching.run(runner, args.scenario_id, model=model), args.json)
 
 
 def cmd_replay(args) -> int:

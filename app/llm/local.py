@@ -188,6 +188,7 @@ class Engine:
         params.endpoint_slots = False
         params.api_keys = [secrets.token_urlsafe(32)]  # its loopback HTTP port answers no one
         self.path = path
+        self.threads = threads
         self.server = xllamacpp.Server(params)
         self.lock = threading.Lock()
 
