@@ -173,3 +173,45 @@ def test_the_local_model_loads_no_weights_at_import():
             "print(sorted(m for m in sys.modules if m.startswith(('xllamacpp', 'pandas_sns'))))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+@pytest.mark.local_model
+@pytest.mark.browser
+def test_the_chat_shows_the_model_loading_then_the_answer(tmp_path):
+    """In Chromium, on a real server (a new process): the first message to the local model shows "loading the
+    local model" in the chat while it loads, then the steps and the answer, and the notice is gone."""
+    _real_model_or_skip()
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import Server
+    from tests.test_browser import ARTIFACTS, FLAGS
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed")
+    server = Server(f"sqlite:///{tmp_path / 'ui.db'}")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.set_default_timeout(300_000)
+            page.goto(server.url + "/")
+            for box_id, value in (("model", MODEL), ("agent", "ReAct")):
+                box = page.locator(f"#{box_id} input")
+                box.click()
+                box.fill(value)
+                page.locator(f"#{box_id}").get_by_role("option", name=value).first.click()
+            page.locator("#message textarea").fill("What's the weather in Paris?")
+            page.locator("#send").click()
+            notice = page.locator("#chat").get_by_text(local.LOADING)
+            notice.wait_for()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.locator("#chat").screenshot(path=str(ARTIFACTS / "local-model-loading.png"))
+            page.locator("#chat").get_by_text("weather(city=").first.wait_for()
+            page.locator("#chat").get_by_text("Paris").last.wait_for()
+            notice.wait_for(state="detached")
+            browser.close()
+    finally:
+        server.stop()

@@ -110,9 +110,17 @@ def build(ctx: AgentContext) -> StateGraph:
         reply = call_model(ctx, [{"role": "system", "content": replanner_system},
                                  {"role": "user", "content": json.dumps(payload, ensure_ascii=False)}],
                            node="replan", name="re-plan")
-        decision = parse_json(reply.content) or {"action": "finish", "answer": reply.content}
+        found = pe["past"][-1]["result"] if pe["past"] else ""
+        decision = parse_json(reply.content)
+        if decision is None:  # not the JSON asked for: prose is an answer; broken JSON (cut off) is not
+            decision = {"action": "finish", "answer": found if reply.content.lstrip().startswith("{") else reply.content}
         if decision.get("action") == "continue" and decision.get("steps"):
-            steps = [str(s) for s in decision["steps"]]
+            done = {p["step"] for p in pe["past"]}
+            # A step already done, or listed twice, is not more work (a small model re-lists one step forever).
+            steps = [str(s) for s in dict.fromkeys(str(s) for s in decision["steps"]) if str(s) not in done]
+            if not steps:
+                return {"messages": [{"role": "assistant", "content": str(decision.get("answer") or found)}],
+                        "scratch": {"pe": {**pe, "done": True}}}
             if steps != pe["plan"]:
                 with step("plan", "replan", "revised plan", input={"before": pe["plan"]}) as s:
                     s.output = steps

@@ -140,7 +140,8 @@ def cmd_scenarios_list(args) -> int:
         _print_json([s.to_dict() for s in teaching.SCENARIOS])
         return 0
     for s in teaching.SCENARIOS:
-        print(f"{s.id:<22} {s.design:<13} {s.title}\n{'':<22} goal: {s.goal}")
+        print(f"{s.id:<22} {s.design:<13} {s.title}\n{'':<22} goal: {s.goal}\n"
+              f"{'':<22} on {teaching.LOCAL_MODEL}: {s.on_local_model}")
     return 0
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import gradio as gr
 
+from app.config import DEMO_MODEL
 from app.demos import teaching
+from app.llm import gateway
 from app.runner import Runner, TurnError
 from app.tracing.steps import Step
 from app.ui import render
@@ -37,7 +39,8 @@ def scenario_card(scenario_id: str | None) -> str:
     return (f"### {render.plain(s.title)}\n\nDesign `{s.design}` · tool set `{s.toolset}`"
             f"{' · settings `' + render.plain(str(s.settings)) + '`' if s.settings else ''}\n\n"
             f"**Learning goal.** {render.plain(s.goal)}\n\n{script}\n\n"
-            f"**Instructor notes.** {render.plain(s.notes)}")
+            f"**Instructor notes.** {render.plain(s.notes)}\n\n"
+            f"**On the local model** (`{teaching.LOCAL_MODEL}`): {render.plain(s.on_local_model)}")
 
 
 def step_card(view: dict[str, Any]) -> str:
@@ -67,7 +70,12 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
         with gr.Row(elem_id="teach-setup"):
             with gr.Column(scale=2):
                 scenario_dd = gr.Dropdown(choices, value=choices[0][1], label="Scenario", elem_id="scenario")
-                run_btn = gr.Button("Run scenario (offline, demo model)", variant="primary", elem_id="scenario-run")
+                run_btn = gr.Button("Run scenario", variant="primary", elem_id="scenario-run")
+                models = [DEMO_MODEL, *(m.name for m in gateway.available_models()
+                                        if m.provider == "local" and m.ready)]
+                model_dd = gr.Dropdown(models, value=DEMO_MODEL, label="on the model", elem_id="scenario-model",
+                                       visible=len(models) > 1, info="the demo model scripts every scenario; the card "
+                                       "says how each fares on the local model")
                 status_md = gr.Markdown(elem_id="teach-status")
             with gr.Column(scale=3):
                 card_md = gr.Markdown(scenario_card(choices[0][1]), elem_id="scenario-card")
@@ -98,10 +106,12 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
         slider = gr.update(maximum=max(2, view["count"]), value=view["index"] + 1)
         return slider, step_card(view), note_card(view), render.chat_from_trace(view["shown"])
 
-    def run_scenario(scenario_id: str, who: str):
+    def run_scenario(scenario_id: str, who: str, model: str = DEMO_MODEL):
         who = need_owner(who)
+        if model not in models:
+            return f"⚠️ {render.plain(f'{model!r} is not offered for scenarios')}", gr.update()
         try:
-            result = teaching.run(runner, scenario_id, owner=who)
+            result = teaching.run(runner, scenario_id, owner=who, model=model)
         except TurnError as exc:
             return f"⚠️ {render.plain(str(exc))}", gr.update()
         said = result.final_answer or (result.clarification.question if result.clarification else None) or result.error or ""
@@ -123,7 +133,7 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
                 gr.update(choices=session_choices(who), value=result.session_id))
 
     scenario_dd.change(scenario_card, scenario_dd, card_md)
-    run_btn.click(run_scenario, [scenario_dd, owner], [status_md, session_dd], api_name="run_scenario")
+    run_btn.click(run_scenario, [scenario_dd, owner, model_dd], [status_md, session_dd], api_name="run_scenario")
     replay_btn.click(replay, [session_dd, owner], [status_md, session_dd])
     outputs = [jump, step_md, note_md, transcript]
     session_dd.change(lambda sid, who: show(sid, who, 1), [session_dd, owner], outputs)
