@@ -215,3 +215,19 @@ def test_the_chat_shows_the_model_loading_then_the_answer(tmp_path):
             browser.close()
     finally:
         server.stop()
+
+
+def test_a_file_llama_cpp_cannot_load_is_one_line_and_keeps_the_session(tmp_path, monkeypatch, runner):
+    if not local.runtime_installed():
+        if os.environ.get("CI"):
+            raise RuntimeError("CI installs the [local] extra")
+        pytest.skip("the [local] extra is not installed")
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + os.urandom(4096))
+    monkeypatch.setenv(local.ENV_MODEL, str(bad))
+    session = runner.new_session("react", "local/broken", tools=["weather"])
+    result = runner.turn(session.id, message="What's the weather in Paris?")
+    assert result.status == "error"
+    assert result.error.startswith("cannot load local/broken from") and "GGUF" in result.error
+    assert "Traceback" not in result.error and "attempts" not in result.error  # one line, not retried
+    assert runner.trace(session.id)["runs"][0]["user_message"] == "What's the weather in Paris?"

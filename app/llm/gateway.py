@@ -336,6 +336,11 @@ def complete(
     dropped connection) up to `retries` more times with a growing pause. Raises ModelError naming the model,
     the attempts and the last error. A streamed answer is not retried once its first words went out."""
     check_model(model)
+    if model.startswith(local.PROVIDER + "/"):  # loaded here, not inside LiteLLM: a failure is not retried
+        try:
+            local.engine(model)
+        except local.LocalModelError as exc:
+            raise ModelError(str(exc)) from None
     # LiteLLM's own retries are off (num_retries=0, and the OpenAI client's max_retries=0): nested, they made
     # 2 retries into 5 attempts with no pause between them.
     kwargs: dict[str, Any] = {"model": model, "messages": messages, "timeout": timeout, "num_retries": 0,

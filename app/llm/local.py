@@ -222,7 +222,8 @@ def engine(model: str) -> Engine:
             try:
                 _engines[key] = Engine(path)
             except Exception as exc:
-                raise LocalModelError(f"cannot load {model} from {path}: {type(exc).__name__}: {exc}") from None
+                raise LocalModelError(f"cannot load {model} from {path}: llama.cpp refused it ({exc}); is it a "
+                                      "GGUF model file, whole?") from None
             _engines[key].load_s = time.monotonic() - started
         return _engines[key]
 
