@@ -28,6 +28,7 @@ from app import sharing
 from app.auth import basic_credentials, owner_for
 from app.guards import BodyLimit, LoginGate, SecurityHeaders, anonymous_owner
 from app.agents import UnknownAgentError
+from app.agents.settings import SettingsError
 from app.config import DEMO_MODEL, Settings
 from app.llm.gateway import ModelConfigError
 from app.runner import Runner, TurnError
@@ -201,7 +202,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         try:
             session = runner.new_session(agent=body.agent, model=body.model, tools=body.tools, toolset=body.toolset,
                                          owner=owner, settings=body.settings, title=body.title)
-        except (UnknownAgentError, UnknownToolError, ModelConfigError, TurnError) as exc:
+        except (UnknownAgentError, SettingsError, UnknownToolError, ModelConfigError, TurnError) as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from None
         return {"session_id": session.id}
 

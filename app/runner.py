@@ -17,6 +17,7 @@ import copy
 from typing import Any, Callable, Iterable, Iterator
 
 from app import agents
+from app.agents.settings import check_settings
 from app.catalog import ToolCatalog
 from app.clarify.request import ClarificationRequest
 from app.config import Settings
@@ -72,11 +73,11 @@ class Runner:
 
     def new_session(self, agent: str, model: str, tools: list[str] | None = None, toolset: str | None = None,
                     owner: str | None = None, settings: dict[str, Any] | None = None, title: str = "") -> SessionRow:
-        agents.get_agent(agent)
+        settings = check_settings(agents.get_agent(agent), settings)
         gateway.check_model(model)
         names = self.catalog.resolve_tools(tools, toolset, owner)
         return repo.create_session(self.db, agent=agent, model=model, tools=names, toolset=toolset, owner=owner,
-                                   settings=settings or {}, title=redact_text(title))
+                                   settings=settings, title=redact_text(title))
 
     def trace(self, session_id: str, owner: str | None = None) -> dict[str, Any]:
         from app.tracing.document import trace_document

@@ -61,6 +61,13 @@ def test_bad_input_gets_clear_4xx(server):
         assert unknown_field.status_code == 422 and "colour" in unknown_field.text
         unknown_tool = c.post("/api/sessions", json={"tools": ["teleport"]})
         assert unknown_tool.status_code == 422 and "teleport" in unknown_tool.json()["detail"]
+        bad_setting = c.post("/api/sessions", json={"agent": "awn", "settings": {"strictness": "nope", "bogus": 1}})
+        assert bad_setting.status_code == 422
+        assert bad_setting.json()["detail"] == ("setting 'strictness' of awn is 'nope': it must be one of 'guesses', "
+                                                "'missing_only'")
+        unknown_setting = c.post("/api/sessions", json={"agent": "dfsdt", "settings": {"bogus": 1}})
+        assert unknown_setting.status_code == 422 and "no setting 'bogus'" in unknown_setting.json()["detail"]
+        assert "width" in unknown_setting.json()["detail"]  # what it does take
         no_key = c.post("/api/sessions", json={"model": "openai/gpt-4o-mini"})
         assert no_key.status_code == 422 and "OPENAI_API_KEY" in no_key.json()["detail"]
         huge = c.post("/api/sessions", content=b"{" + b" " * 300_000 + b"}", headers={"content-type": "application/json"})

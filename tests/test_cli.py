@@ -55,6 +55,14 @@ def test_unknown_model_exits_non_zero_with_one_line(cli):
     assert "nosuchprovider/model-x" in proc.stderr
 
 
+def test_invalid_agent_settings_exit_2_naming_the_field_and_what_it_allows(cli):
+    proc = cli("run", "--agent", "dfsdt", "--settings", '{"width": 99}', "hi")
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+    assert "setting 'width' of dfsdt is 99: it must be a whole number from 1 to 5" in proc.stderr
+    proc = cli("run", "--agent", "awn", "--settings", '{"reflection": "yes"}', "hi")
+    assert proc.returncode == 2 and "must be true or false" in proc.stderr
+
+
 def test_missing_key_names_the_variable(cli):
     proc = cli("run", "--model", "openai/gpt-4o-mini", "hi", env=clean_env())
     assert proc.returncode != 0

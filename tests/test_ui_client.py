@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gradio_client import Client
 
 
@@ -52,6 +54,13 @@ def test_agent_settings_from_the_chat_panel(server):
                          api_name="/chat")
     errors = [o for o in out if isinstance(o, str) and "not valid JSON" in o]
     assert errors and out[0] == "hi"  # the error is shown and the message is kept
+
+    out = client.predict("hi", "awn", "demo/offline", "(custom)", ["weather"], [], False, 0,
+                         '{"strictness": "nope"}', api_name="/chat")
+    shown = [re.sub(r"\\(.)", r"\1", o) for o in out if isinstance(o, str) and o.startswith("⚠️")]
+    errors = [o for o in shown if "setting 'strictness' of awn is 'nope': it must be one of 'guesses'" in o]
+    assert errors and out[0] == "hi"  # refused with the field and what it allows, the message kept
+    print(out)
 
 
 def test_each_tabs_results_show_in_that_tab_and_every_tab_opens_by_url(server):

@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 # The errors that mean "your input is wrong" (one line, exit 2), by the module that defines each. A command
 # imports only what it needs, and an error of a module it never imported cannot have been raised: looking the
 # classes up among the loaded modules keeps `trace` or `share` from importing LangGraph just to catch them.
-PROBLEMS = (("app.agents", "UnknownAgentError"), ("app.agents.byo", "GraphSpecError"),
+PROBLEMS = (("app.agents", "UnknownAgentError"), ("app.agents.settings", "SettingsError"), ("app.agents.byo", "GraphSpecError"),
             ("app.llm.gateway", "ModelConfigError"), ("app.errors", "TurnError"), ("app.auth", "AuthConfigError"),
             ("storage.repo", "NotFound"), ("storage.engine", "StorageError"), ("tools.registry", "UnknownToolError"),
             ("tools.model", "ToolImportError"))
