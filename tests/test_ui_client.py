@@ -60,7 +60,6 @@ def test_agent_settings_from_the_chat_panel(server):
     shown = [re.sub(r"\\(.)", r"\1", o) for o in out if isinstance(o, str) and o.startswith("⚠️")]
     errors = [o for o in shown if "setting 'strictness' of awn is 'nope': it must be one of 'guesses'" in o]
     assert errors and out[0] == "hi"  # refused with the field and what it allows, the message kept
-    print(out)
 
 
 def test_each_tabs_results_show_in_that_tab_and_every_tab_opens_by_url(server):
