@@ -97,3 +97,29 @@ def test_a_newer_schema_is_refused_not_crashed(cli, db_url):
     proc = cli("run", "--tools", "calculator", "2+2?")
     assert proc.returncode == 2
     assert "schema version 999" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_and_never_prints_its_url(cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = cli("serve", "--port", str(port))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"playground: port {port} on 127.0.0.1 is in use (another playground?): pass --port N"
+    assert "Agent Playground on" not in proc.stdout
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(cli, db_url):
+    import subprocess
+
+    from tests.conftest import PLAYGROUND, ROOT, clean_env
+
+    run = subprocess.Popen([*PLAYGROUND, "run", "--db", db_url, "--json", "--tools", "calculator", "What is 6*7?"],
+                           cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.read(10)
+    run.stdout.close()  # as `| head -c 10` does
+    _, err = run.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err

@@ -19,7 +19,10 @@ def _run(cli, *args, env=None):
 
 def test_share_a_cli_session_then_revoke(cli, db_url):
     run = _run(cli, "--agent", "awn", "--tools", "weather", "--answer", "Paris", "What's the weather like?")
-    path = cli("share", run["session_id"], "--expires", "7", check=True).stdout.strip()
+    url = cli("share", run["session_id"], "--expires", "7", "--base-url", "https://class.example.org/",
+              check=True).stdout.strip()
+    assert url.startswith("https://class.example.org/share/")  # the whole link, ready to paste
+    path = url.removeprefix("https://class.example.org")
     assert path.startswith("/share/") and len(path.removeprefix("/share/")) >= 43  # 256 bits, base64url
     token = path.removeprefix("/share/")
     server = Server(db_url)
@@ -59,7 +62,11 @@ def test_an_env_secret_given_to_a_tool_appears_nowhere_in_the_share(cli, db_url)
     stored = sql(db_url, "SELECT user_message, title FROM runs JOIN sessions ON sessions.id = runs.session_id")
     assert "[REDACTED]" in str(stored) and SECRET not in str(stored)  # the message was stored redacted
     assert SECRET not in preview.stdout
-    path = cli("share", run["session_id"], env=env, check=True).stdout.strip()
+    said = cli("share", run["session_id"], "--preview", env=env, check=True).stdout.strip()
+    assert said == "nothing to redact: a link would show the trace as stored"
+    url = cli("share", run["session_id"], env=env, check=True).stdout.strip()
+    assert url.startswith("http://127.0.0.1:7860/share/")  # PLAYGROUND_BASE_URL unset: serve's default address
+    path = url.removeprefix("http://127.0.0.1:7860")
     server = Server(db_url)  # the server does not even have the secret in its environment
     try:
         page = httpx.get(server.url + path).text
@@ -96,8 +103,9 @@ def test_expired_links_are_404(db_url):
 def test_export_import_round_trip_into_a_fresh_database(cli, tmp_path):
     run = _run(cli, "--agent", "awn", "--tools", "weather", "--answer", "Oslo", "What's the weather like?")
     out = tmp_path / "session.json"
-    cli("export", run["session_id"], "-o", str(out), check=True)
+    said = cli("export", run["session_id"], "-o", str(out), check=True).stderr.strip()
     doc = json.loads(out.read_text())
+    assert said == f"wrote {out} ({len(doc['steps'])} steps, {out.stat().st_size:,} bytes)"  # not silent
     assert doc["format"] == "agent-playground/session" and doc["version"] == 1
 
     fresh = type(cli)(new_db_url(tmp_path, "fresh"))

@@ -89,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
             "again (prints the new session)")
     p.add_argument("session_id")
 
-    p = add("share", cmd_share, "make a read-only share link to a session's trace (prints /share/<token>)")
+    p = add("share", cmd_share, "make a read-only share link to a session's trace (prints its URL)")
     p.add_argument("session_id", nargs="?")
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help="where the playground is served, e.g. https://class.example.org (default: "
+                        "PLAYGROUND_BASE_URL, else http://127.0.0.1:7860)")
     p.add_argument("--expires", type=float, metavar="DAYS", help="the link stops working after DAYS days")
     p.add_argument("--revoke", metavar="TOKEN", help="revoke the link with this token")
     p.add_argument("--preview", action="store_true", help="list what would be redacted, share nothing")
@@ -189,6 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`run --json | head`): stop quietly, as `cat` does
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush raises nothing
+        return 141
     except Exception as exc:
         if isinstance(exc, _problems()):
             print(f"playground: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from app.cli.common import CliError, _catalog, _open, _print_json, _show_step, _split
@@ -25,18 +26,21 @@ def cmd_share(args) -> int:
         if args.json:
             _print_json(found)
         else:
-            for item in found["redactions"] or [{"where": "-", "what": "nothing to redact"}]:
+            for item in found["redactions"]:
                 print(f"{item['where']}: {item['what']}")
+            if not found["redactions"]:
+                print("nothing to redact: a link would show the trace as stored")
         return 0
     if args.expires is not None and args.expires <= 0:
         raise CliError("--expires must be a positive number of days")
-    share = sharing.create(db, args.session_id, expires_days=args.expires)
+    base = args.base_url or os.environ.get("PLAYGROUND_BASE_URL") or "http://127.0.0.1:7860"
+    share = sharing.create(db, args.session_id, expires_days=args.expires, base_url=base)
     if args.json:
         _print_json(share)
     else:
         for item in share["redactions"]:
             print(f"redacted: {item['where']}: {item['what']}", file=sys.stderr)
-        print(share["path"])
+        print(share["url"])
     return 0
 
 
@@ -51,6 +55,8 @@ def cmd_export(args) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
+        what = "OpenInference spans" if args.format == "openinference" else f"{len(doc.get('steps', []))} steps"
+        print(f"wrote {args.output} ({what}, {len(text.encode()) + 1:,} bytes)", file=sys.stderr)
     else:
         print(text)
     return 0

@@ -57,6 +57,7 @@ def cmd_serve(args) -> int:
     def say(stage: str) -> None:
         print(f"playground: {stage} ({time.monotonic() - started:.1f} s)", flush=True)
 
+    sock = _listen(args.host, args.port)  # before the work: a busy port is said at once, not after it
     app = create_app(settings, say=say)
     # A server will call models: LiteLLM (seconds to import) loads before it answers, not in its first turns
     # (bench/load.py: 50 first turns queued 2.5 s behind the import; importing it in a thread beside the UI's
@@ -65,9 +66,36 @@ def cmd_serve(args) -> int:
     gateway.litellm()
     _settle_heap()
     label = app.state.runner.db.label  # without a password
-    print(f"Agent Playground on http://{args.host}:{args.port}  (database: {label}; ready in "
-          f"{time.monotonic() - started:.1f} s)", flush=True)
     # Stopping (SIGTERM) waits 5 s for open requests, then ends: an open event stream (a browser's Gradio queue)
     # kept it from ever stopping on its own. A turn cut off ends as an interrupted run that can be retried.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5))
+    ready = server.startup
+
+    async def startup(sockets=None):
+        await ready(sockets=sockets)
+        if server.started:  # listening: only now is the address worth printing
+            print(f"Agent Playground on http://{args.host}:{args.port}  (database: {label}; ready in "
+                  f"{time.monotonic() - started:.1f} s)", flush=True)
+
+    server.startup = startup
+    server.run(sockets=[sock])
     return 0
+
+
+def _listen(host: str, port: int):
+    """The server's socket, bound now; a port in use or an address not on this machine is one line saying so."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == 98:  # EADDRINUSE
+            raise CliError(f"port {port} on {host} is in use (another playground?): pass --port N") from None
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
