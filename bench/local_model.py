@@ -49,7 +49,7 @@ def main() -> None:
     started = time.perf_counter()
     calls, right_tool, right_args = [], 0, 0
     for prompt, offered, expected, needed in PROMPTS:
-        schemas = [tools[name].openai() for name in offered]
+        schemas = [tools[name].openai for name in offered]
         reply = gateway.complete(args.model, [{"role": "user", "content": prompt}], schemas, timeout=300)
         called = reply.tool_calls[0] if reply.tool_calls else None
         ok_tool = called is not None and called.name == expected
