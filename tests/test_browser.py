@@ -370,3 +370,47 @@ def test_teach_scenario_playback_replay_and_presenter_view(server, page):
     page.locator("#teach-status").get_by_text("the same tool calls and answers as the recording").wait_for()
     step.get_by_text("Step 1 of 9").wait_for()
     assert "Replay:" in page.locator("#playback-session input").input_value()
+
+
+def _on_screen(page, selector: str) -> bool:
+    box = page.locator(selector).first.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["x"] >= 0 \
+        and box["x"] + box["width"] <= size["width"]
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_on_a_projector_the_question_its_answers_and_the_message_box_are_on_screen_together(
+        server, page, width, height):
+    """The chat fills the window and keeps the question, its options and the input visible (they were below
+    the fold at 1280x720 and 1366x768); presenter view makes the conversation the whole screen; changing the
+    model clears the conversation at once and says a new session starts."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": width, "height": height})
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    assert _on_screen(page, "#message textarea") and _on_screen(page, "#send")
+    page.locator("#message textarea").fill("What's the weather like?")
+    page.locator("#send").click()
+    page.locator("#option-0").wait_for(state="visible")
+    page.wait_for_timeout(300)
+    for selector in ("#question", "#option-0", "#option-1", "#message textarea", "#send"):
+        assert _on_screen(page, selector), f"{selector} is off screen at {width}x{height}"
+    assert page.locator("#question").inner_text().startswith("❓ Which city")
+    page.screenshot(path=str(ARTIFACTS / f"chat-question-{width}x{height}.png"))
+
+    page.locator("#chat-presenter input").check()
+    page.locator("#chat-setup").wait_for(state="hidden")
+    for selector in ("#question", "#option-0", "#message textarea"):
+        assert _on_screen(page, selector), f"{selector} is off screen in presenter view at {width}x{height}"
+    page.screenshot(path=str(ARTIFACTS / f"chat-presenter-{width}x{height}.png"))
+    page.locator("#chat-presenter input").uncheck()
+    page.locator("#chat-setup").wait_for(state="visible")
+
+    box = page.locator("#model input")
+    box.click()
+    box.fill("demo/offline")
+    page.locator("#model").get_by_role("option", name="demo/offline").first.click()
+    page.locator("#session-line").get_by_text("New session").wait_for()
+    page.locator("#ask-panel").wait_for(state="hidden")
+    assert "Which city" not in page.locator("#chat").inner_text()  # the old conversation left the screen

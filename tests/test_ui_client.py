@@ -29,7 +29,7 @@ def test_chat_with_a_clarification(server):
     titles = [_title(m) for m in history]
     assert any("model" in t for t in titles) and any("check_tool_call" in t for t in titles)
     assert "Which city" in _text(history[-1])
-    assert out[4]["value"].startswith("**The agent asks:**")  # the question panel is shown
+    assert out[4]["value"].startswith("❓ Which city")  # the question panel is shown
 
     out = client.predict("Paris", "awn", "demo/offline", "(custom)", ["weather"], history, api_name="/chat")
     history = out[2]

@@ -30,9 +30,26 @@ EXAMPLES = [
 CSS = """
 #header h1 {margin-bottom: 0}
 #header p {margin-top: 2px; color: var(--body-text-color-subdued)}
-.option-btn {min-width: 0 !important; flex: 0 1 auto !important}
-#question {border-left: 4px solid #ec4899; padding-left: 12px}
-.presenter #chat {font-size: 1.3em}
+/* The conversation fills the window; the question, its options and the message box stay on screen under it
+   (sticky), so on a 1280x720 projector all three are visible at once. */
+#chat {height: calc(100vh - 290px) !important; min-height: 240px}
+#chat-column:has(#ask-panel:not(.hidden)) #chat {height: calc(100vh - 430px) !important; min-height: 200px}
+#composer {position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill);
+           padding-top: 6px; box-shadow: 0 -6px 12px -8px rgba(0, 0, 0, .25)}
+#ask-panel {border: 2px solid #ec4899 !important; border-radius: 10px; padding: 8px 12px}
+#question {font-size: 1.15rem}
+#question .prose p:first-child {font-size: 1.2rem; font-weight: 600}
+#question sub {color: var(--body-text-color-subdued); font-size: .8rem}
+#ask-options {gap: 10px; flex-wrap: wrap}
+.option-btn {min-width: 120px !important; flex: 0 1 auto !important; font-size: 1.05rem !important;
+             border: 2px solid #ec4899 !important; font-weight: 600 !important}
+/* Presenter view: the conversation is the whole screen, in large type. */
+body.presenter-chat #chat-setup, body.presenter-chat #header, body.presenter-chat .tab-wrapper {display: none !important}
+body.presenter-chat #chat {height: calc(100vh - 150px) !important}
+body.presenter-chat #chat .prose, body.presenter-chat #chat .message {font-size: 1.35rem !important; line-height: 1.5}
+body.presenter-chat #chat-column:has(#ask-panel:not(.hidden)) #chat {height: calc(100vh - 300px) !important}
+body.presenter-chat footer {display: none !important}
+body.presenter-chat #message textarea {font-size: 1.3rem}
 """
 
 
@@ -85,12 +102,20 @@ def ask_updates(question: ClarificationRequest | None) -> list[Any]:
     if not question:
         return [gr.update(visible=False), gr.update(value="")] + [gr.update(visible=False)] * MAX_OPTIONS
     options = question.options[:MAX_OPTIONS]
-    text = (f"**The agent asks:** {render.plain(question.question)}\n\n"
-            f"<sub>{render.plain(question.kind)} · field {render.inline_code(question.field or '-')}"
-            f" · detected by {render.plain(question.detected_by)}. Click an option or type an answer.</sub>")
+    detail = [render.plain(question.kind.replace("_", " ")), *([f"field {render.inline_code(question.field)}"]
+                                                               if question.field else []),
+              f"detected by {render.plain(question.detected_by)}", *([render.plain(question.reason)]
+                                                                     if question.reason else [])]
+    text = (f"❓ {render.plain(question.question)}\n\n"
+            f"<sub>{' · '.join(detail)}. {'Pick an answer or type your own below.' if options else 'Type your answer below.'}"
+            f"</sub>")
     buttons = [gr.update(visible=i < len(options), value=options[i] if i < len(options) else "")
                for i in range(MAX_OPTIONS)]
     return [gr.update(visible=True), gr.update(value=text)] + buttons
+
+SWITCHED = ("**New session**: you changed the agent, model, tools or settings, so your next message starts one. "
+            "The conversation before is kept in Sessions.")
+
 
 def session_line(session_id: str | None) -> str:
     if not session_id:
@@ -142,7 +167,7 @@ def build(shell: Shell) -> ChatTab:
     resolve_owner, pick_toolset = shell.resolve_owner, shell.pick_toolset
     agent_choices, all_models, tool_names = shell.agent_choices, shell.model_choices, shell.tool_names
     with gr.Row(equal_height=False):
-        with gr.Column(scale=1, min_width=280):
+        with gr.Column(scale=1, min_width=280, elem_id="chat-setup"):
             agent_dd = gr.Dropdown(agent_choices, value="awn", label="Agent", elem_id="agent")
             agent_md = gr.Markdown(agent_info("awn"))
             with gr.Accordion("Its graph", open=False, elem_id="design-graph-panel"):
@@ -164,20 +189,26 @@ def build(shell: Shell) -> ChatTab:
             session_md = gr.Markdown(session_line(None), elem_id="session-line")
             gr.Markdown("**Try**")
             example_btns = [gr.Button(label, size="sm") for label, *_ in EXAMPLES]
-        with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label="Conversation", height=600, elem_id="chat", allow_tags=False,
+        with gr.Column(scale=3, elem_id="chat-column"):
+            chatbot = gr.Chatbot(label="Conversation", elem_id="chat", allow_tags=False,
                                  buttons=["copy"], placeholder="Steps appear here as the agent works.")
-            with gr.Group(visible=False, elem_id="ask-panel") as ask_panel:
-                ask_md = gr.Markdown(elem_id="question")
+            with gr.Column(elem_id="composer"):
+                with gr.Group(visible=False, elem_id="ask-panel") as ask_panel:
+                    ask_md = gr.Markdown(elem_id="question")
+                    with gr.Row(elem_id="ask-options"):
+                        option_btns = [gr.Button(visible=False, size="lg", elem_classes="option-btn",
+                                                 elem_id=f"option-{i}") for i in range(MAX_OPTIONS)]
                 with gr.Row():
-                    option_btns = [gr.Button(visible=False, size="sm", elem_classes="option-btn",
-                                             elem_id=f"option-{i}") for i in range(MAX_OPTIONS)]
-            with gr.Row():
-                message = gr.Textbox(placeholder="Message the agent. When it asks, your reply answers.",
-                                     show_label=False, scale=6, elem_id="message", autofocus=True)
-                send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
-                retry_btn = gr.Button("Retry", scale=1, elem_id="retry", size="sm")
-            error_md = gr.Markdown(elem_id="chat-error")
+                    message = gr.Textbox(placeholder="Message the agent. When it asks, your reply answers.",
+                                         show_label=False, scale=6, elem_id="message", autofocus=True)
+                    send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                    retry_btn = gr.Button("Retry", scale=1, elem_id="retry", size="sm")
+                    presenter_cb = gr.Checkbox(False, label="Presenter", scale=1, min_width=90,
+                                               elem_id="chat-presenter")
+                error_md = gr.Markdown(elem_id="chat-error")
+    # A display preference, toggled in the browser (the server keeps nothing of it).
+    presenter_cb.change(None, presenter_cb, None,
+                        js="(on) => { document.body.classList.toggle('presenter-chat', !!on); return on; }")
 
     ask_outputs = [ask_panel, ask_md, *option_btns]
 
@@ -297,6 +328,16 @@ def build(shell: Shell) -> ChatTab:
         return [None, None, [], session_line(None), *ask_updates(None), ""]
 
     new_btn.click(new_chat, None, [session_id, session_store, chatbot, session_md, *ask_outputs, error_md])
+
+    def switched(sid):
+        """A person changed the agent, model, tools or settings: the open conversation is another session's, so
+        it leaves the screen at once and the line says the next message starts a new one."""
+        if not sid:
+            return [gr.update()] * (5 + len(ask_outputs))
+        return [None, None, [], SWITCHED, *ask_updates(None), ""]
+
+    for control in (agent_dd, model_dd, toolset_dd, tools_dd, gate_cb, refine_num):
+        control.input(switched, session_id, [session_id, session_store, chatbot, session_md, *ask_outputs, error_md])
 
     for btn, (_, agent_name, toolset_name_, prompt) in zip(example_btns, EXAMPLES):
         btn.click(lambda a=agent_name, t=toolset_name_, p=prompt: [
