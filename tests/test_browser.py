@@ -414,3 +414,34 @@ def test_on_a_projector_the_question_its_answers_and_the_message_box_are_on_scre
     page.locator("#session-line").get_by_text("New session").wait_for()
     page.locator("#ask-panel").wait_for(state="hidden")
     assert "Which city" not in page.locator("#chat").inner_text()  # the old conversation left the screen
+
+
+def test_retry_shows_only_when_a_turn_failed_and_retrying_finishes_it(page, tmp_path):
+    """Retry sat beside Send when nothing had failed. Now: hidden, shown when a turn ends in an error (here the
+    model endpoint fails), still there after a reload, and gone once the retried turn answers."""
+    from tests.conftest import FakeOpenAI, Server, clean_env, new_db_url
+
+    fake = FakeOpenAI()
+    server = Server(new_db_url(tmp_path), env=clean_env(PLAYGROUND_OPENAI_BASE_URL=fake.url,
+                                                        PLAYGROUND_MODEL_RETRIES="0"))
+    try:
+        page.set_default_timeout(90_000)
+        page.goto(server.url + "/")
+        assert not page.locator("#retry").is_visible()
+        box = page.locator("#model input")
+        box.click()
+        box.fill("openai/local-model")
+        page.locator("#model").get_by_role("option", name="openai/local-model").first.click()
+        fake.always = "500"
+        page.locator("#message textarea").fill("Weather in Lisbon?")
+        page.locator("#send").click()
+        page.locator("#retry").wait_for(state="visible")
+        page.reload()
+        page.locator("#retry").wait_for(state="visible")  # the session's last turn failed: still retryable
+        fake.always = None
+        page.locator("#retry").click()
+        page.locator("#chat").get_by_text("Lisbon").last.wait_for()
+        page.locator("#retry").wait_for(state="hidden")
+    finally:
+        server.stop()
+        fake.stop()

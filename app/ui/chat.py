@@ -113,6 +113,7 @@ def ask_updates(question: ClarificationRequest | None) -> list[Any]:
                for i in range(MAX_OPTIONS)]
     return [gr.update(visible=True), gr.update(value=text)] + buttons
 
+FAILED = ("error", "interrupted")  # a run in these states can be retried from its last checkpoint
 SWITCHED = ("**New session**: you changed the agent, model, tools or settings, so your next message starts one. "
             "The conversation before is kept in Sessions.")
 
@@ -143,12 +144,13 @@ class ChatTab:
     tools_dd: gr.Dropdown
     settings: list[Any]  # the tool-gate box, the refine slider, the settings JSON
     ask_outputs: list[Any]  # the question panel, its text and its option buttons
+    retry_btn: gr.Button  # shown only while the session's last turn failed
 
     @property
     def outputs(self) -> list[Any]:
         """What `show` updates."""
         return [self.chatbot, self.session_md, self.agent_dd, self.model_dd, self.toolset_dd, self.tools_dd,
-                *self.settings, *self.ask_outputs]
+                *self.settings, *self.ask_outputs, self.retry_btn]
 
     def show(self, runner: Runner, session: Any, history: list, pending: ClarificationRequest | None) -> dict:
         """Updates that put `session` (a SessionRow, or None for a new chat) on the tab."""
@@ -158,6 +160,8 @@ class ChatTab:
                             self.toolset_dd: session.toolset or "(custom)", self.tools_dd: session.tools,
                             **dict(zip(self.settings, settings_controls(session.settings)))})
         updates.update(dict(zip(self.ask_outputs, ask_updates(pending))))
+        last = repo.latest_run(runner.db, session.id) if session is not None else None
+        updates[self.retry_btn] = gr.update(visible=last is not None and last.status in FAILED)
         return updates
 
 
@@ -202,7 +206,7 @@ def build(shell: Shell) -> ChatTab:
                     message = gr.Textbox(placeholder="Message the agent. When it asks, your reply answers.",
                                          show_label=False, scale=6, elem_id="message", autofocus=True)
                     send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
-                    retry_btn = gr.Button("Retry", scale=1, elem_id="retry", size="sm")
+                    retry_btn = gr.Button("Retry", scale=1, elem_id="retry", size="sm", visible=False)
                     presenter_cb = gr.Checkbox(False, label="Presenter", scale=1, min_width=90,
                                                elem_id="chat-presenter")
                 error_md = gr.Markdown(elem_id="chat-error")
@@ -244,8 +248,8 @@ def build(shell: Shell) -> ChatTab:
         history = list(history or [])
         hidden = ask_updates(None)
 
-        def out(box: Any, chat_history: list, ask: list, error: str = "") -> list[Any]:
-            return [box, sid, sid, chat_history, session_line(sid), *ask, error, who, who]
+        def out(box: Any, chat_history: list, ask: list, error: str = "", failed: bool = False) -> list[Any]:
+            return [box, sid, sid, chat_history, session_line(sid), *ask, error, who, who, gr.update(visible=failed)]
 
         if retry and not sid:
             yield out(gr.update(), history, [gr.update()] * len(ask_outputs), "Nothing to retry yet.")
@@ -295,12 +299,12 @@ def build(shell: Shell) -> ChatTab:
                         yield out("", history, ask_updates(result.clarification))
                     elif result.status == "error":
                         history.append({"role": "assistant", "content": f"⚠️ {render.plain(result.error or '')}"})
-                        yield out("", history, hidden)
+                        yield out("", history, hidden, failed=True)
                     else:
                         history.append({"role": "assistant", "content": render.text(result.final_answer)})
                         yield out("", history, hidden)
         except TurnError as exc:
-            yield out(text, history if retry else history[:-1], hidden, f"⚠️ {render.plain(str(exc))}")
+            yield out(text, history if retry else history[:-1], hidden, f"⚠️ {render.plain(str(exc))}", failed=retry)
 
     def answer_option(choice, who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
                       request: gr.Request = None):
@@ -310,7 +314,7 @@ def build(shell: Shell) -> ChatTab:
     chat_inputs = [message, owner, session_id, agent_dd, model_dd, toolset_dd, tools_dd, chatbot, gate_cb,
                    refine_num, extra_tb]
     chat_outputs = [message, session_id, session_store, chatbot, session_md, *ask_outputs, error_md, owner,
-                    owner_store]
+                    owner_store, retry_btn]
     send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat")
 
     def retry_turn(who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
@@ -325,24 +329,26 @@ def build(shell: Shell) -> ChatTab:
                   api_visibility="private" if i else "public")
 
     def new_chat():
-        return [None, None, [], session_line(None), *ask_updates(None), ""]
+        return [None, None, [], session_line(None), *ask_updates(None), "", gr.update(visible=False)]
 
-    new_btn.click(new_chat, None, [session_id, session_store, chatbot, session_md, *ask_outputs, error_md])
+    new_btn.click(new_chat, None, [session_id, session_store, chatbot, session_md, *ask_outputs, error_md, retry_btn])
 
     def switched(sid):
         """A person changed the agent, model, tools or settings: the open conversation is another session's, so
         it leaves the screen at once and the line says the next message starts a new one."""
         if not sid:
-            return [gr.update()] * (5 + len(ask_outputs))
-        return [None, None, [], SWITCHED, *ask_updates(None), ""]
+            return [gr.update()] * (6 + len(ask_outputs))
+        return [None, None, [], SWITCHED, *ask_updates(None), "", gr.update(visible=False)]
 
     for control in (agent_dd, model_dd, toolset_dd, tools_dd, gate_cb, refine_num):
-        control.input(switched, session_id, [session_id, session_store, chatbot, session_md, *ask_outputs, error_md])
+        control.input(switched, session_id,
+                      [session_id, session_store, chatbot, session_md, *ask_outputs, error_md, retry_btn])
 
     for btn, (_, agent_name, toolset_name_, prompt) in zip(example_btns, EXAMPLES):
         btn.click(lambda a=agent_name, t=toolset_name_, p=prompt: [
-            a, t, runner.tools.toolsets.get(t, []), p, None, None, [], session_line(None), *ask_updates(None)],
+            a, t, runner.tools.toolsets.get(t, []), p, None, None, [], session_line(None), *ask_updates(None),
+            gr.update(visible=False)],
             None, [agent_dd, toolset_dd, tools_dd, message, session_id, session_store, chatbot, session_md,
-                   *ask_outputs])
+                   *ask_outputs, retry_btn])
     return ChatTab(chatbot, session_md, agent_dd, model_dd, toolset_dd, tools_dd, [gate_cb, refine_num, extra_tb],
-                   ask_outputs)
+                   ask_outputs, retry_btn)
