@@ -86,12 +86,44 @@ def update_session(db: Database, session_id: str, **fields: Any) -> SessionRow:
     return row
 
 
+# What made a session, from the mark its settings carry (or its fork row): a person's chat has none.
+SESSION_KINDS = {"eval": "eval_item", "scenario": "scenario", "replay": "replay_of", "import": "read_only"}
+
+
+def session_kind(row: SessionRow, branches: set[str] = frozenset()) -> str:
+    if row.id in branches:
+        return "branch"
+    settings = row.settings or {}
+    return next((kind for kind, mark in SESSION_KINDS.items() if settings.get(mark)), "chat")
+
+
+def branch_ids(db: Database, session_ids: Iterable[str]) -> set[str]:
+    """Which of these sessions are time-travel branches (one query)."""
+    ids = list(session_ids)
+    if not ids:
+        return set()
+    with db.reader() as s:
+        return set(s.exec(select(ForkRow.session_id).where(col(ForkRow.session_id).in_(ids))).all())
+
+
 def list_sessions(
-    db: Database, owner: str | None = None, search: str | None = None, limit: int = 200
+    db: Database, owner: str | None = None, search: str | None = None, limit: int = 200, kind: str | None = None
 ) -> list[SessionRow]:
+    """Newest first; with `kind` (chat, eval, scenario, replay, import, branch) only those."""
     query = select(SessionRow).order_by(col(SessionRow.updated_at).desc()).limit(limit)
     if owner is not None:
         query = query.where(SessionRow.owner == owner)
+    settings = SessionRow.__table__.c.settings
+    if kind == "branch":
+        query = query.where(col(SessionRow.id).in_(select(ForkRow.session_id)))
+    elif kind == "chat":
+        for mark in SESSION_KINDS.values():
+            query = query.where(settings[mark].as_string().is_(None))
+        query = query.where(col(SessionRow.id).not_in(select(ForkRow.session_id)))
+    elif kind is not None:
+        if kind not in SESSION_KINDS:
+            raise ValueError(f"no session kind {kind!r}: chat, branch, {', '.join(SESSION_KINDS)}")
+        query = query.where(settings[SESSION_KINDS[kind]].as_string().is_not(None))
     if search:
         query = query.where(full_text.matching(search, db.engine.dialect.name, db.full_text, owner))
     with db.session() as s:

@@ -214,3 +214,27 @@ def test_a_database_from_before_the_index_gets_it_filled_when_opened(tmp_path):
     db = open_database(url)
     assert db.full_text
     assert [s.id for s in repo.list_sessions(db, owner="alice", search="lima")] == [old]
+
+
+def test_search_reaches_final_answers_and_the_answers_people_gave_and_lists_filter_by_kind(db_url):
+    from storage import repo
+
+    db = open_database(db_url)
+    chat = _session_with(db, "alice", "Trip", "What's the weather like?")
+    run = repo.latest_run(db, chat)
+    repo.add_clarification(db, id="q1", session_id=chat, run_id=run.id, kind="missing_argument",
+                           question="Which city?", options=["Paris"])
+    repo.answer_clarification(db, "q1", "Valparaiso")
+    repo.end_turn(db, chat, run.id, "done", final_answer="It is sunny in Valparaiso with a gentle breeze.")
+    evaluated = repo.create_session(db, owner="alice", title="Eval item", agent="awn", model="demo/offline",
+                                    settings={"eval_item": "IMKI-1"}).id
+
+    def found(search=None, kind=None):
+        return {s.id for s in repo.list_sessions(db, owner="alice", search=search, kind=kind)}
+
+    assert found("valparaiso") == {chat}  # the person's answer and the final answer, not only the message
+    assert found("gentle breeze") == {chat}
+    assert found(kind="chat") == {chat} and found(kind="eval") == {evaluated}
+    assert found(kind="branch") == set() and found("valparaiso", kind="eval") == set()
+    with pytest.raises(ValueError, match="no session kind 'nope'"):
+        repo.list_sessions(db, owner="alice", kind="nope")

@@ -18,6 +18,9 @@ from app.ui.shell import Shell
 from storage import repo
 
 
+KINDS = ["all", "chat", "eval", "branch", "import", "scenario", "replay"]
+
+
 @dataclass
 class SessionsTab:
     sessions_dd: gr.Dropdown
@@ -27,8 +30,9 @@ def build(shell: Shell, chat: ChatTab) -> SessionsTab:
     runner, owner, session_id, session_store, tabs = (shell.runner, shell.owner, shell.session_id,
                                                       shell.session_store, shell.tabs)
     with gr.Row():
-        search = gr.Textbox(label="Search titles and messages", scale=4, elem_id="session-search",
-                            placeholder="words or their beginnings: hotel osl")
+        search = gr.Textbox(label="Search titles, messages, answers and final answers", scale=4,
+                            elem_id="session-search", placeholder="words or their beginnings: hotel osl")
+        kind = gr.Radio(KINDS, value="all", label="Show", scale=3, elem_id="session-kind")
         search_btn = gr.Button("Search", scale=1)
     sessions_dd = gr.Dropdown([], label="Your sessions", elem_id="sessions-list")
     with gr.Row():
@@ -48,12 +52,13 @@ def build(shell: Shell, chat: ChatTab) -> SessionsTab:
                                   file_types=[".json"], type="filepath", elem_id="import-file")
             session_import_md = gr.Markdown(elem_id="session-import-result")
 
-    def find(q, who):
-        choices = shell.session_choices(who, q or None)
+    def find(q, who, shown="all"):
+        choices = shell.session_choices(who, q or None, None if shown in (None, "all") else shown)
         return gr.update(choices=choices, value=choices[0][1] if choices else None), f"{len(choices)} session(s)"
 
-    search_btn.click(find, [search, owner], [sessions_dd, sessions_md])
-    search.submit(find, [search, owner], [sessions_dd, sessions_md])
+    search_btn.click(find, [search, owner, kind], [sessions_dd, sessions_md])
+    search.submit(find, [search, owner, kind], [sessions_dd, sessions_md])
+    kind.change(find, [search, owner, kind], [sessions_dd, sessions_md])
 
     def open_session(sid, who):
         history, pending = load_session(runner, sid, who)

@@ -4,6 +4,7 @@ themselves, and the small lookups several tabs make (an owner's sessions and too
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +51,19 @@ class Shell:
             return stored
         return secrets.token_urlsafe(18)
 
-    def session_choices(self, owner: str | None, search: str | None = None) -> list[tuple[str, str]]:
-        rows = repo.list_sessions(self.runner.db, owner=owner, search=search) if owner else []
-        return [(f"{r.title or 'Untitled'} · {r.agent} · {r.status}", r.id) for r in rows]
+    def session_choices(self, owner: str | None, search: str | None = None,
+                        kind: str | None = None) -> list[tuple[str, str]]:
+        """A person's sessions as menu entries: title, kind (unless a chat), design, status and when, so that
+        repeated prompts and eval items can be told apart."""
+        rows = repo.list_sessions(self.runner.db, owner=owner, search=search, kind=kind) if owner else []
+        branches = repo.branch_ids(self.runner.db, [r.id for r in rows])
+        out = []
+        for r in rows:
+            made = repo.session_kind(r, branches)
+            when = time.strftime("%d %b %H:%M", time.localtime(r.updated_at))
+            out.append((f"{r.title or 'Untitled'} · {'' if made == 'chat' else made + ' · '}{r.agent} · {r.status}"
+                        f" · {when} · {r.id[:6]}", r.id))
+        return out
 
     def toolset_choices(self, owner: str | None) -> list[str]:
         builtin = self.runner.tools.toolsets
