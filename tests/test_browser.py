@@ -445,3 +445,28 @@ def test_retry_shows_only_when_a_turn_failed_and_retrying_finishes_it(page, tmp_
     finally:
         server.stop()
         fake.stop()
+
+
+def test_deleting_a_session_asks_first_and_keep_it_keeps_it(server, page):
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    page.locator("#message textarea").fill("What's the weather in Paris?")
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text("In Paris it is").last.wait_for()
+    page.get_by_role("tab", name="Sessions").click()
+    page.locator("#session-search textarea").fill("paris")
+    page.locator("#session-search textarea").press("Enter")
+    page.get_by_text("1 session(s)").wait_for()
+    page.locator("#delete").click()
+    question = page.locator("#delete-question")
+    question.get_by_text("This cannot be undone").wait_for()
+    assert "weather in Paris" in question.inner_text() and "steps" in question.inner_text()
+    page.locator("#delete-cancel").click()
+    page.locator("#delete-confirm").wait_for(state="hidden")
+    page.locator("#session-search textarea").press("Enter")
+    page.get_by_text("1 session(s)").wait_for()  # kept
+    page.locator("#delete").click()
+    page.locator("#delete-for-good").click()
+    page.get_by_text("Deleted.").wait_for()
+    page.locator("#session-search textarea").press("Enter")
+    page.get_by_text("0 session(s)").wait_for()

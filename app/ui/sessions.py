@@ -40,6 +40,10 @@ def build(shell: Shell, chat: ChatTab) -> SessionsTab:
         rename_box = gr.Textbox(label="New title", scale=3, elem_id="rename-box")
         rename_btn = gr.Button("Rename", elem_id="rename")
         delete_btn = gr.Button("Delete", variant="stop", elem_id="delete")
+    with gr.Row(visible=False, elem_id="delete-confirm") as confirm_row:
+        confirm_md = gr.Markdown(elem_id="delete-question")
+        confirm_btn = gr.Button("Delete for good", variant="stop", elem_id="delete-for-good")
+        cancel_btn = gr.Button("Keep it", elem_id="delete-cancel")
     sessions_md = gr.Markdown()
     with gr.Row():
         with gr.Column():
@@ -76,15 +80,32 @@ def build(shell: Shell, chat: ChatTab) -> SessionsTab:
 
     rename_btn.click(rename, [sessions_dd, rename_box, owner], [sessions_dd, sessions_md])
 
+    def ask_delete(sid, who):
+        """Deleting takes the session's steps, questions and share links with it: say so and ask first."""
+        if not sid:
+            return gr.update(visible=False), "", "Pick a session."
+        row = repo.get_session(runner.db, sid, who)
+        steps = repo.count_steps(runner.db, sid)
+        links = len(repo.shares_for_session(runner.db, sid))
+        return (gr.update(visible=True),
+                f"Delete **{render.plain(row.title or 'Untitled')}** ({steps} steps"
+                f"{f', and its {links} share link(s) stop working' if links else ''})? This cannot be undone.", "")
+
+    delete_btn.click(ask_delete, [sessions_dd, owner], [confirm_row, confirm_md, sessions_md])
+    cancel_btn.click(lambda: (gr.update(visible=False), "Kept."), None, [confirm_row, sessions_md])
+
     def delete(sid, who, current):
         if not sid:
-            return gr.update(), "Pick a session.", current, current
+            return gr.update(), "Pick a session.", current, current, gr.update(visible=False)
         repo.get_session(runner.db, sid, who)
         repo.delete_session(runner.db, sid)
         keep = None if current == sid else current
-        return gr.update(choices=shell.session_choices(who), value=None), "Deleted.", keep, keep
+        return (gr.update(choices=shell.session_choices(who), value=None), "Deleted.", keep, keep,
+                gr.update(visible=False))
 
-    delete_btn.click(delete, [sessions_dd, owner, session_id], [sessions_dd, sessions_md, session_id, session_store])
+    confirm_btn.click(delete, [sessions_dd, owner, session_id],
+                      [sessions_dd, sessions_md, session_id, session_store, confirm_row], api_name="delete_session")
+    sessions_dd.change(lambda: gr.update(visible=False), None, confirm_row)  # a question for another session
 
     def export_session(sid, fmt, who):
         if not sid:
