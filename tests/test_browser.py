@@ -470,3 +470,31 @@ def test_deleting_a_session_asks_first_and_keep_it_keeps_it(server, page):
     page.get_by_text("Deleted.").wait_for()
     page.locator("#session-search textarea").press("Enter")
     page.get_by_text("0 session(s)").wait_for()
+
+
+def test_teach_plays_back_the_chosen_scenarios_run_not_the_chat(server, page):
+    """Teach opened on whatever session the chat had; now playback follows the chosen scenario."""
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    page.locator("#message textarea").fill("What's the weather in Oslo?")
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text("In Oslo it is").last.wait_for()
+    page.get_by_role("tab", name="Teach").click()
+    page.locator("#pb-step").get_by_text("Pick or run a session").wait_for()  # not the chat's session
+    box = page.locator("#scenario input")
+    box.click()
+    box.fill("ReWOO")
+    page.locator("#scenario").get_by_role("option", name="ReWOO: plan once, then work (rewoo)").click()
+    page.locator("#teach-status").get_by_text("Not run yet").wait_for()
+    page.locator("#scenario-run").click()
+    page.locator("#pb-step").get_by_text("Step 1 of").wait_for()
+    box.click()
+    box.fill("DFSDT")
+    page.locator("#scenario").get_by_role("option", name="DFSDT: search, fail, backtrack (dfsdt)").click()
+    page.locator("#teach-status").get_by_text("Not run yet").wait_for()
+    page.locator("#pb-step").get_by_text("Pick or run a session").wait_for()
+    box.click()
+    box.fill("ReWOO")
+    page.locator("#scenario").get_by_role("option", name="ReWOO: plan once, then work (rewoo)").click()
+    page.locator("#teach-status").get_by_text("Playing its latest run").wait_for()
+    page.locator("#pb-step").get_by_text("Step 1 of").wait_for()

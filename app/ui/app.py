@@ -90,7 +90,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             """Lists another tab shows are refreshed as it opens: the current session chosen."""
             current = gr.update(choices=shell.session_choices(who), value=sid)
             return [current, current, gr.update(choices=compare.saved(runner, who) if who else []),
-                    gr.update(choices=shell.session_choices(who), value=played or sid)]
+                    gr.update(choices=shell.session_choices(who), value=played)]  # Teach plays what it played
 
         shell.tabs.select(on_tab, [shell.session_id, shell.owner, playback_dd],
                           [*session_menus, compare_view.saved, playback_dd])

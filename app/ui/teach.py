@@ -14,7 +14,7 @@ from app.runner import Runner, TurnError
 from app.tracing.steps import Step
 from app.ui import render
 from app.ui.owners import need_owner
-from storage import NotFound
+from storage import NotFound, repo
 
 CSS = """
 body.presenter #teach-stage, body.presenter #teach-stage .prose {font-size: 1.7rem !important; line-height: 1.45}
@@ -133,6 +133,18 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
                 gr.update(choices=session_choices(who), value=result.session_id))
 
     scenario_dd.change(scenario_card, scenario_dd, card_md)
+
+    def latest_run_of(scenario_id: str, who: str | None):
+        """Playback follows the chosen scenario: its latest run by this person, or nothing yet."""
+        if not scenario_id or not who:
+            return gr.update(), ""
+        runs = [r for r in repo.list_sessions(runner.db, owner=who, kind="scenario")
+                if (r.settings or {}).get(teaching.SCENARIO_KEY) == scenario_id]
+        if not runs:
+            return gr.update(value=None), "Not run yet: press **Run scenario**."
+        return gr.update(choices=session_choices(who), value=runs[0].id), "Playing its latest run."
+
+    scenario_dd.change(latest_run_of, [scenario_dd, owner], [session_dd, status_md])
     run_btn.click(run_scenario, [scenario_dd, owner, model_dd], [status_md, session_dd], api_name="run_scenario")
     replay_btn.click(replay, [session_dd, owner], [status_md, session_dd])
     outputs = [jump, step_md, note_md, transcript]
