@@ -498,3 +498,30 @@ def test_teach_plays_back_the_chosen_scenarios_run_not_the_chat(server, page):
     page.locator("#scenario").get_by_role("option", name="ReWOO: plan once, then work (rewoo)").click()
     page.locator("#teach-status").get_by_text("Playing its latest run").wait_for()
     page.locator("#pb-step").get_by_text("Step 1 of").wait_for()
+
+
+HEADER_LINES = """() => [...document.querySelectorAll('#steps-table th')].flatMap(th => {
+  const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+  const out = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange(); range.selectNodeContents(node);
+    out.push([node.textContent.trim(), range.getClientRects().length]);
+  }
+  return out;
+})"""
+
+
+def test_the_inspectors_column_headers_are_never_broken_inside_a_word(server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    page.locator("#message textarea").fill("What's the weather in Rome?")
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text("In Rome it is").last.wait_for()
+    page.get_by_role("tab", name="Inspector").click()
+    page.locator("#steps-table").get_by_text("weather").first.wait_for()
+    lines = page.evaluate(HEADER_LINES)
+    assert {text for text, _ in lines} >= {"status", "cost $", "prompt tok"}
+    assert [(text, n) for text, n in lines if n > 1] == []  # (hidden menu glyphs have no box at all)
+    page.locator("#steps-table").screenshot(path=str(ARTIFACTS / "inspector-table-1280x720.png"))

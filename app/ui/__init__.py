@@ -47,6 +47,7 @@ import gradio as gr  # noqa: E402
 def mount(app: FastAPI, runner, settings, accounts) -> FastAPI:
     """Mount the UI at /; with `accounts` (app.auth.Accounts) Gradio's login page checks them."""
     from app.ui.app import CSS, build_blocks
+    from app.ui.inspector import CSS as INSPECTOR_CSS
     from app.ui.teach import CSS as TEACH_CSS
 
     auth = accounts.verify if accounts else None
@@ -60,5 +61,5 @@ def mount(app: FastAPI, runner, settings, accounts) -> FastAPI:
     for name, seconds in (("sleep_when_free", 0.01), ("progress_update_sleep_when_free", 0.05)):
         if isinstance(getattr(queue, name, None), float) and getattr(queue, name) < seconds:
             setattr(queue, name, seconds)
-    return gr.mount_gradio_app(app, blocks, path="/", auth=auth, theme=gr.themes.Soft(), css=CSS + TEACH_CSS,
+    return gr.mount_gradio_app(app, blocks, path="/", auth=auth, theme=gr.themes.Soft(), css=CSS + TEACH_CSS + INSPECTOR_CSS,
                                footer_links=["api"], ssr_mode=False)

@@ -14,6 +14,12 @@ from app.ui import render, time_travel
 from app.ui.shell import Shell
 
 
+# Column headers read as words: never broken inside one ("stat us", "cos t $" on a narrow table).
+CSS = """
+#steps-table th, #steps-table th * {white-space: nowrap !important; word-break: keep-all !important;
+                                     overflow-wrap: normal !important}
+"""
+
 PAGE_ROWS = 200  # the step table's rows a page
 
 
