@@ -146,4 +146,7 @@ def build(shell: Shell) -> InspectorTab:
     revoke_btn.click(revoke_share, [shares_dd, inspect_dd, owner], [share_md, shares_dd])
     inspect_dd.change(lambda sid, who: gr.update(choices=share_choices(sid, who), value=None), [inspect_dd, owner],
                       shares_dd)
+    # Opening the list reads the links again: their view counts and states are as of now, not of the page load.
+    shares_dd.focus(lambda sid, who, picked: gr.update(choices=share_choices(sid, who), value=picked),
+                    [inspect_dd, owner, shares_dd], shares_dd)
     return InspectorTab(inspect_dd)
