@@ -525,3 +525,15 @@ def test_the_inspectors_column_headers_are_never_broken_inside_a_word(server, pa
     assert {text for text, _ in lines} >= {"status", "cost $", "prompt tok"}
     assert [(text, n) for text, n in lines if n > 1] == []  # (hidden menu glyphs have no box at all)
     page.locator("#steps-table").screenshot(path=str(ARTIFACTS / "inspector-table-1280x720.png"))
+
+
+def test_the_eval_tabs_agent_name_is_not_cut_off(server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(server.url + "/?tab=eval")
+    box = page.locator("#eval-agent input")
+    box.wait_for()
+    page.wait_for_timeout(300)
+    fits = page.evaluate("() => { const i = document.querySelector('#eval-agent input'); "
+                         "return [i.scrollWidth, i.clientWidth]; }")
+    assert fits[0] <= fits[1], f"the agent's name needs {fits[0]} px and has {fits[1]}"
+    page.screenshot(path=str(ARTIFACTS / "eval-1280x720.png"))

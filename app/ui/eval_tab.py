@@ -90,9 +90,10 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
                 "Each item is a session; its trace is linked below. Or from a shell: `playground eval`.")
     with gr.Row():
         suites = gr.CheckboxGroup(list(BUILTIN), value=["ntb-dev"], label="Suites", elem_id="eval-suites")
-        agent = gr.Dropdown(agent_choices, value="awn", label="Agent", elem_id="eval-agent")
+        # Wide enough for the longest design's name ("Ask-when-Needed (awn)" was cut off at 1280 px).
+        agent = gr.Dropdown(agent_choices, value="awn", label="Agent", elem_id="eval-agent", scale=2, min_width=250)
         model = gr.Dropdown(model_choices, value="demo/offline", label="Model", allow_custom_value=True,
-                            elem_id="eval-model")
+                            elem_id="eval-model", scale=2, min_width=250)
         limit = gr.Number(12, label="Items per suite (0 = all)", precision=0, minimum=0, elem_id="eval-limit")
         concurrency = gr.Number(2, label="Concurrency", precision=0, minimum=1, maximum=8,
                                 elem_id="eval-concurrency")
