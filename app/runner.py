@@ -96,6 +96,11 @@ class Runner:
 
     # -- turns (app.turns) ------------------------------------------------------------------------------
 
+    def stop(self, session_id: str, owner: str | None = None) -> bool:
+        """Stop the session's running turn after its current step (see Turns.stop); another owner's: NotFound."""
+        repo.get_session(self.db, session_id, owner)
+        return self.turns.stop(session_id)
+
     def turn(self, session_id: str, message: str | None = None, answer: str | None = None,
              owner: str | None = None, on_event: Callable[[Event], None] | None = None,
              retry: bool = False) -> TurnResult:

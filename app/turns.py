@@ -9,6 +9,7 @@ time, across processes (`storage.locks`).
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
     from app.catalog import ToolCatalog
     from app.graphs import Graphs
     from app.retrieval import ToolRetrieval
+
+
+STOPPED = "stopped on request after its last finished step, which is kept; Retry goes on from there"
+
+
+class RunStopped(Exception):
+    """A person asked the running turn to stop (Turns.stop)."""
 
 
 INTERRUPTED = ("the server stopped during this run; the steps it finished are kept. Retry to go on from the "
@@ -101,6 +109,16 @@ class Turns:
         self.graphs = graphs
         self.retrieval = retrieval
         self.locks = locks or SessionLocks(db)  # one turn per session, across processes
+        self._stops: dict[str, threading.Event] = {}  # the running turns of this process, by session
+
+    def stop(self, session_id: str) -> bool:
+        """Ask the session's running turn (in this process) to stop after the step it is in; False if none is.
+        The run ends as an error that can be retried, its finished steps kept."""
+        event = self._stops.get(session_id)
+        if event is None:
+            return False
+        event.set()
+        return True
 
     def turn(self, session_id: str, message: str | None = None, answer: str | None = None,
              owner: str | None = None, on_event: Callable[[Event], None] | None = None,
@@ -152,6 +170,7 @@ class Turns:
             repo.get_session(self.db, session_id, owner)  # another owner's session is not found, busy or not
             raise TurnError(f"session {session_id} is already running a turn (here or on another server "
                             "process); wait for it to finish")
+        stop = self._stops[session_id] = threading.Event()
         try:
             # One read for the session, its runs left running and its pending question (bench/load.py).
             start = repo.session_for_turn(self.db, session_id, owner)
@@ -161,8 +180,9 @@ class Turns:
                 repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)
             if retry:
                 proceed = self._retryable(start.session)
-            yield from self._stream(start, message, answer, deltas, proceed)
+            yield from self._stream(start, message, answer, deltas, proceed, stop)
         finally:
+            self._stops.pop(session_id, None)
             self.locks.release(session_id)
 
     def _retryable(self, session: SessionRow) -> str:
@@ -179,7 +199,7 @@ class Turns:
         return last.id
 
     def _stream(self, start: repo.TurnStart, message: str | None, answer: str | None, deltas: bool,
-                proceed: str | None = None) -> Iterator[Event]:
+                proceed: str | None = None, stop: threading.Event | None = None) -> Iterator[Event]:
         session, pending = start.session, start.pending
         if (session.settings or {}).get("read_only"):
             raise TurnError("this session is an imported trace and is read-only; start a new session to chat")
@@ -248,6 +268,8 @@ class Turns:
             for mode, chunk in graph.stream(graph_input, config, stream_mode=modes, durability=durability):
                 yield from _drain(stored)
                 if mode == "values":
+                    if stop is not None and stop.is_set():  # a superstep ended and is checkpointed: stop here
+                        raise RunStopped(STOPPED)
                     final = chunk
                 elif mode == "updates":
                     if node_steps:
@@ -266,10 +288,10 @@ class Turns:
             yield from _drain(stored)
         except Exception as exc:  # the run ends; the session and its finished steps stay
             yield from _drain(stored)
-            error = str(exc) if isinstance(exc, gateway.ModelError) else f"{type(exc).__name__}: {exc}"
-            if not recorder.steps or recorder.steps[-1].status != "error":
-                failed = Step(kind=StepKind.ERROR, node="runner", name="run failed", status=StepStatus.ERROR,
-                              error=error)
+            error = str(exc) if isinstance(exc, (gateway.ModelError, RunStopped)) else f"{type(exc).__name__}: {exc}"
+            if not recorder.steps or recorder.steps[-1].status != "error" or isinstance(exc, RunStopped):
+                failed = Step(kind=StepKind.ERROR, node="runner", status=StepStatus.ERROR, error=error,
+                              name="run stopped" if isinstance(exc, RunStopped) else "run failed")
                 yield Event("step", step=recorder.record(failed.end(failed.started_at)))
         yield Event("done", result=self._finish(session, run_id, recorder, graph, config, error, final))
 

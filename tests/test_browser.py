@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -537,3 +538,28 @@ def test_the_eval_tabs_agent_name_is_not_cut_off(server, page):
                          "return [i.scrollWidth, i.clientWidth]; }")
     assert fits[0] <= fits[1], f"the agent's name needs {fits[0]} px and has {fits[1]}"
     page.screenshot(path=str(ARTIFACTS / "eval-1280x720.png"))
+
+
+def test_a_slow_turn_shows_its_running_time_and_stop_ends_it_for_a_retry(page, tmp_path):
+    """While a model call runs the chat said nothing: now the running step shows its seconds, and Stop ends the
+    run after the current step; its steps stay and Retry finishes it."""
+    from tests.conftest import Server, clean_env, new_db_url
+
+    server = Server(new_db_url(tmp_path), env=clean_env(PLAYGROUND_DEMO_LATENCY_MS="2500"))
+    try:
+        page.set_default_timeout(90_000)
+        page.goto(server.url + "/")
+        assert not page.locator("#stop").is_visible()
+        page.locator("#message textarea").fill("What's the weather in Paris?")
+        page.locator("#send").click()
+        page.locator("#stop").wait_for(state="visible")
+        page.locator("#chat").get_by_text(re.compile(r"⏳ .* · [1-9]\d* s")).first.wait_for()  # a live count
+        page.locator("#chat").get_by_text("calls weather").first.wait_for()  # the first model step is done
+        page.locator("#stop").click()
+        page.locator("#chat").get_by_text("stopped on request").first.wait_for()
+        page.locator("#retry").wait_for(state="visible")
+        page.locator("#stop").wait_for(state="hidden")
+        page.locator("#retry").click()
+        page.locator("#chat").get_by_text("In Paris it is").last.wait_for()
+    finally:
+        server.stop()

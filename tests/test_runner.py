@@ -95,3 +95,24 @@ def test_a_busy_session_is_refused_to_its_owner_and_not_found_for_anyone_else(ru
     assert runner.turn(session.id, "What is 2+2?", owner="alice").status == "done"
     with pytest.raises(repo.NotFound):  # and not found when idle too
         runner.turn(session.id, "What is 2+2?", owner="mallory")
+
+
+def test_a_running_turn_stops_after_its_current_step_keeps_its_steps_and_can_be_retried(runner, monkeypatch):
+    from app.turns import STOPPED
+
+    monkeypatch.setenv("PLAYGROUND_DEMO_LATENCY_MS", "300")
+    session = runner.new_session("react", "demo/offline", tools=["weather"], owner="alice")
+    assert not runner.stop(session.id, owner="alice")  # nothing running
+    with pytest.raises(repo.NotFound):
+        runner.stop(session.id, owner="mallory")  # another owner's session is not found
+    events = []
+    for event in runner.stream(session.id, message="What's the weather in Paris?", owner="alice"):
+        events.append(event)
+        if event.type == "step" and event.step.kind == "model":
+            assert runner.stop(session.id, owner="alice")
+    result = events[-1].result
+    assert result.status == "error" and result.error == STOPPED
+    assert [s["kind"] for s in result.steps][:1] == ["model"] and result.steps[-1]["name"] == "run stopped"
+    assert not any(s["kind"] == "tool" for s in result.steps)  # stopped before the tool ran
+    done = runner.turn(session.id, retry=True, owner="alice")
+    assert done.status == "done" and "Paris" in done.final_answer

@@ -4,6 +4,7 @@ message box), retry a failed run. Steps stream into the conversation as they are
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from app.clarify.request import ClarificationRequest
 from app.llm import gateway
 from app.runner import Runner, TurnError
 from app.ui import render
+from app.ui.live import ticking
 from app.ui.owners import known
 from app.ui.shell import Shell
 from storage import NotFound, repo
@@ -206,6 +208,7 @@ def build(shell: Shell) -> ChatTab:
                     message = gr.Textbox(placeholder="Message the agent. When it asks, your reply answers.",
                                          show_label=False, scale=6, elem_id="message", autofocus=True)
                     send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                    stop_btn = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", visible=False)
                     retry_btn = gr.Button("Retry", scale=1, elem_id="retry", size="sm", visible=False)
                     presenter_cb = gr.Checkbox(False, label="Presenter", scale=1, min_width=90,
                                                elem_id="chat-presenter")
@@ -248,8 +251,11 @@ def build(shell: Shell) -> ChatTab:
         history = list(history or [])
         hidden = ask_updates(None)
 
-        def out(box: Any, chat_history: list, ask: list, error: str = "", failed: bool = False) -> list[Any]:
-            return [box, sid, sid, chat_history, session_line(sid), *ask, error, who, who, gr.update(visible=failed)]
+        def out(box: Any, chat_history: list, ask: list, error: str = "", failed: bool = False,
+                running: bool = False) -> list[Any]:
+            return [box, sid, sid, chat_history, session_line(sid), *ask, error, who, who,
+                    gr.update(visible=failed and not running), gr.update(visible=running),
+                    gr.update(visible=not running)]
 
         if retry and not sid:
             yield out(gr.update(), history, [gr.update()] * len(ask_outputs), "Nothing to retry yet.")
@@ -269,27 +275,38 @@ def build(shell: Shell) -> ChatTab:
             history.append({"role": "user", "content": render.text(text)})
         live = {"role": "assistant", "content": ""}
         notice = {"role": "assistant", "content": ""}  # what the run waits on, until something else happens
-        yield out("", history, hidden)
+        yield out("", history, hidden, running=True)
+        waiting_on, since = "", time.monotonic()  # what the run waits on, and since when
         try:
-            for event in runner.stream(sid, message=None if is_answer or retry else text,
-                                       answer=text if is_answer else None, owner=who, deltas=True, retry=retry):
+            for event in ticking(runner.stream(sid, message=None if is_answer or retry else text,
+                                               answer=text if is_answer else None, owner=who, deltas=True,
+                                               retry=retry)):
                 if notice in history:
                     history.remove(notice)
-                if event.type == "status":
-                    notice["content"] = f"⏳ {render.plain(event.text)}"
+                if event is None:  # no news for a second: the running step, and for how long
+                    notice["content"] = (f"⏳ {waiting_on or 'working on the next step'} · "
+                                         f"{time.monotonic() - since:.0f} s")
                     history.append(notice)
-                    yield out("", history, hidden)
-                elif event.type == "step":
+                    yield out("", history, hidden, running=True)
+                    continue
+                if event.type == "status":
+                    waiting_on = render.plain(event.text)
+                    notice["content"] = f"⏳ {waiting_on}"
+                    history.append(notice)
+                    yield out("", history, hidden, running=True)
+                    continue
+                waiting_on, since = "", time.monotonic()
+                if event.type == "step":
                     if live in history:
                         history.remove(live)  # text the model wrote before a tool call: the step shows it
                         live = {"role": "assistant", "content": ""}
                     history.append(render.step_message(event.step))
-                    yield out("", history, hidden)
+                    yield out("", history, hidden, running=True)
                 elif event.type == "delta":
                     if live not in history:
                         history.append(live)
                     live["content"] += render.text(event.text)
-                    yield out("", history, hidden)
+                    yield out("", history, hidden, running=True)
                 elif event.type == "done":
                     result = event.result
                     if live in history:
@@ -314,7 +331,18 @@ def build(shell: Shell) -> ChatTab:
     chat_inputs = [message, owner, session_id, agent_dd, model_dd, toolset_dd, tools_dd, chatbot, gate_cb,
                    refine_num, extra_tb]
     chat_outputs = [message, session_id, session_store, chatbot, session_md, *ask_outputs, error_md, owner,
-                    owner_store, retry_btn]
+                    owner_store, retry_btn, stop_btn, send_btn]
+
+    def stop_turn(sid, who):
+        if not sid or not who:
+            return "Nothing is running."
+        try:
+            stopping = runner.stop(sid, who)
+        except NotFound:
+            return "Nothing is running."
+        return "Stopping after the current step…" if stopping else "Nothing is running here."
+
+    stop_btn.click(stop_turn, [session_id, owner], error_md, api_name="stop")
     send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat")
 
     def retry_turn(who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
