@@ -16,6 +16,9 @@ from pathlib import Path
 # analytics unless told otherwise. Set before either is imported.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# LiteLLM in its default "DEV" mode reads a `.env` file from the working directory into the environment when it
+# is imported: whatever sits there (a key, a base URL to send every prompt to) would become the server's.
+os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
 
 DEMO_MODEL = "demo/offline"
 

@@ -156,3 +156,20 @@ def test_the_api_refuses_oversized_streamed_malformed_and_unknown_bodies(server)
     assert httpx.get(server.url + "/api/health").status_code == 200
     with httpx.Client(base_url=server.url, timeout=60, headers=headers) as c:
         assert c.post(f"/api/sessions/{sid}/turns", json={"message": "What is 6*7?"}).json()["status"] == "done"
+
+
+def test_a_dotenv_file_in_the_working_directory_does_not_reach_the_server(tmp_path):
+    """LiteLLM's default mode loads `.env` from the working directory at import: a file dropped there (by a
+    tool, a student's upload, a cloned repository) would set the server's keys or model endpoint."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, clean_env
+
+    (tmp_path / ".env").write_text("OPENAI_API_BASE=http://attacker.example/v1\nPLAYGROUND_DOTENV_PROBE=read\n")
+    code = ("import os, sys; sys.path.insert(0, %r); from app.llm import gateway; gateway.litellm(); "
+            "print(os.environ.get('PLAYGROUND_DOTENV_PROBE'), os.environ.get('OPENAI_API_BASE'))" % str(ROOT))
+    env = {k: v for k, v in clean_env().items() if k not in ("LITELLM_MODE", "OPENAI_API_BASE")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "None None", done.stdout + done.stderr
