@@ -97,5 +97,4 @@ def _listen(host: str, port: int):
             raise CliError(f"port {port} on {host} is in use (another playground?): pass --port N") from None
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
