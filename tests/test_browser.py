@@ -563,3 +563,40 @@ def test_a_slow_turn_shows_its_running_time_and_stop_ends_it_for_a_retry(page, t
         page.locator("#chat").get_by_text("In Paris it is").last.wait_for()
     finally:
         server.stop()
+
+
+def test_the_inspector_reads_a_step_as_a_conversation_with_provenance_and_raw_json_a_click_away(server, page):
+    """#22: step detail was raw JSON with epoch times. A model step reads as the conversation it was sent and its
+    reply's calls with where each argument came from; a tool step's value computed from an earlier result says
+    so (it was called a guess); times are relative to the turn; the raw record is one click away."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    box = page.locator("#toolset input")
+    box.click()
+    box.fill("math")
+    page.locator("#toolset").get_by_role("option", name="math").click()
+    page.locator("#message textarea").fill("Compute 12*7, then add 5")
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text("89").last.wait_for()
+    page.get_by_role("tab", name="Inspector").click()
+    detail = page.locator("#step-detail")
+    detail.get_by_text("into turn 1").first.wait_for()  # the last step is shown when a session opens
+
+    page.locator("#steps-table").get_by_text("calculator", exact=True).nth(1).click()
+    detail.get_by_text("computed from").first.wait_for()
+    assert "84" in detail.inner_text() and "tool result" in detail.inner_text() and "guess" not in detail.inner_text()
+    assert re.search(r"started \+\d+ ms into turn 1", detail.inner_text())
+    page.locator("#step-panel").first.screenshot(path=str(ARTIFACTS / "inspector-step-tool-1366x768.png"))
+
+    page.locator("#steps-table").get_by_text("model", exact=True).filter(visible=True).last.click()
+    detail.get_by_text("Sent to").first.wait_for()
+    text = detail.inner_text()
+    assert "👤 user" in text and "🛠️ tool" in text and "Compute 12*7" in text
+    assert not re.search(r"\b1[0-9]{9}\.\d", text)  # no epoch timestamps
+    page.locator("#step-panel").first.screenshot(path=str(ARTIFACTS / "inspector-step-model-1366x768.png"))
+
+    raw = page.locator("#step-raw")
+    assert not raw.is_visible()
+    page.locator("#step-raw-panel").get_by_text("Raw JSON of this step").click()
+    raw.get_by_text("checkpoint_id").first.wait_for()

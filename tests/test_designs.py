@@ -122,3 +122,23 @@ def test_refinement_fixes_a_call_before_it_runs(runner, agent):
 def test_refinement_is_bounded(runner):
     result = run(runner, "react", ["weather"], "call weather with town=Paris, units=Metric", refine=1)
     assert len(kinds(result, "refine")) == 1
+
+
+@pytest.mark.parametrize("agent", ["react", "awn", "rewoo"])
+def test_a_value_computed_from_an_earlier_result_is_traced_to_its_pieces_not_called_a_guess(runner, agent):
+    """#22: `84 + 5` (84 from the calculator's last result, 5 from the user) was labelled a guess."""
+    result = run(runner, agent, ["calculator"], CHAIN)
+    tools = kinds(result, "tool")
+    assert tools[0]["meta"]["provenance"]["expression"]["source"] == "user"
+    second = tools[1]["meta"]["provenance"]["expression"]
+    assert second["source"] == "derived"
+    assert [(p["value"], p["source"]) for p in second["parts"]] == [("84", "tool"), ("5", "user")]
+
+
+def test_a_computed_value_with_a_piece_from_nowhere_is_still_a_guess():
+    from app.clarify.provenance import provenance
+
+    conversation = [{"role": "user", "content": "Compute 12*7, then add 5"}, {"role": "tool", "content": "84"}]
+    schema = {"parameters": {"properties": {"expression": {"type": "string"}}}}
+    assert provenance({"expression": "84 + 6"}, schema, conversation)["expression"] == {"source": "guess"}
+    assert provenance({"expression": "84 + 5"}, schema, conversation)["expression"]["source"] == "derived"

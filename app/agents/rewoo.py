@@ -112,7 +112,9 @@ def build(ctx: AgentContext) -> StateGraph:
         current = plans[work["next"]]
         evidence = {p["variable"]: p["evidence"] for p in plans if "evidence" in p}
         arguments = substitute(current["arguments"], evidence)
-        update = run_tool_calls(ctx, state, [tool_call(current["tool"], arguments)], node="worker")
+        # earlier steps' evidence is what a #E reference brought in: provenance finds it as tool results
+        seen = {**state, "messages": [*state["messages"], *({"role": "tool", "content": str(e)} for e in evidence.values())]}
+        update = run_tool_calls(ctx, seen, [tool_call(current["tool"], arguments)], node="worker")
         current.update(arguments=arguments, evidence=update["messages"][-1]["content"])
         plans[work["next"]] = current
         result: dict[str, Any] = {"scratch": {"rewoo": {"plans": plans, "next": work["next"] + 1}}}

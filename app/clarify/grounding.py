@@ -141,7 +141,7 @@ def grounded_in(value: Any, text: str, today: date | None = None, composed: bool
     iso = as_iso_date(value_text, today) if re.search(r"\d|today|tomorrow|day", value_text.lower()) else None
     if iso and iso in dates_in(text, today):
         return True
-    if re.fullmatch(r"[\d\s\.\+\-\*/\(\)\^%a-z]*", value_text.lower()) and re.search(r"\d", value_text):
+    if is_expression(value_text):
         # an arithmetic expression: grounded if every number in it is
         return all(n in numbers_in(text) for n in numbers_in(value_text))
     words = content_words(value_text)
@@ -153,6 +153,11 @@ def grounded_in(value: Any, text: str, today: date | None = None, composed: bool
     if len(words) <= 3:
         return present == len(words)
     return present / len(words) >= 0.6
+
+
+def is_expression(value: str) -> bool:
+    """An arithmetic expression (numbers, operators, function names): grounded number by number."""
+    return bool(re.fullmatch(r"[\d\s\.\+\-\*/\(\)\^%a-z]*", value.lower()) and re.search(r"\d", value))
 
 
 def find_source(value: Any, conversation: list[dict], answers: Iterable[int] = (),

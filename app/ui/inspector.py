@@ -10,7 +10,7 @@ import gradio as gr
 
 from app import sharing
 from app.tracing.steps import Step
-from app.ui import render, time_travel
+from app.ui import render, step_detail, time_travel
 from app.ui.shell import Shell
 
 
@@ -18,6 +18,9 @@ from app.ui.shell import Shell
 CSS = """
 #steps-table th, #steps-table th * {white-space: nowrap !important; word-break: keep-all !important;
                                      overflow-wrap: normal !important}
+#step-detail {padding: 8px 14px; max-height: 75vh; overflow-y: auto}
+#step-detail blockquote {margin: 4px 0 10px 0; padding: 2px 10px; border-left: 3px solid #cbd5e1; opacity: .9}
+#step-detail pre {white-space: pre-wrap; word-break: break-word}
 """
 
 PAGE_ROWS = 200  # the step table's rows a page
@@ -55,8 +58,10 @@ def build(shell: Shell) -> InspectorTab:
                                     "(click a row for its detail)", elem_id="steps-table", wrap=True)
         with gr.Column(scale=2):
             tree_md = gr.Markdown(label="Step tree", elem_id="step-tree")
-    step_json = gr.JSON(label="Step detail: messages sent, response, arguments, result, provenance",
-                        elem_id="step-detail")
+    with gr.Group(elem_id="step-panel"):
+        step_md = gr.Markdown(step_detail.detail(None, None), elem_id="step-detail")
+        with gr.Accordion("Raw JSON of this step", open=False, elem_id="step-raw-panel"):
+            step_json = gr.JSON(label="The step as stored", elem_id="step-raw")
     trace_state = gr.State(None)
     shown_state = gr.State(None)  # the trace's steps on the table's page, by index
     time_travel.build(runner, inspect_dd, owner, steps_df, trace_state, shown_state, shell.session_choices)
@@ -83,16 +88,20 @@ def build(shell: Shell) -> InspectorTab:
     def inspect(sid: str | None, who: str | None):
         if not sid or not who:
             empty = render.timeline_figure([])
-            return ["_Pick a session (the current one is chosen for you)._", empty, [], "", None,
-                    render.tokens_figure([]), "", None, "", None, gr.update(value=1)]
+            return ["_Pick a session (the current one is chosen for you)._", empty, [], "",
+                    *shown_step(None, None), render.tokens_figure([]), "", None, "", None, gr.update(value=1)]
         trace = runner.trace(sid, who)
         steps = render.steps_of(trace)
         return [render.summary_markdown(trace), render.timeline_figure(steps), *table(trace, "", 1)[:1],
-                render.step_tree(steps, trace["runs"]), trace["steps"][-1] if steps else None,
+                render.step_tree(steps, trace["runs"]), *shown_step(trace["steps"][-1] if steps else None, trace),
                 render.tokens_figure(steps), session_graph(sid), trace, *table(trace, "", 1)[1:]]
 
-    inspect_outputs = [summary, timeline, steps_df, tree_md, step_json, tokens_plot, graph_md, trace_state,
-                       steps_info, shown_state, steps_page]
+    def shown_step(step, trace):
+        """The step panel: the step as a person reads it, and its raw record behind "Raw JSON"."""
+        return step_detail.detail(step, trace), step
+
+    inspect_outputs = [summary, timeline, steps_df, tree_md, step_md, step_json, tokens_plot, graph_md,
+                       trace_state, steps_info, shown_state, steps_page]
     inspect_dd.change(inspect, [inspect_dd, owner], inspect_outputs)
     refresh_btn.click(lambda sid, who: [gr.update(choices=shell.session_choices(who), value=sid),
                                          *inspect(sid, who)], [inspect_dd, owner], [inspect_dd, *inspect_outputs])
@@ -101,9 +110,9 @@ def build(shell: Shell) -> InspectorTab:
     steps_page.submit(table, [trace_state, steps_search, steps_page], table_outputs)
 
     def show_step(trace, shown, evt: gr.SelectData):
-        return time_travel.picked_step(trace, shown, evt)
+        return shown_step(time_travel.picked_step(trace, shown, evt), trace)
 
-    steps_df.select(show_step, [trace_state, shown_state], step_json)
+    steps_df.select(show_step, [trace_state, shown_state], [step_md, step_json])
 
     def share_choices(sid, who):
         if not sid or not who:

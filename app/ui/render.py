@@ -25,7 +25,7 @@ KIND_COLOR = {"model": "#6366f1", "tool": "#10b981", "check": "#f59e0b", "clarif
               "refine": "#14b8a6", "decision": "#a3a3a3", "search": "#0f766e", "node": "#94a3b8",
               "retrieval": "#b45309"}
 SOURCE_BADGE = {"user": "👤 user", "clarification": "❓ answer", "tool": "🛠️ tool result", "default": "⚙️ default",
-                "guess": "⚠️ **guess**"}
+                "derived": "🧮 computed", "guess": "⚠️ **guess**"}
 
 
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]*)[^)]*\)")
@@ -90,12 +90,21 @@ def step_title(step: Step) -> str:
     return plain(f"{icon} {label}{status}")
 
 
+def source_label(record: dict[str, Any] | None, excerpt: bool = False) -> str:
+    """Where an argument's value came from (a provenance record), with the pieces of a computed one."""
+    source, record = (record or {}).get("source"), record or {}
+    if source == "derived":
+        return "🧮 computed from " + " + ".join(f"{inline_code(p.get('value'))} {SOURCE_BADGE.get(p.get('source'), plain(p.get('source')))}"
+                                            for p in record.get("parts") or [])
+    quote = f" (“{plain(str(record['excerpt'])[:80])}”)" if excerpt and record.get("excerpt") else ""
+    return (SOURCE_BADGE.get(source, plain(source)) if source else "") + quote
+
+
 def provenance_lines(step: Step) -> str:
     prov = step.meta.get(PROVENANCE) or {}
     if not prov:
         return ""
-    lines = [f"- {inline_code(k)} ← {SOURCE_BADGE.get(v.get('source'), v.get('source'))}" for k, v in prov.items()]
-    return "**Where each argument came from**\n" + "\n".join(lines)
+    return "**Where each argument came from**\n" + "\n".join(f"- {inline_code(k)} ← {source_label(v)}" for k, v in prov.items())
 
 
 def step_body(step: Step) -> str:
