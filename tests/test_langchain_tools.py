@@ -40,8 +40,23 @@ def test_a_tool_made_in_place():
     assert made.description == "Add two whole numbers." and run_tool(made, {"a": 2, "b": 3}).value == 5
 
 
+def test_a_prefix_keeps_two_modules_tools_of_the_same_name_apart(cli):
+    """#22: `--tool-module` had no prefix, so a module with a tool named like another source's could not load."""
+    tools = {t.name: t for t in load_module("lc_=" + SPEC)}
+    assert set(tools) == {"lc_word_count", "lc_shout", "lc_always_refuses"}
+    assert run_tool(tools["lc_word_count"], {"text": "one two"}).value == 2
+    assert tools["lc_shout"].function["name"] == "lc_shout"
+
+    both = cli.json("tools", "list", "--tool-module", SPEC, "--tool-module", "b_=" + SPEC)
+    assert {"word_count", "b_word_count"} <= {t["name"] for t in both["tools"]}
+    run = cli.json("run", "--tool-module", SPEC, "--tool-module", "b_=" + SPEC, "--tools", "b_word_count",
+                   "call b_word_count with a b c")
+    assert [s["output"] for s in run["steps"] if s["kind"] == "tool"] == [3]
+
+
 @pytest.mark.parametrize("spec, expected", [
     ("examples.langchain_tools", "expected package.module:attribute"),
+    ("bad prefix=examples.langchain_tools:TOOLS", "a prefix is letters, digits"),
     ("examples.nope:TOOLS", "cannot import 'examples.nope'"),
     ("examples.langchain_tools:NOPE", "has no attribute 'NOPE'"),
     ("examples.langchain_tools:BaseModel", "not a LangChain tool"),

@@ -1,5 +1,6 @@
 """LangChain tools: any `langchain_core` tool joins the registry (`playground serve --tool-module
-package.module:attribute`, or `PLAYGROUND_TOOL_MODULES`, comma-separated).
+package.module:attribute`, or `PLAYGROUND_TOOL_MODULES`, comma-separated; `PREFIX=package.module:attribute`
+names each of its tools PREFIX + its name, so two modules' `search` tools can both be loaded).
 
 The attribute may be a tool (`@tool` functions, `StructuredTool`, a `BaseTool` subclass instance), a list of
 them, a toolkit (anything with `get_tools()`), or a function taking no arguments that returns one of those.
@@ -12,10 +13,12 @@ server process; code typed into the browser goes to the sandbox instead (tools.s
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -53,10 +56,15 @@ def from_langchain(lc_tool: Any, source: str = "langchain") -> Tool:
 
 
 def load_module(spec: str) -> list[Tool]:
-    """The LangChain tools named by `package.module:attribute`."""
-    module_name, sep, attr = spec.strip().partition(":")
+    """The LangChain tools named by `package.module:attribute`; `PREFIX=package.module:attribute` puts PREFIX
+    before each tool's name (two modules, or a module and a built-in, with a tool of the same name)."""
+    prefix, equals, target = spec.strip().rpartition("=")
+    if equals and not re.fullmatch(r"[A-Za-z0-9_-]+", prefix):
+        raise ToolModuleError(f"--tool-module {spec!r}: a prefix is letters, digits, '_' or '-' (PREFIX=module:attr)")
+    module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
-        raise ToolModuleError(f"--tool-module {spec!r}: expected package.module:attribute")
+        raise ToolModuleError(f"--tool-module {spec!r}: expected package.module:attribute (or PREFIX=package.module:"
+                              "attribute)")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
@@ -80,7 +88,8 @@ def load_module(spec: str) -> list[Tool]:
     tools = []
     for item in items:
         try:
-            tools.append(from_langchain(item, source=f"langchain:{spec}"))
+            tool = from_langchain(item, source=f"langchain:{spec}")
+            tools.append(dataclasses.replace(tool, name=prefix + tool.name) if prefix else tool)
         except ToolDefinitionError as exc:
             raise ToolModuleError(f"--tool-module {spec!r}: {exc}") from None
     if not tools:

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "each login is an owner of its own)")
     p.add_argument("--auth-file", help="logins from a file of name:hash lines (see hash-password)")
     p.add_argument("--graph", action="append", help="add your own agent design: package.module:factory (repeatable)")
-    p.add_argument("--tool-module", action="append", help="LangChain tools: package.module:attribute (a tool, a "
+    p.add_argument("--tool-module", action="append", help="LangChain tools: [PREFIX=]package.module:attribute (a tool, a "
                    "list, a toolkit or a function returning one; repeatable)")
 
     p = add("hash-password", cmd_hash_password, "print a name:hash line for --auth-file (password on stdin)",
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("message", nargs="?")
     p.add_argument("--agent", help="agent design (default: react, or the --graph design)")
     p.add_argument("--graph", action="append", help="your own agent design: package.module:factory")
-    p.add_argument("--tool-module", action="append", help="LangChain tools: package.module:attribute (a tool, a "
+    p.add_argument("--tool-module", action="append", help="LangChain tools: [PREFIX=]package.module:attribute (a tool, a "
                    "list, a toolkit or a function returning one; repeatable)")
     p.add_argument("--model", default=DEMO_MODEL)
     p.add_argument("--tools", action="append", help="comma-separated tool names")
@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tools = sub.add_parser("tools", help="tools").add_subparsers(dest="tools_command", required=True)
     p = add("list", cmd_tools_list, "list tools and tool sets", under=tools)
-    p.add_argument("--tool-module", action="append", help="also load LangChain tools: package.module:attribute")
+    p.add_argument("--tool-module", action="append", help="also load LangChain tools: [PREFIX=]package.module:attribute")
     p = add("lint", cmd_tools_lint, "where agents will have to guess: undocumented required parameters, free "
             "text that should be an enum or a date, short or overlapping descriptions", under=tools)
     p.add_argument("--tools", action="append", help="comma-separated tool names (default: every tool)")
