@@ -247,6 +247,18 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         return {"tools": runner.import_mcp(body.target, env=body.env, headers=body.headers, timeout=body.timeout,
                                            prefix=body.prefix, owner=owner, commands=bool(settings.mcp_commands))}
 
+    @app.delete("/api/tools/{name}")
+    def remove_tool(name: str, owner: str = Depends(owner_of)) -> dict[str, Any]:
+        """A tool the caller added (a Python file's function, an imported operation): 404 if the caller has no
+        such tool, 409 for one everyone has (built in, or the operator's)."""
+        try:
+            runner.remove_tool(name, owner)
+        except UnknownToolError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        except ValueError as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        return {"removed": name}
+
     @app.get("/api/tools")
     def list_tools(owner: str = Depends(owner_of)) -> dict[str, Any]:
         """Everyone's tools and the caller's own; tool sets likewise."""

@@ -49,7 +49,8 @@ class ToolCatalog:
         self._tools_loaded: set[str] = set()  # ids of the tool files and sources loaded
         self.version = -1  # the database's tools version this catalog has loaded
         self._stored_tools = stored
-        # (owner, a custom tool's name): when the file it came from was added
+        # (owner, a stored tool's name): when the file or source it came from was added (a removal after that
+        # removes it; a file added again after a removal brings it back)
         self._file_tools: dict[tuple[str | None, str], float] = {}
         self._listeners: list[Callable[[], None]] = []
         if stored:
@@ -99,13 +100,19 @@ class ToolCatalog:
                 self._tools_loaded.add(row.id)
             for row in stored.sources:
                 try:
-                    self.tools.add_source(self._source_tools(row.kind, row.spec, row.options, row.schemas),
-                                          owner=row.owner)
+                    found = self._source_tools(row.kind, row.spec, row.options, row.schemas)
+                    self.tools.add_source(found, owner=row.owner)
+                    self._file_tools.update({(row.owner, t.name): row.created_at for t in found})
                 except ToolImportError as exc:  # one broken source must not stop the server
                     log.warning("tool source %s (%s) not loaded: %s", row.name, row.kind, exc)
                 self._tools_loaded.add(row.id)
+            for row in stored.removals:
+                if self._file_tools.get((row.owner, row.name), row.removed_at) <= row.removed_at:
+                    self.tools.unregister(row.name, row.owner)
+                    self._file_tools.pop((row.owner, row.name), None)
+                self._tools_loaded.add(row.id)
             self.version = stored.version
-        if stored.files or stored.sources:
+        if stored.files or stored.sources or stored.removals:
             self._tools_changed()
             return True
         return False
@@ -126,6 +133,35 @@ class ToolCatalog:
             self._file_tools.update({(owner, t.name): row.created_at for t in added})
         self._tools_changed()
         return [t.name for t in added]
+
+    def removable(self, owner: str | None = None) -> list[str]:
+        """The tools `owner` added and may remove (files' functions and imports; never built-ins)."""
+        self.sync_tools()
+        mine = self.tools.owned.get(owner, {}) if owner is not None else self.tools.tools
+        return sorted(name for name in mine if (owner, name) in self._file_tools)
+
+    def remove_tool(self, name: str, owner: str | None = None) -> None:
+        """Remove a tool `owner` added (a Python tool file's function, an imported operation), for every process
+        on the database; `owner=None` (the operator's CLI) removes one added without a login. Built-in and
+        `--tool-module` tools are the operator's code and are not removed here. UnknownToolError if `owner` has
+        no such tool; ValueError if it cannot be removed."""
+        self.sync_tools()
+        with self._stored:
+            mine = self.tools.owned.get(owner, {}) if owner is not None else self.tools.tools
+            tool = mine.get(name)
+            if tool is None:
+                if owner is not None and name in self.tools.tools:
+                    raise ValueError(f"{name!r} is a tool everyone has (built in or the operator's); only tools you "
+                                     "added can be removed")
+                raise UnknownToolError(name, mine)
+            if (owner, name) not in self._file_tools:
+                raise ValueError(f"{name!r} comes from {tool.source}, not from an added file or import: it is part "
+                                 "of the server (remove it from --tool-module or the code)")
+            row = repo.remove_tool(self.db, name, owner)
+            self.tools.unregister(name, owner)
+            self._tools_loaded.add(row.id)
+            del self._file_tools[(owner, name)]
+        self._tools_changed()
 
     # -- imported tool sources: OpenAPI specs and MCP servers ---------------------------------------------
 
@@ -179,7 +215,9 @@ class ToolCatalog:
     def _add_source(self, found: list, **row: Any) -> list[str]:
         with self._stored:
             self.tools.add_source(found, owner=row.get("owner"))  # ToolImportError (a name in use), storing nothing
-            self._tools_loaded.add(repo.add_tool_source(self.db, **row).id)
+            stored = repo.add_tool_source(self.db, **row)
+            self._tools_loaded.add(stored.id)
+            self._file_tools.update({(row.get("owner"), t.name): stored.created_at for t in found})
         self._tools_changed()
         return [t.name for t in found]
 

@@ -131,6 +131,12 @@ class Runner:
     def add_custom_tools(self, source: str, filename: str, owner: str | None = None, **limits: Any) -> list[str]:
         return self.catalog.add_custom_tools(source, filename, owner, **limits)
 
+    def removable_tools(self, owner: str | None = None) -> list[str]:
+        return self.catalog.removable(owner)
+
+    def remove_tool(self, name: str, owner: str | None = None) -> None:
+        self.catalog.remove_tool(name, owner)
+
     def import_openapi(self, source: str, **options: Any) -> list[str]:
         return self.catalog.import_openapi(source, **options)
 

@@ -226,3 +226,15 @@ class CustomToolRow(SQLModel, table=True):
     limits: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     schemas: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: float = Field(default_factory=now)
+
+
+class ToolRemovalRow(SQLModel, table=True):
+    """A tool its owner removed (a custom tool file's function, an imported operation). Files and sources are
+    never deleted: every process on the database drops the tool when it reads this, and a tool added again
+    after `removed_at` is back."""
+
+    __tablename__ = "tool_removals"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str
+    owner: str | None = None
+    removed_at: float = Field(default_factory=now)

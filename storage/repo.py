@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from storage import search as full_text
 from storage.engine import Database
 from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, Meta, RunRow, SessionRow, ShareRow,
-                            StepRow, ToolSetRow, ToolSourceRow, EvalRow, EvalItemRow, now)
+                            StepRow, ToolRemovalRow, ToolSetRow, ToolSourceRow, EvalRow, EvalItemRow, now)
 
 
 class NotFound(LookupError):
@@ -150,10 +150,12 @@ def _set_run(conn, run_id: str, fields: dict[str, Any]) -> None:
 
 _RUNS = select(func.count()).select_from(RunRow).where(RunRow.session_id == bindparam("sid"))
 _LAST_STEP = select(func.max(StepRow.seq)).where(StepRow.session_id == bindparam("sid"))
-# How many tool files and imported sources the database holds: rows are only ever added, so a process that has
-# loaded that many has them all (the check a turn makes for tools another process added; Runner.sync_tools).
+# How many tool files, imported sources and removals the database holds: rows are only ever added, so a process
+# that has read that many has them all (the check a turn makes for tools another process added or removed;
+# Runner.sync_tools).
 _TOOLS_VERSION = (select(func.count()).select_from(CustomToolRow).scalar_subquery()
-                  + select(func.count()).select_from(ToolSourceRow).scalar_subquery())
+                  + select(func.count()).select_from(ToolSourceRow).scalar_subquery()
+                  + select(func.count()).select_from(ToolRemovalRow).scalar_subquery())
 
 
 @dataclass
@@ -460,6 +462,10 @@ def add_tool_source(db: Database, **fields: Any) -> ToolSourceRow:
     return _insert(db, ToolSourceRow(**fields))
 
 
+def remove_tool(db: Database, name: str, owner: str | None) -> ToolRemovalRow:
+    return _insert(db, ToolRemovalRow(name=name, owner=owner))
+
+
 def tools_version(db: Database) -> int:
     with db.reader() as s:
         return s.exec(select(_TOOLS_VERSION)).one()
@@ -470,6 +476,7 @@ class StoredTools:
     version: int
     files: list[CustomToolRow]  # oldest first
     sources: list[ToolSourceRow]  # oldest first
+    removals: list[ToolRemovalRow]  # oldest first
 
 
 def stored_tools(db: Database, skip: Iterable[str] = ()) -> StoredTools:
@@ -480,8 +487,10 @@ def stored_tools(db: Database, skip: Iterable[str] = ()) -> StoredTools:
         version = s.exec(select(_TOOLS_VERSION)).one()
         files = select(CustomToolRow).where(col(CustomToolRow.id).not_in(skip))
         sources = select(ToolSourceRow).where(col(ToolSourceRow.id).not_in(skip))
+        removals = select(ToolRemovalRow).where(col(ToolRemovalRow.id).not_in(skip))
         return StoredTools(version, list(s.exec(files.order_by(col(CustomToolRow.created_at)))),
-                           list(s.exec(sources.order_by(col(ToolSourceRow.created_at)))))
+                           list(s.exec(sources.order_by(col(ToolSourceRow.created_at)))),
+                           list(s.exec(removals.order_by(col(ToolRemovalRow.removed_at)))))
 
 
 # -- benchmark runs --------------------------------------------------------------------------------------

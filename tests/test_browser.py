@@ -600,3 +600,35 @@ def test_the_inspector_reads_a_step_as_a_conversation_with_provenance_and_raw_js
     assert not raw.is_visible()
     page.locator("#step-raw-panel").get_by_text("Raw JSON of this step").click()
     raw.get_by_text("checkpoint_id").first.wait_for()
+
+
+def test_a_tool_added_in_the_tools_tab_can_be_removed_after_a_confirmation(server, page):
+    """#22: custom tools could not be removed from the UI. Add a file's tool, remove it (asked first; "Keep it"
+    keeps it), and it leaves the tool lists."""
+    if not shutil.which("bwrap"):
+        pytest.skip("custom tools need bubblewrap")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/?tab=tools")
+    page.locator("#custom-tools").get_by_text("Add Python tools").first.click()
+    page.locator("#custom-add").click()  # the example file: word_count
+    page.locator("#custom-result").get_by_text("word_count").first.wait_for()
+
+    page.locator("#remove-tools").get_by_text("Remove a tool you added").first.click()
+    pick = page.locator("#remove-pick input")
+    pick.click()
+    page.locator("#remove-pick").get_by_role("option", name="word_count").first.click()
+    page.locator("#remove-tool").click()
+    page.locator("#remove-question").get_by_text("Remove word_count?").first.wait_for()
+    page.locator("#remove-cancel").click()
+    page.locator("#remove-result").get_by_text("Kept.").first.wait_for()
+    assert "word_count" in page.locator("#compose-tools").inner_text()
+
+    page.locator("#remove-tool").click()
+    page.locator("#remove-for-good").click()
+    page.locator("#remove-result").get_by_text("Removed word_count.").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "tools-removed-1366x768.png"))
+    assert "word_count" not in page.locator("#compose-tools").inner_text()
+    page.reload()
+    page.locator("#compose-tools").get_by_text("calculator").first.wait_for()
+    assert "word_count" not in page.locator("#compose-tools").inner_text()

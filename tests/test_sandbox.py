@@ -162,8 +162,62 @@ def test_agent_calls_hostile_tools_on_a_server_that_stays_up(tmp_path, cli):
             assert made.status_code == 201 and made.json()["tools"] == ["word_count"]
             bad = client.post("/api/tools", json={"filename": "x.py", "source": "def (:"})
             assert bad.status_code == 422 and "syntax error" in bad.json()["detail"]
+            assert client.delete("/api/tools/word_count").json() == {"removed": "word_count"}
+            assert "word_count" not in {t["name"] for t in client.get("/api/tools").json()["tools"]}
+            gone = client.delete("/api/tools/word_count")
+            assert gone.status_code == 404 and "unknown tool 'word_count'" in gone.json()["detail"]
+            builtin = client.delete("/api/tools/weather")
+            assert builtin.status_code == 409 and "everyone has" in builtin.json()["detail"]
     finally:
         server.stop()
+
+
+TWO_TOOLS = ('def word_count(text: str) -> int:\n    """Count words."""\n    return len(text.split())\n\n\n'
+             'def char_count(text: str) -> int:\n    """Count characters."""\n    return len(text)\n')
+
+
+def test_a_removed_tool_leaves_every_process_and_a_restart_and_comes_back_when_added_again(db_url, cli):
+    """#22: custom tools could not be removed. One owner removes one of a file's tools; another process on the
+    database drops it, a restart does not bring it back, a session that used it says so, adding the file again
+    brings it back. Nobody removes another owner's tool or a built-in."""
+    from tools.registry import UnknownToolError
+
+    here, there = make_runner(db_url), make_runner(db_url)
+    try:
+        assert here.add_custom_tools(TWO_TOOLS, "counts.py", owner="user:ann") == ["word_count", "char_count"]
+        session = here.new_session("react", "demo/offline", tools=["word_count"], owner="user:ann")
+        assert there.removable_tools("user:ann") == ["char_count", "word_count"]
+        with pytest.raises(UnknownToolError):
+            there.remove_tool("word_count", "user:bob")  # not bob's
+        with pytest.raises(ValueError, match="everyone has"):
+            there.remove_tool("weather", "user:ann")
+        there.remove_tool("word_count", "user:ann")
+
+        here.sync_tools()
+        assert "word_count" not in here.tools.names("user:ann") and "char_count" in here.tools.names("user:ann")
+        turn = here.turn(session.id, message="call word_count with a b c", owner="user:ann")
+        assert turn.status == "error" and "unknown tool 'word_count'" in turn.error
+        restarted = make_runner(db_url)
+        try:
+            assert restarted.removable_tools("user:ann") == ["char_count"]
+            restarted.add_custom_tools(TWO_TOOLS, "counts.py", owner="user:ann")  # again: back
+        finally:
+            restarted.close()
+        again = make_runner(db_url)
+        try:
+            assert again.removable_tools("user:ann") == ["char_count", "word_count"]
+        finally:
+            again.close()
+    finally:
+        here.close()
+        there.close()
+
+    assert cli.json("tools", "remove", "char_count", "--owner", "user:ann") == {"removed": "char_count",
+                                                                                  "owner": "user:ann"}
+    refused = cli("tools", "remove", "calculator")
+    assert refused.returncode == 2 and "part of the server" in refused.stderr
+    unknown = cli("tools", "remove", "char_count", "--owner", "user:ann")
+    assert unknown.returncode == 2 and "unknown tool 'char_count'" in unknown.stderr
 
 
 def test_without_bubblewrap_python_tools_are_refused_with_how_to_enable_them(monkeypatch, tmp_path):

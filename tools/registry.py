@@ -73,6 +73,16 @@ class ToolRegistry:
             raise ToolImportError(f"tool names already in use: {', '.join(clashes)}; import with a prefix to keep both")
         self._put(tools, owner)
 
+    def unregister(self, name: str, owner: str | None = None) -> Tool | None:
+        """Take `name` out of the owner's tools (or everyone's, for None); the tool, or None if it was not there."""
+        if owner is None:
+            gone = self.tools.get(name)
+            self.tools = {k: t for k, t in self.tools.items() if k != name}
+        else:
+            gone = self.owned.get(owner, {}).get(name)
+            self.owned = {**self.owned, owner: {k: t for k, t in self.owned.get(owner, {}).items() if k != name}}
+        return gone
+
     def get(self, name: str, owner: str | None = None) -> Tool:
         seen = self.visible(owner)
         try:

@@ -12,7 +12,8 @@ from typing import Sequence
 
 from app.cli.common import CliError
 from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_models_list, cmd_share, cmd_tools_add,
-                          cmd_tools_import_mcp, cmd_tools_import_openapi, cmd_tools_lint, cmd_tools_list, cmd_trace)
+                          cmd_tools_import_mcp, cmd_tools_import_openapi, cmd_tools_lint, cmd_tools_list, cmd_tools_remove,
+                          cmd_trace)
 from app.cli.runs import (cmd_branches, cmd_compare, cmd_eval, cmd_fork, cmd_replay, cmd_run, cmd_scenarios_list,
                           cmd_scenarios_run, cmd_sweep)
 from app.cli.serve import cmd_hash_password, cmd_serve
@@ -123,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cpu", type=int, help="CPU-time limit per call, seconds (default 5)")
     p.add_argument("--memory", type=int, help="memory limit per call, MB (default 512)")
     p.add_argument("--timeout", type=float, help="wall-clock limit per call, seconds (default 10)")
+    p = add("remove", cmd_tools_remove, "remove a tool added by `tools add`, an import or a browser (built-in and "
+            "--tool-module tools stay)", under=tools)
+    p.add_argument("name")
+    p.add_argument("--owner", help="whose tool: a login as user:NAME (default: one added from this command line)")
     p = add("import-openapi", cmd_tools_import_openapi, "each operation of an OpenAPI 3 spec (file or URL, JSON or "
             "YAML) becomes a tool calling that API", under=tools)
     p.add_argument("spec", help="a file path or an http(s) URL")

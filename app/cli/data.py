@@ -120,6 +120,22 @@ def cmd_tools_add(args) -> int:
     return 0
 
 
+def cmd_tools_remove(args) -> int:
+    from tools.registry import UnknownToolError
+
+    try:
+        _catalog(args).remove_tool(args.name, args.owner)
+    except (UnknownToolError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    whose = f" of {args.owner}" if args.owner else ""
+    if args.json:
+        _print_json({"removed": args.name, "owner": args.owner})
+    else:
+        print(f"removed {args.name}{whose}: every playground on this database drops it (sessions that used it "
+              "say so on their next turn)")
+    return 0
+
+
 def _print_imported(args, source: str, names: list[str]) -> None:
     if args.json:
         _print_json({"source": source, "tools": names})

@@ -121,6 +121,17 @@ def build(shell: Shell, toolset_dd: gr.Dropdown, other_tool_lists: list[Any]) ->
             mcp_go = gr.Button("Connect", variant="primary", elem_id="mcp-import")
         tool_import_md = gr.Markdown(elem_id="tool-import-result")
 
+    with gr.Accordion("Remove a tool you added", open=False, elem_id="remove-tools"):
+        with gr.Row():
+            remove_dd = gr.Dropdown([], label="Your added tools (Python files, imports)", scale=3,
+                                    elem_id="remove-pick")
+            remove_btn = gr.Button("Remove", variant="stop", scale=1, elem_id="remove-tool")
+        with gr.Row(visible=False, elem_id="remove-confirm") as remove_row:
+            remove_question = gr.Markdown(elem_id="remove-question")
+            remove_yes = gr.Button("Remove for good", variant="stop", elem_id="remove-for-good")
+            remove_no = gr.Button("Keep it", elem_id="remove-cancel")
+        remove_md = gr.Markdown(elem_id="remove-result")
+
     def describe(name, who):
         try:
             tool = runner.tools.get(name, known(who))
@@ -215,4 +226,36 @@ def build(shell: Shell, toolset_dd: gr.Dropdown, other_tool_lists: list[Any]) ->
 
     mcp_go.click(import_mcp, [mcp_target, mcp_env, mcp_prefix, owner], [tool_import_md, *tool_lists],
                  api_name="import_mcp")
+    def removable(who):
+        return gr.update(choices=runner.removable_tools(known(who)) if known(who) else [])
+
+    remove_dd.focus(removable, owner, remove_dd)
+    shell.blocks.load(removable, owner, remove_dd)
+
+    def ask_remove(name, who):
+        if not name:
+            return gr.update(visible=False), "", "Pick one of your tools first."
+        return (gr.update(visible=True), f"Remove **{render.plain(name)}**? Sessions that use it will say it is "
+                "gone on their next turn; adding its file again brings it back.", "")
+
+    remove_btn.click(ask_remove, [remove_dd, owner], [remove_row, remove_question, remove_md])
+    remove_no.click(lambda: (gr.update(visible=False), "Kept."), None, [remove_row, remove_md])
+    remove_dd.change(lambda: gr.update(visible=False), None, remove_row)
+
+    def remove(name, who, *chosen):
+        """`chosen`: what each tool list holds now (the removed tool leaves those that picked it)."""
+        who = need_owner(who)
+        try:
+            runner.remove_tool(name or "", who)
+        except (UnknownToolError, ValueError) as exc:
+            return [gr.update(visible=False), f"⚠️ {render.plain(str(exc))}", removable(who)] + [gr.update()] * 4
+        everything = runner.tools.names(who)
+        *lists, picked = chosen
+        return ([gr.update(visible=False), f"Removed **{render.plain(name)}**.",
+                 gr.update(choices=runner.removable_tools(who), value=None)]
+                + [gr.update(choices=everything, value=[t for t in value or [] if t in everything]) for value in lists]
+                + [gr.update(choices=everything, value=picked if picked in everything else everything[0])])
+
+    remove_yes.click(remove, [remove_dd, owner, *tool_lists], [remove_row, remove_md, remove_dd, *tool_lists],
+                     api_name="remove_tool")
     return ToolsTab(compose, tool_pick)
