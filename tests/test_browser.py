@@ -76,7 +76,10 @@ def test_a_server_restart_keeps_every_browsers_session_and_its_pending_question(
         page.locator("#option-0").wait_for(state="visible")
         server.stop()
         server = Server(db, port=server.port)  # same origin: the browser's storage is per host and port
-        page.reload()
+        try:
+            page.reload()
+        except Exception:  # noqa: BLE001 (the page, seeing its server gone, may be navigating itself)
+            page.goto(server.url + "/")
         option = page.locator("#option-0")
         option.wait_for(state="visible")
         assert "Which city" in page.locator("#question").inner_text()
@@ -632,3 +635,33 @@ def test_a_tool_added_in_the_tools_tab_can_be_removed_after_a_confirmation(serve
     page.reload()
     page.locator("#compose-tools").get_by_text("calculator").first.wait_for()
     assert "word_count" not in page.locator("#compose-tools").inner_text()
+
+
+WIDEST = """() => { let worst = null; for (const el of document.querySelectorAll('body *')) {
+  const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+  if (r.width && s.visibility !== 'hidden' && r.right > innerWidth + 1 && !el.closest('.table-wrap, pre, code, \
+[style*="overflow"], .overflow-x-auto, .scroll-hide, .plot-container, .js-plotly-plot'))
+    if (!worst || r.right > worst[1]) worst = [el.id || el.className || el.tagName, Math.round(r.right)]; }
+  return [document.documentElement.scrollWidth, innerWidth, worst]; }"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_every_tab_fits_the_window_at_projector_sizes(server, page, width, height):
+    """#22: each tab at 1280x720, 1366x768 and 1920x1080 has no sideways scroll and nothing past the window's
+    right edge (the chat's Presenter label was cut off at 1280); the screenshots are kept to be looked at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": width, "height": height})
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    page.locator("#message textarea").fill("What's the weather in Rome?")
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text("In Rome it is").last.wait_for()
+    for tab in ("Chat", "Inspector", "Sessions", "Compare", "Eval", "Teach", "Tools"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(600)
+        if tab == "Inspector":
+            page.locator("#steps-table").get_by_text("weather").first.wait_for()
+        scroll, inner, worst = page.evaluate(WIDEST)
+        page.screenshot(path=str(ARTIFACTS / f"tab-{tab.lower()}-{width}x{height}.png"))
+        assert scroll <= inner, f"{tab} scrolls sideways at {width}x{height}: {scroll} > {inner}"
+        assert worst is None, f"{tab} at {width}x{height}: {worst[0]!r} reaches {worst[1]} px of {inner}"

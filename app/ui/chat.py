@@ -34,8 +34,9 @@ CSS = """
 #header p {margin-top: 2px; color: var(--body-text-color-subdued)}
 /* The conversation fills the window; the question, its options and the message box stay on screen under it
    (sticky), so on a 1280x720 projector all three are visible at once. */
-#chat {height: calc(100vh - 290px) !important; min-height: 240px}
-#chat-column:has(#ask-panel:not(.hidden)) #chat {height: calc(100vh - 430px) !important; min-height: 200px}
+body {--chat-offset: 290px}
+body:has(#ask-panel:not(.hidden)) {--chat-offset: 430px}
+#chat {height: calc(100vh - var(--chat-offset)) !important; min-height: 200px}
 #composer {position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill);
            padding-top: 6px; box-shadow: 0 -6px 12px -8px rgba(0, 0, 0, .25)}
 #ask-panel {border: 2px solid #ec4899 !important; border-radius: 10px; padding: 8px 12px}
@@ -47,9 +48,12 @@ CSS = """
              border: 2px solid #ec4899 !important; font-weight: 600 !important}
 /* Presenter view: the conversation is the whole screen, in large type. */
 body.presenter-chat #chat-setup, body.presenter-chat #header, body.presenter-chat .tab-wrapper {display: none !important}
-body.presenter-chat #chat {height: calc(100vh - 150px) !important}
+body.presenter-chat {--chat-offset: 130px}
+body.presenter-chat:has(#ask-panel:not(.hidden)) {--chat-offset: 300px}
 body.presenter-chat #chat .prose, body.presenter-chat #chat .message {font-size: 1.35rem !important; line-height: 1.5}
-body.presenter-chat #chat-column:has(#ask-panel:not(.hidden)) #chat {height: calc(100vh - 300px) !important}
+body.presenter-chat #question .prose p:first-child, body.presenter-chat #question .prose p:first-child * {
+  font-size: 1.55rem !important}
+body.presenter-chat #ask-options button {font-size: 1.3rem !important; min-width: 160px !important}
 body.presenter-chat footer {display: none !important}
 body.presenter-chat #message textarea {font-size: 1.3rem}
 """
@@ -210,7 +214,7 @@ def build(shell: Shell) -> ChatTab:
                     send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="send")
                     stop_btn = gr.Button("Stop", variant="stop", scale=1, elem_id="stop", visible=False)
                     retry_btn = gr.Button("Retry", scale=1, elem_id="retry", size="sm", visible=False)
-                    presenter_cb = gr.Checkbox(False, label="Presenter", scale=1, min_width=90,
+                    presenter_cb = gr.Checkbox(False, label="Presenter", scale=1, min_width=130,
                                                elem_id="chat-presenter")
                 error_md = gr.Markdown(elem_id="chat-error")
     # A display preference, toggled in the browser (the server keeps nothing of it).

@@ -100,7 +100,7 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
         go_btn = gr.Button("Run", variant="primary", elem_id="eval-run")
     status = gr.Markdown(elem_id="eval-status")
     summary = gr.Markdown(summary_markdown(None), elem_id="eval-summary")
-    chart = gr.Plot(elem_id="eval-chart")
+    chart = gr.Plot(elem_id="eval-chart", visible=False)  # shown with the first run's figures
     with gr.Row():
         history = gr.Dropdown([], label="Earlier runs", scale=4, elem_id="eval-history")
         open_btn = gr.Button("Open", scale=1, elem_id="eval-open")
@@ -145,7 +145,7 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
             return
         report = outcome["report"]
         yield (f"Finished: {total} items, {failed} failed. Run `{report['eval_id']}`.", summary_markdown(report),
-               comparison_chart(runner, who, report["suites"][0]), items_markdown(report),
+               gr.update(value=comparison_chart(runner, who, report["suites"][0]), visible=True), items_markdown(report),
                gr.update(choices=_history(runner, who), value=report["eval_id"]))
 
     go_btn.click(run_suites, [suites, agent, model, limit, concurrency, owner],
@@ -159,8 +159,8 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
             report = evaluation.stored_report(runner, eval_id, who)
         except NotFound as exc:
             return f"⚠️ {render.plain(str(exc))}", gr.update(), gr.update(), gr.update()
-        return (f"Run `{eval_id}`.", summary_markdown(report), comparison_chart(runner, who, report["suites"][0]),
-                items_markdown(report))
+        return (f"Run `{eval_id}`.", summary_markdown(report),
+                gr.update(value=comparison_chart(runner, who, report["suites"][0]), visible=True), items_markdown(report))
 
     open_btn.click(open_run, [history, owner], [status, summary, chart, items])
 

@@ -73,7 +73,7 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
                 run_btn = gr.Button("Run scenario", variant="primary", elem_id="scenario-run")
                 models = [DEMO_MODEL, *(m.name for m in gateway.available_models()
                                         if m.provider == "local" and m.ready)]
-                model_dd = gr.Dropdown(models, value=DEMO_MODEL, label="on the model", elem_id="scenario-model",
+                model_dd = gr.Dropdown(models, value=DEMO_MODEL, label="Model", elem_id="scenario-model",
                                        visible=len(models) > 1, info="the demo model scripts every scenario; the card "
                                        "says how each fares on the local model")
                 status_md = gr.Markdown(elem_id="teach-status")
