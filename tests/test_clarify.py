@@ -108,3 +108,71 @@ def test_provenance_names_each_source():
     assert found["destination"]["source"] == "clarification"
     assert found["passengers"]["source"] == "default"
     assert found["seat"]["source"] == "guess"
+
+
+# -- #23: the gaps that made the checker ask for what the user had given (cases unlike the bench's) ------------
+
+def tool(name, required=(), **props):
+    return {"name": name, "description": name, "parameters": {"type": "object", "properties": props,
+                                                                "required": list(required)}}
+
+
+def test_keys_in_another_convention_are_the_schemas_and_unknown_keys_are_reported():
+    rent = tool("rentCar", ["pickupCity", "returnDate"], pickupCity={"type": "string"},
+                returnDate={"type": "string", "description": "YYYY-MM-DD"}, is_for={"type": "string"})
+    said = [user("Rent a car in Turin, back on 2027-01-09, for Marta")]
+    assert check_tool_call(rent, {"pickup_city": "Turin", "ReturnDate": "2027-01-09", "for": "Marta"}, said,
+                           today=TODAY) == []
+    unknown = check_tool_call(rent, {"pickupCity": "Turin", "returnDate": "2027-01-09", "colour": "red"}, said,
+                              today=TODAY)
+    assert kinds(unknown) == [("invalid_value", "colour", "schema")] and "takes no argument" in unknown[0]["reason"]
+    # the executor runs the same call under the schema's keys
+    from tools.execute import schema_key
+    assert schema_key("return_date", rent["parameters"]["properties"]) == "returnDate"
+    assert schema_key("for", rent["parameters"]["properties"]) == "is_for"
+
+
+@pytest.mark.parametrize("said, value", [
+    ("Arrive on the 2nd of February, 2029", "2029-02-02"),
+    ("Arrive February 2nd, 2029, please", "2029-02-02"),
+    ("Arrive 02-02-2029", "2029-02-02"),
+    ("Stay from February 2 to 9, 2029", "2029-02-09"),
+    ("Stay from the 2nd to the 9th of February\n2029", "2029-02-09"),
+])
+def test_dates_keep_their_year_whatever_today_is(said, value):
+    for today in (date(2026, 1, 5), date(2028, 12, 30)):
+        assert grounded_in(value, said, today), (said, value, today)
+    assert not grounded_in("2029-02-10", said, TODAY)
+
+
+def test_a_search_string_may_add_a_kind_of_place_or_spell_out_an_abbreviation():
+    search = tool("find", ["q"], q={"type": "string"})
+    assert check_tool_call(search, {"q": "ramen restaurants in SF"}, [user("ramen in SF?")], today=TODAY) == []
+    assert check_tool_call(search, {"q": "ramen San Francisco"}, [user("ramen in SF?")], today=TODAY) == []
+    assert check_tool_call(search, {"q": "ramen in Tokyo"}, [user("ramen in SF?")], today=TODAY)  # not said
+
+
+def test_an_example_default_copied_unsaid_is_a_guess_but_a_real_default_is_not():
+    mail = tool("lookup_user", ["email"], email={"type": "string", "default": "jane@example.com"},
+                locale={"type": "string", "default": "en"})
+    assert kinds(check_tool_call(mail, {"email": "jane@example.com"}, [user("look me up")], today=TODAY)) == [
+        ("missing_argument", "email", "grounding")]
+    assert provenance({"email": "jane@example.com"}, mail, [user("look me up")])["email"]["source"] == "guess"
+    assert check_tool_call(mail, {"email": "bo@x.org", "locale": "en"}, [user("look up bo@x.org")], today=TODAY) == []
+
+
+def test_a_code_only_world_knowledge_gives_is_inferred_not_asked_and_a_code_from_nowhere_is_asked():
+    fly = tool("flights", ["airport"], airport={"type": "string", "description": "IATA airport code"})
+    said = [user("Flights out of Heathrow tomorrow")]
+    assert check_tool_call(fly, {"airport": "LHR"}, said, today=TODAY) == []
+    assert provenance({"airport": "LHR"}, fly, said)["airport"] == {"source": "inferred"}
+    assert check_tool_call(fly, {"airport": "LHR"}, [user("flights out of here tomorrow")], today=TODAY)
+
+
+def test_free_text_may_paraphrase_but_not_add_a_number_or_a_name():
+    note = tool("add_note", ["text"], text={"type": "string"})
+    said = [user("Note: call the plumber about the leak")]
+    assert check_tool_call(note, {"text": "Call the plumber about the leak"}, said, today=TODAY) == []
+    for invented in ("Call the plumber about the leak at 9am", "Call Mario the plumber about the leak"):
+        assert kinds(check_tool_call(note, {"text": invented}, said, today=TODAY)) == [
+            ("missing_argument", "text", "grounding")], invented

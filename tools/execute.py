@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -81,11 +82,47 @@ def type_matches(value: Any, schema: dict[str, Any]) -> bool:
     return False
 
 
+def _key_form(name: str) -> str:
+    """A key as conventions differ only in: case, '_' and '-' ("departure_date", "departureDate", "Departure-Date")."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def schema_key(name: str, properties: dict[str, Any]) -> str | None:
+    """The schema's key that `name` means, written in another convention: another case, snake or camel, or with
+    or without the `is_` that ToolBench specs put before reserved words (`is_from` for `from`). None if none."""
+    if name in properties:
+        return name
+    wanted = _key_form(name)
+    forms = {_key_form(k): k for k in properties}
+    for form in (wanted, f"is{wanted}", wanted[2:] if wanted.startswith("is") else None):
+        if form and form in forms:
+            return forms[form]
+    return None
+
+
+def match_keys(arguments: dict[str, Any], properties: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(the arguments under the schema's own keys, the keys that match none). A key the call also gives in the
+    schema's own spelling is not renamed over it."""
+    matched: dict[str, Any] = {}
+    unknown: list[str] = []
+    for name, value in arguments.items():
+        key = schema_key(name, properties)
+        if key is None or (key != name and key in arguments):
+            unknown.append(name)
+        else:
+            matched[key] = value
+    return matched, unknown
+
+
 def validate_arguments(tool: Tool, arguments: Any) -> tuple[dict[str, Any], list[str]]:
-    """(coerced arguments, problems). An empty problem list means the call can run."""
+    """(coerced arguments, problems). An empty problem list means the call can run. A key written in another
+    convention than the schema's (`departure_date` for `departureDate`, `from` for `is_from`) is the schema's."""
     if not isinstance(arguments, dict):
         return {}, [f"arguments must be a JSON object, got {type(arguments).__name__}"]
     properties: dict[str, Any] = tool.parameters.get("properties", {})
+    if properties:
+        renamed, unknown = match_keys(arguments, properties)
+        arguments = {**renamed, **{k: arguments[k] for k in unknown}}
     problems: list[str] = []
     clean: dict[str, Any] = {}
     for name, value in arguments.items():

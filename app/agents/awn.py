@@ -29,13 +29,15 @@ import app.agents.refine as refine
 from app.agents.base import AgentContext, AgentState, call_model, parse_json, run_tool_calls, turn_messages
 from app.agents.react import system_prompt
 from app.clarify.checker import check_tool_call
+from app.clarify.provenance import provenance
 from app.clarify.request import ClarificationRequest
 from app.llm.gateway import parse_arguments
 from app.tracing.steps import step
 
 REFLECT_SYSTEM = """[task:awn_reflect]
 You check a tool call before it runs. The user content is JSON with the user's instruction, the tool's schema,
-the proposed call and the findings of a schema/grounding checker. Decide:
+the proposed call, the findings of a schema/grounding checker, and where each argument's value came from
+("inferred" means only world knowledge gives it, like a country's currency code: judge whether it is sure). Decide:
 - "proceed" if the instruction gives (or the conversation already settled) every value the call needs;
 - "ask" if a needed value is missing, ambiguous or wrong: write one short question to the user, with options
   when there are natural choices;
@@ -99,6 +101,9 @@ def build(ctx: AgentContext) -> StateGraph:
             "tool": schemas.get(call["name"], {"name": call["name"], "description": "not in this tool set"}),
             "call": {"name": call["name"], "arguments": arguments},
             "checker_findings": scratch.get("findings", []),
+            # where each value came from; `inferred` (world knowledge: a country's currency code) is for you to judge
+            "argument_sources": {k: v.get("source") for k, v in provenance(
+                arguments, schemas.get(call["name"]), state["messages"], scratch.get("answers", [])).items()},
             "available_tools": list(schemas),
         }
         reply = call_model(ctx, [{"role": "system", "content": REFLECT_SYSTEM},

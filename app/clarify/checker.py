@@ -5,6 +5,12 @@ can run as is). Schema problems come first (missing required arguments, wrong ty
 enum, a format or a range, dates that do not exist or are past for a booking); then grounding: a value that
 appears nowhere in the conversation (user turns, tool results, earlier answers) nor as a schema default is a
 suspected guess.
+
+Argument keys written in another convention than the schema's (case, snake or camel, `is_from` for `from`) are
+the schema's; a key that matches none is reported. A schema default that is only an example (a required
+field's, or a specific value such as a ticker or an address) is a guess when copied unsaid. A code only world
+knowledge gives (a country's currency, a company's ticker) is not asked about: provenance marks it `inferred`
+and the reflection step judges it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 
 import app.clarify.grounding as grounding
 from app.clarify.request import ClarificationRequest
-from tools.execute import type_matches
+from tools.execute import match_keys, type_matches
 
 _BOOKING_WORDS = re.compile(r"\b(book|booking|reserve|reservation|schedule|appointment|flight|depart|travel|"
                             r"check-?in|meeting|event|deliver|ship)\w*", re.IGNORECASE)
@@ -114,6 +120,16 @@ def _date_problems(tool: dict, field: str, value: str, schema: dict, today: date
     return []
 
 
+def example_default(field: str, schema: dict, required: list[str]) -> bool:
+    """Whether a schema's default is only an example (ToolBench specs put sample values there): a required
+    field's, or a specific value (a name, a code, a number in text, several words) that no real default is."""
+    default = schema.get("default")
+    if field in required:
+        return True
+    return isinstance(default, str) and "enum" not in schema and bool(
+        re.search(r"[A-Z0-9@/]", default) or len(default.split()) > 2)
+
+
 def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
                     answers: list[int] | None = None, today: date | None = None,
                     grounding_check: bool = True) -> list[dict]:
@@ -131,6 +147,15 @@ def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
     required: list[str] = list(params.get("required") or [])
     arguments = arguments if isinstance(arguments, dict) else {}
     found: list[ClarificationRequest] = []
+    if properties:
+        arguments, unknown = match_keys(arguments, properties)
+        for field in unknown:
+            found.append(ClarificationRequest(
+                kind="invalid_value", tool=tool["name"], field=field, detected_by="schema",
+                reason=f"{tool['name']} takes no argument {field!r} (it takes: {', '.join(properties)})",
+                question=f"{tool['name']} has no {_label(field)} to set (it takes: {', '.join(map(_label, properties))}). "
+                         "What did you want it to do?",
+            ))
 
     for field in required:
         if arguments.get(field) in (None, "", [], {}):
@@ -154,9 +179,10 @@ def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
             schema = properties.get(field, {})
             if field in flagged or value in (None, "") or isinstance(value, bool):
                 continue
-            if "default" in schema and value == schema["default"]:
+            if "default" in schema and value == schema["default"] and not example_default(field, schema, required):
                 continue
-            if grounding.grounded_in(value, text, today, composed=bool(grounding.COMPOSED_FIELDS.match(field))):
+            if grounding.grounded_in(value, text, today, composed=bool(grounding.COMPOSED_FIELDS.match(field)),
+                                     search=bool(grounding.SEARCH_FIELDS.match(field))):
                 if candidates := grounding.competing_references(value, conversation, answers or []):
                     found.append(ClarificationRequest(
                         kind="ambiguous_argument", tool=tool["name"], field=field, detected_by="grounding",
@@ -164,6 +190,8 @@ def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
                         question=f"Which {_label(field)} do you mean?", options=candidates[:6],
                     ))
                 continue
+            if grounding.inferable(value, field, schema, text):
+                continue  # world knowledge: provenance says `inferred`, the reflection step judges it
             options = [str(v) for v in schema.get("enum", [])] or _examples(schema.get("description") or "")
             found.append(ClarificationRequest(
                 kind="missing_argument", tool=tool["name"], field=field, detected_by="grounding",

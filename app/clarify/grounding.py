@@ -28,8 +28,17 @@ ALIASES = {
     "usd": ("dollar", "dollars", "$", "bucks"), "eur": ("euro", "euros", "€"), "gbp": ("pound", "pounds", "£", "quid"),
     "jpy": ("yen",), "cny": ("yuan", "renminbi"), "chf": ("swiss franc", "francs"),
 }
-# Free-text fields the model is expected to compose: grounded when they share any content word.
+# Free-text fields the model is expected to compose: grounded when they share any content word and add no
+# specific detail (a number, a name) the conversation does not have.
 COMPOSED_FIELDS = re.compile(r"^(body|message|content|text|subject|title|description|notes?|comment|summary|prompt)$")
+# Search strings the model composes from what the user said: it may add a kind of place or thing and spell out
+# an abbreviation ("sushi in Bergen" -> "sushi restaurants in Bergen"; "NYC" -> "New York City").
+SEARCH_FIELDS = re.compile(r"^(q|query|search|search_?query|search_?term|term|keywords?|text_?query|what)$", re.I)
+KINDS_OF_PLACE = set("""restaurant restaurants hotel hotels museum museums cafe cafes bar bars shop shops store stores
+place places venue venues spot spots attraction attractions gallery galleries park parks beach beaches bakery
+bakeries pub pubs club clubs market markets cinema cinemas theater theaters theatre theatres hostel hostels food
+near nearby best top good popular local area city center centre downtown""".split())
+_SPECIFIC = re.compile(r"\d[\d:.,]*(?:am|pm)?|(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{1,}\b")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
@@ -68,17 +77,29 @@ def as_iso_date(value: str, today: date | None = None) -> str | None:
 
 
 def dates_in(text: str, today: date | None = None) -> set[str]:
-    """Every date mentioned in `text`, as YYYY-MM-DD (relative ones resolved against today)."""
+    """Every date mentioned in `text`, as YYYY-MM-DD (relative ones resolved against today). A date written
+    without its year is also read with each year the text names (the year may come in a later answer)."""
     today = today or date.today()
     found: set[str] = set()
     for m in re.finditer(r"\b\d{4}-\d{1,2}-\d{1,2}\b", text):
         found.add(as_iso_date(m.group(0)) or "")
-    pieces = re.split(r"[.;,!?\n]| and | or ", text)
+    for m in re.finditer(r"\b(\d{1,2})-(\d{1,2})-(\d{4})\b", text):  # MM-DD-YYYY (US), or DD-MM-YYYY
+        a, b, year = int(m[1]), int(m[2]), int(m[3])
+        found.update(f"{year:04d}-{mm:02d}-{dd:02d}" for mm, dd in ((a, b), (b, a)) if mm <= 12 and dd <= 31)
+    years = {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)}
+    joined = re.sub(r",\s*((?:19|20)\d\d)\b", r" \1", text)  # "March 3rd, 2027": the comma is not a break
+    for start, end, month, year in _ranges(joined):
+        for day in (start, end):
+            found.add(f"{year or _year_for(month, day, today):04d}-{month:02d}-{day:02d}")
+            found.update(f"{y:04d}-{month:02d}-{day:02d}" for y in years)
+    pieces = re.split(r"[.;,!?\n]| and | or | to | until | till | through ", joined)
     for piece in pieces:
         if iso := find_date(piece, today):
             found.add(iso)
             y, m_, d = iso.split("-")
             found.add(f"{int(y) - 1:04d}-{m_}-{d}")  # a yearless date may refer to this year too
+            if not re.search(r"\b\d{4}\b", piece):
+                found.update(f"{year:04d}-{m_}-{d}" for year in years)
     lower = text.lower()
     if "today" in lower:
         found.add(today.isoformat())
@@ -86,6 +107,28 @@ def dates_in(text: str, today: date | None = None) -> set[str]:
         found.add((today + timedelta(days=1)).isoformat())
     found.discard("")
     return found
+
+
+_ORD = r"(?:st|nd|rd|th)?"
+_RANGE_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_SEP = r"\s*(?:-|–|to|until|till|through|and)\s*(?:the\s+)?"
+
+
+def _year_for(month: int, day: int, today: date) -> int:
+    return today.year if (month, day) >= (today.month, today.day) else today.year + 1
+
+
+def _ranges(text: str) -> Iterable[tuple[int, int, int, int | None]]:
+    """Day ranges inside one month: "March 3 to 7, 2027", "from the 3rd to the 7th of March" -> (3, 7, 3, year)."""
+    lower = text.lower()
+    for m in re.finditer(rf"\b{_RANGE_MONTH}\s+(\d{{1,2}}){_ORD}{_SEP}(\d{{1,2}}){_ORD}\b(?:,?\s+(\d{{4}}))?", lower):
+        yield int(m[2]), int(m[3]), _month(m[1]), int(m[4]) if m[4] else None
+    for m in re.finditer(rf"\b(\d{{1,2}}){_ORD}{_SEP}(\d{{1,2}}){_ORD}\s+(?:of\s+)?{_RANGE_MONTH}(?:,?\s+(\d{{4}}))?", lower):
+        yield int(m[1]), int(m[2]), _month(m[3]), int(m[4]) if m[4] else None
+
+
+def _month(name: str) -> int:
+    return ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(name[:3]) + 1
 
 
 @dataclass
@@ -117,8 +160,49 @@ def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1]
 
 
-def grounded_in(value: Any, text: str, today: date | None = None, composed: bool = False) -> bool:
-    """Whether `value` appears in `text` in some equivalent form. `composed`: text the model writes itself."""
+def _said(word: str, norm_text: str) -> bool:
+    """A word of a value in the text: itself, or its singular or plural."""
+    stem = word[:-1] if len(word) > 3 and word.endswith("s") else word
+    return bool(re.search(rf"\b{re.escape(stem)}", norm_text))
+
+
+def _abbreviated(value_text: str, norm_text: str) -> set[str]:
+    """The words of `value_text` that spell out an abbreviation the text uses ("New York City" for "NYC")."""
+    spelt: set[str] = set()
+    names = re.findall(r"(?:[A-Z][a-z]+\s+){1,3}[A-Z][a-z]+", value_text)
+    for name in names:
+        parts = name.split()
+        if re.search(rf"\b{''.join(p[0] for p in parts).lower()}\b", norm_text):
+            spelt.update(p.lower() for p in parts)
+    return spelt
+
+
+def specifics(value_text: str) -> list[str]:
+    """The specific details of a free text: numbers and times, and names (capitalised words not starting a
+    sentence). Composed text may paraphrase what the user said, never add one of these."""
+    return [m.group(0) for m in _SPECIFIC.finditer(value_text.strip())]
+
+
+def _specific_said(token: str, text: str, norm_text: str) -> bool:
+    if re.match(r"\d", token):
+        return all(n in numbers_in(text) for n in numbers_in(token))
+    return _said(token.lower(), norm_text)
+
+
+def search_grounded(value_text: str, text: str) -> bool:
+    """A search string the model composed: every word the user said (singular or plural), a kind of place, or
+    part of a spelt-out abbreviation the user used; at least one word the user said."""
+    norm_text = normalise(text)
+    spelt = _abbreviated(value_text, norm_text)
+    words = content_words(value_text)
+    said = [w for w in words if _said(w, norm_text) or w in spelt]
+    return bool(said) and all(w in said or w in KINDS_OF_PLACE for w in words)
+
+
+def grounded_in(value: Any, text: str, today: date | None = None, composed: bool = False,
+                search: bool = False) -> bool:
+    """Whether `value` appears in `text` in some equivalent form. `composed`: text the model writes itself;
+    `search`: a search string it composed (see search_grounded)."""
     if value is None or isinstance(value, bool):
         return True
     if isinstance(value, (list, tuple)):
@@ -144,9 +228,13 @@ def grounded_in(value: Any, text: str, today: date | None = None, composed: bool
     if is_expression(value_text):
         # an arithmetic expression: grounded if every number in it is
         return all(n in numbers_in(text) for n in numbers_in(value_text))
+    if search and search_grounded(value_text, text):
+        return True
     words = content_words(value_text)
     if not words:
         return True
+    if len(words) > 1 and not all(_specific_said(t, text, norm_text) for t in specifics(value_text)):
+        return False  # an invented detail: a number or a name nobody said
     present = sum(1 for w in words if re.search(rf"\b{re.escape(w)}", norm_text))
     if composed:
         return present >= 1
@@ -160,13 +248,29 @@ def is_expression(value: str) -> bool:
     return bool(re.fullmatch(r"[\d\s\.\+\-\*/\(\)\^%a-z]*", value.lower()) and re.search(r"\d", value))
 
 
+_CODE_FIELD = re.compile(r"code|symbol|ticker|currency|iso|country|airport|iata|language|locale|exchange", re.I)
+
+
+def inferable(value: Any, field: str, schema: dict, text: str) -> bool:
+    """A code that only world knowledge gives (a country's currency, a company's ticker, an airport): an upper
+    case code in a field for codes, in a conversation that names something (a capitalised word, not a code). A model-free check cannot
+    tell it from a guess: it is marked `inferred`, for the reflection step to judge."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2,5}", value.strip()):
+        return False
+    if not _CODE_FIELD.search(f"{field} {schema.get('description') or ''}"):
+        return False
+    return bool(re.search(r"(?<![.!?]\s)(?<!^)(?<!\n)\b[A-Z][a-z]+", text.strip()))  # a name: "Japan", "Alphabet"
+
+
 def find_source(value: Any, conversation: list[dict], answers: Iterable[int] = (),
-                today: date | None = None) -> Source | None:
-    """The latest message that grounds `value` (clarification answers first, then user turns, then tools)."""
+                today: date | None = None, field: str = "") -> Source | None:
+    """The latest message that grounds `value` (clarification answers first, then user turns, then tools);
+    `field`, the argument's name, says whether it is composed text or a search string."""
     candidates = sources(conversation, answers)
+    kinds = {"composed": bool(COMPOSED_FIELDS.match(field)), "search": bool(SEARCH_FIELDS.match(field))}
     for kind in ("clarification", "user", "tool"):
         for source in reversed(candidates):
-            if source.kind == kind and grounded_in(value, source.text, today):
+            if source.kind == kind and grounded_in(value, source.text, today, **kinds):
                 return source
     return None
 

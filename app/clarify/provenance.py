@@ -15,15 +15,24 @@ import app.clarify.grounding as grounding
 
 def provenance(arguments: dict[str, Any], schema: dict[str, Any] | None, conversation: list[dict],
                answers: list[int] | None = None) -> dict[str, dict[str, Any]]:
-    properties = ((schema or {}).get("parameters") or {}).get("properties") or {}
+    from app.clarify.checker import example_default
+    from tools.execute import schema_key
+
+    parameters = ((schema or {}).get("parameters") or (schema or {}).get("function", {}).get("parameters") or {})
+    properties = parameters.get("properties") or {}
+    required = list(parameters.get("required") or [])
     found: dict[str, dict[str, Any]] = {}
     for field, value in (arguments or {}).items():
-        spec = properties.get(field, {})
-        if "default" in spec and value == spec["default"]:
+        key = schema_key(field, properties) or field
+        spec = properties.get(key, {})
+        if "default" in spec and value == spec["default"] and not example_default(key, spec, required):
             found[field] = {"source": "default"}
             continue
-        source = grounding.find_source(value, conversation, answers or [])
-        if source is not None:
+        source = grounding.find_source(value, conversation, answers or [], field=key)
+        said = "\n".join(s.text for s in grounding.sources(conversation, answers or []))
+        if source is None and grounding.inferable(value, key, spec, said):
+            found[field] = {"source": "inferred"}
+        elif source is not None:
             found[field] = {"source": source.kind, "message_index": source.index, "excerpt": source.text[:160]}
         elif parts := derived(value, conversation, answers or []):
             found[field] = {"source": "derived", "parts": parts}
