@@ -89,7 +89,7 @@ def test_eval_on_the_shipped_suites_writes_metrics_per_category_and_links_traces
     assert proc.returncode == 0, proc.stderr
     assert "16/16 items, 0 failed" in proc.stderr  # the progress bar
     report = json.loads(out.read_text())
-    assert report["judge"]["deterministic"] and report["matcher"] == {"name": "lexical", "threshold": 0.34}
+    assert report["judge"]["deterministic"] and report["matcher"] == {"name": "lexical", "threshold": 0.333}
     tool, intent = report["summary"]["ntb-dev"], report["summary"]["in3-dev"]
     assert set(tool) == {"IMKI", "IMR", "IwE", "IBTC", "all"} and set(intent) == {"vague", "clear", "all"}
     assert all(TOOL_METRICS <= set(figures) for figures in tool.values())
@@ -194,3 +194,23 @@ def test_benchmark_items_share_the_runners_checkpointer_and_database_connections
         name = db_url.rsplit("/", 1)[1]
         opened = sql(db_url, "SELECT count(*) FROM pg_stat_activity WHERE datname = :d", d=name)[0][0]
         assert opened <= 40 + 2, opened  # one process's pools (README), and this query's own
+
+
+def test_ibtc_inaction_is_not_a_success_and_names_match_across_conventions():
+    """#23: on IBTC an agent that did nothing scored A2 = 1; an argument named in ToolBench's normalised form
+    (`is_from`) never matched the call's (`from`); the matcher rejected exactly a third."""
+    from app.eval.metrics import tool_item
+
+    ibtc = Item("s", "tool", "IBTC", "1", "Order me a pizza", {"expected_calls": []})
+    idle = tool_item(ibtc, [], [], "Here you go.", "done", {})
+    assert idle["A1"] is False and idle["A2"] is False and idle["A3"] is False
+    said_no = [{"kind": "answer", "name": "unsupported_request", "status": "ok"}]
+    declined = tool_item(ibtc, said_no, [], "I can't order food with these tools.", "done", {})
+    assert declined["A1"] is True and declined["A2"] is True
+
+    call = {"name": "rates", "arguments": {"from": "USD", "departureDate": "2027-01-02"}, "status": "ok"}
+    assert call_matches({"name": "rates", "arguments": {"is_from": "usd", "departure_date": "2027-01-02"}}, call, {})
+    assert not call_matches({"name": "rates", "arguments": {"is_from": "EUR"}}, call, {})
+    matcher = Matcher()
+    third = matcher.similarity("Which hotel, room or view?", "Which hotel, beach or pool?")
+    assert abs(third - 1 / 3) < 1e-9 and matcher.matches("Which hotel, room or view?", "Which hotel, beach or pool?")

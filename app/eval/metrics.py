@@ -5,8 +5,10 @@ Tool-call suites (Ask-when-Needed, NoisyToolBench):
   it told the user the request is beyond its tools (an `unsupported_request`, or a final answer that declines).
   Not applicable (None) to an item that needs no question and is not IBTC.
 - A2: every expected call was made, successfully, with the expected arguments (values compared after
-  normalising case, spaces and number formats; extra optional arguments are allowed). An item expecting no
-  call (IBTC) passes when no tool was called.
+  normalising case, spaces and number formats; argument names compared across conventions, as ToolBench
+  normalises them: `is_from` is `from`, `departure_date` is `departureDate`; extra optional arguments are
+  allowed). On IBTC items, where no call is expected, A2 holds when no tool was called and the agent said the
+  request is beyond its tools (A1): doing nothing is not a success.
 - A3: the final answer fulfils the request, by the judge. The deterministic judge (the default, and what the
   demo model gets): the run finished with an answer and A2 holds (for IBTC: A1 holds). An LLM judge reads the
   request, the clarification and the answer and says yes or no.
@@ -60,8 +62,11 @@ def call_matches(expected: dict[str, Any], actual: dict[str, Any], aliases: dict
     wanted = aliases.get(normalise(expected["name"]), expected["name"])
     if actual["name"] != wanted or actual.get("status") != "ok":
         return False
+    from tools.execute import schema_key
+
     got = actual.get("arguments") or {}
-    return all(_norm_value(got.get(k)) == _norm_value(v) for k, v in (expected.get("arguments") or {}).items())
+    return all(_norm_value(got.get(schema_key(k, got) or k)) == _norm_value(v)
+               for k, v in (expected.get("arguments") or {}).items())
 
 
 def tool_calls(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,7 +102,7 @@ def tool_item(item: Item, steps: list[dict], exchanges: list, final_answer: str 
     if expected:
         a2 = all(any(call_matches(e, c, aliases) for c in calls) for e in expected)
     else:
-        a2 = not calls
+        a2 = not calls and (a1 is True if ibtc else True)
     finished = status == "done" and bool((final_answer or "").strip())
     if judge is not None and finished:
         a3 = judge(item, final_answer or "", exchanges)

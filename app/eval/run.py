@@ -140,7 +140,7 @@ def run(runner: Runner, suites: list[Suite], config: EvalConfig,
     summary = kinds.aggregate(done)
     repo.finish_eval(runner.db, row.id, summary)
     return report(row.id, [s.name for s in suites], config, judge_name, {"name": matcher.name,
-                                                                          "threshold": matcher.threshold},
+                                                                          "threshold": round(matcher.threshold, 3)},
                   summary, done)
 
 
@@ -162,5 +162,5 @@ def stored_report(runner: Runner, eval_id: str, owner: str | None = None) -> dic
     config = EvalConfig(agent=row.agent, model=row.model, judge=row.judge, matcher=row.matcher)
     threshold = {"lexical": Matcher.threshold, "minilm": MiniLMMatcher.threshold}.get(row.matcher,
                                                                                       LLMMatcher.threshold)
-    return report(row.id, row.suites, config, row.judge, {"name": row.matcher, "threshold": threshold},
+    return report(row.id, row.suites, config, row.judge, {"name": row.matcher, "threshold": round(threshold, 3)},
                   row.summary or kinds.aggregate(items), items)

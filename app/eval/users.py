@@ -2,8 +2,8 @@
 
 Matchers (`--matcher`):
 - `lexical` (the default): the overlap coefficient of the two texts' content words (lower-cased, stop words
-  dropped, light stemming; `tools.retrieval.terms`): |A ∩ B| / min(|A|, |B|). Threshold 0.34 (a third of the shorter
-  question's content words): "Which city?" matches "Which city do you want the weather for?" (1.0), "Which
+  dropped, light stemming; `tools.retrieval.terms`): |A ∩ B| / min(|A|, |B|). At least a third of the shorter
+  question's content words: "Which city?" matches "Which city do you want the weather for?" (1.0), "Which
   origin should I use for search_flights? (departure city)" matches "Which city are you flying from?" (0.5);
   "What date?" does not match "Which city?" (0.0). Offline, deterministic,
   instant; it misses paraphrases with no word in common.
@@ -32,7 +32,7 @@ NO_PREFERENCE = "I have no particular preference on that."
 
 class Matcher:
     name = "lexical"
-    threshold = 0.34
+    threshold = 1 / 3
     deterministic = True
 
     def similarity(self, a: str, b: str) -> float:
@@ -44,7 +44,8 @@ class Matcher:
         return len(left & right) / min(len(left), len(right))
 
     def matches(self, a: str, b: str) -> bool:
-        return bool(a.strip()) and bool(b.strip()) and self.similarity(a, b) >= self.threshold
+        # (a hair below: one word of three is exactly a third, not 0.333... rounded down)
+        return bool(a.strip()) and bool(b.strip()) and self.similarity(a, b) >= self.threshold - 1e-9
 
 
 class MiniLMMatcher(Matcher):
