@@ -214,3 +214,18 @@ def test_ibtc_inaction_is_not_a_success_and_names_match_across_conventions():
     matcher = Matcher()
     third = matcher.similarity("Which hotel, room or view?", "Which hotel, beach or pool?")
     assert abs(third - 1 / 3) < 1e-9 and matcher.matches("Which hotel, room or view?", "Which hotel, beach or pool?")
+
+
+def test_on_a_published_item_the_demo_model_calls_the_items_own_tool_and_awn_asks(cli, tmp_path):
+    """#23: with the demo model every published NoisyToolBench item ended in one canned reply and AwN's checker
+    never ran. Now the demo model calls the item's own (mocked) tool with what the request gives; AwN's checker
+    finds the city missing, asks, and the call with the simulated user's answer is the expected one."""
+    folder = tmp_path / "noisy"
+    folder.mkdir()
+    (folder / "IMKI.json").write_text(json.dumps(PUBLISHED_STYLE))
+    item = cli.json("eval", str(folder), "--agent", "awn")["items"][0]
+    assert [e["kind"] for e in item["exchanges"]] == ["missing_argument"] and "q" in item["exchanges"][0]["question"]
+    assert item["metrics"]["A1"] is True and item["metrics"]["A2"] is True
+    assert item["metrics"]["calls"] == [{"name": "current_weather_data", "arguments": {"q": "Berlin"}, "status": "ok"}]
+    react = cli.json("eval", str(folder), "--agent", "react")["items"][0]  # it does not ask: the call lacks q
+    assert react["exchanges"] == [] and react["metrics"]["A2"] is False

@@ -73,8 +73,21 @@ def _text(message: dict) -> str:
     return str(content)
 
 
-def plan_request(text: str, tools: dict[str, dict]) -> Plan:
-    """What to call for `text`, given the offered tool schemas by name."""
+def plan_request(text: str, tools: dict[str, dict], messages: list[dict] | None = None) -> Plan:
+    """What to call for `text`, given the offered tool schemas by name (and the conversation, for the answers
+    to its questions). A request no script covers, or whose scripted tool is not offered, goes to an offered
+    tool it is about, if any (`generic`)."""
+    plan = _scripted_plan(text, tools)
+    if plan.needs or plan.intent in ("unknown", "unsupported"):
+        from app.llm.demo.generic import generic_call
+
+        if found := generic_call(text, tools, messages or [{"role": "user", "content": text}],
+                                 literal=plan.intent == "unsupported" or bool(_ACTIONS.search(text))):
+            return Plan("generic", [Call(*found)])
+    return plan
+
+
+def _scripted_plan(text: str, tools: dict[str, dict]) -> Plan:
     names = list(tools)
     lower = text.lower()
     if explicit := parse.explicit_call(text, names):
@@ -182,7 +195,7 @@ def _substitute(call: Call, previous: Done | None) -> Call:
 def respond(messages: list[dict], tools: list[dict]) -> Reply:
     schemas = {t["function"]["name"]: t["function"] for t in tools or [] if "function" in t}
     text, start = current_request(messages)
-    plan = plan_request(text, schemas)
+    plan = plan_request(text, schemas, messages)
     if plan.needs:
         offered = ", ".join(schemas) or "none"
         return Reply(

@@ -46,6 +46,9 @@ def awn_reflect(messages: list[dict], tools: list[dict]) -> str:
                            "reason": first.get("reason")})
     instruction = " ".join(str(t) for t in payload.get("instruction") or [])
     available = {name: {"name": name, "parameters": {}} for name in payload.get("available_tools") or []}
+    called = payload.get("tool") or {}
+    if called.get("name") in available:
+        available[called["name"]] = called  # its description and parameters: what the request may be about
     plan = plan_request(instruction, available)
     if plan.needs or plan.intent == "unsupported":
         return json.dumps({"decision": "unsupported", "kind": "unsupported_request",

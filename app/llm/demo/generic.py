@@ -1,0 +1,129 @@
+"""The demo model on tools it has no script for (a benchmark item's mocked APIs, an imported spec): pick the
+offered tool the request is about, by the words they share, and fill in only the arguments the conversation
+gives (a city, a date, a number, a code, an enum value, the answer to a question about that argument). What it
+cannot find it leaves out, as a model that does not guess would: the agent's checks then ask for it. Not meant
+to score well; meant to exercise the agents' clarification paths on real benchmark items offline.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.llm.demo import parse
+
+_PLACE = re.compile(r"city|location|place|town|destination|origin|address|country|region|\bq\b|where", re.I)
+_CODE = re.compile(r"currency|symbol|ticker|code|iata|airport", re.I)
+_DATE = re.compile(r"\bdate\b|\bday\b|yyyy|checkin|check_in|check-in|checkout|departure|arrival", re.I)
+_QUOTED = re.compile(r"(?:^|(?<=\s))[\"“']([^\"”']{2,80})[\"”'](?=$|[\s.,;:!?])")
+# Words a request uses for what a tool names otherwise: each also counts as the domain's word.
+_DOMAINS = {
+    "currency": r"euro|dollar|pound|yen|franc|peso|rupee|usd|eur|gbp|jpy|currenc|exchang|money",
+    "weather": r"weather|temperatur|rain|forecast|umbrella|warm|cold|sunny|snow|wind",
+    "flight": r"flight|fly|plane|airline",
+    "hotel": r"hotel|room|stay|lodg|hostel",
+    "stock": r"stock|share|ticker|trading|market",
+}
+
+
+def _terms(text: str, domains: bool = True) -> set[str]:
+    from tools.retrieval import terms
+
+    found = set(terms(text, verbs=False))
+    if not domains:
+        return found
+    return found | {domain for domain, words in _DOMAINS.items() if any(re.match(words, t) for t in found)}
+
+
+def pick_tool(text: str, tools: dict[str, dict], literal: bool = False) -> str | None:
+    """The offered tool the request names: one sharing a word with the tool's name, or two with what the tool
+    says of itself; the most shared wins. None when no tool is about the request (it is beyond the tools).
+    `literal`: only the request's own words count, not their domain ("euros" is not "currency"): for a request
+    to act (transfer, order, send), which a tool of the same domain rarely does."""
+    said = _terms(text, domains=not literal)
+    best, best_score = None, 0.0
+    for name, schema in tools.items():
+        in_name = said & _terms(name.replace("_", " "))
+        props = (schema.get("parameters") or {}).get("properties") or {}
+        about = " ".join([schema.get("description") or "", *props, *(str(p.get("description") or "") for p in
+                                                                      props.values())])
+        in_text = said & _terms(about)
+        if not in_name and len(in_text) < 2:
+            continue
+        score = 2 * len(in_name) + len(in_text)
+        if score > best_score:
+            best, best_score = name, score
+    return best
+
+
+def _answered(messages: list[dict], field: str, spec: dict) -> str | None:
+    """The user's last reply when the assistant's question just before it asked about `field`."""
+    users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    if not users:
+        return None
+    last = users[-1]
+    asked = next((m for m in reversed(messages[:last]) if m.get("role") == "assistant"), None)
+    question = str((asked or {}).get("content") or "").lower()
+    label = field.replace("_", " ").lower()
+    if "?" in question and (label in question or re.search(rf"\b{re.escape(field.lower())}\b", question)):
+        reply = str(messages[last].get("content") or "").strip(" .!")
+        return reply if 0 < len(reply.split()) <= 8 else None
+    return None
+
+
+def _codes(text: str) -> list[str]:
+    """Codes in the text in order: written as codes (GBP), or as the words people say for them (euros)."""
+    from app.clarify.grounding import ALIASES
+
+    found = [(m.start(), m[0]) for m in re.finditer(r"\b[A-Z]{2,5}\b", text)]
+    lower = text.lower()
+    for code, words in ALIASES.items():
+        for word in words:
+            if (m := re.search(rf"(?<!\w){re.escape(word)}(?!\w)", lower)) and code.upper() not in (c for _, c in found):
+                found.append((m.start(), code.upper()))
+    return [c for _, c in sorted(found)]
+
+
+def value_for(field: str, spec: dict, text: str, messages: list[dict], taken: set | None = None) -> Any:
+    """The argument's value from the conversation, or None when it does not give one (`taken`: values other
+    arguments got, for codes: a conversion's two currencies are not the same one)."""
+    if (answer := _answered(messages, field, spec)) is not None:
+        return answer
+    about = f"{field} {spec.get('description') or ''}"
+    lower = text.lower()
+    if spec.get("enum"):
+        return next((v for v in spec["enum"] if str(v).lower() and re.search(rf"\b{re.escape(str(v).lower())}\b",
+                                                                                lower)), None)
+    kind = spec.get("type")
+    if kind in ("integer", "number"):
+        numbers = re.findall(r"(?<![\d-])\d+(?:\.\d+)?(?![\d-])", text)
+        if len(numbers) == 1:
+            return int(float(numbers[0])) if kind == "integer" else float(numbers[0])
+        return None
+    if _DATE.search(about):
+        return parse.find_date(text)
+    if _CODE.search(about):
+        return next((c for c in _codes(text) if c not in (taken or set())), None)
+    if "email" in about.lower():
+        m = re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
+        return m[0] if m else None
+    if _PLACE.search(about):
+        cities = parse.find_cities(text)
+        return cities[0] if cities else None
+    m = _QUOTED.search(text)
+    return m[1] if m else None
+
+
+def generic_call(text: str, tools: dict[str, dict], messages: list[dict],
+                 literal: bool = False) -> tuple[str, dict[str, Any]] | None:
+    """(tool, arguments) for a request no script covers, or None when no offered tool is about it."""
+    name = pick_tool(text, tools, literal)
+    if name is None:
+        return None
+    params = tools[name].get("parameters") or {}
+    arguments: dict[str, Any] = {}
+    for field, spec in (params.get("properties") or {}).items():
+        value = value_for(field, spec or {}, text, messages, set(map(str, arguments.values())))
+        if value not in (None, ""):
+            arguments[field] = value
+    return name, arguments
