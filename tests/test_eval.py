@@ -229,3 +229,18 @@ def test_on_a_published_item_the_demo_model_calls_the_items_own_tool_and_awn_ask
     assert item["metrics"]["calls"] == [{"name": "current_weather_data", "arguments": {"q": "Berlin"}, "status": "ok"}]
     react = cli.json("eval", str(folder), "--agent", "react")["items"][0]  # it does not ask: the call lacks q
     assert react["exchanges"] == [] and react["metrics"]["A2"] is False
+
+
+def test_the_oracle_scores_one_on_every_suite_so_the_harness_counts_right(cli):
+    """#23: an agent that asks exactly the needed question and makes exactly the expected calls must score
+    A1 = A2 = 1. On published-format items with ToolBench's naming quirks (a leading digit, a path as the API
+    name, `is_from`, a name cut to its last 64 characters) it did not: the expected names matched no mocked tool."""
+    from pathlib import Path
+
+    quirks = Path(__file__).parent / "data" / "published_quirks"
+    report = cli.json("eval", "ntb-dev", str(quirks), "--agent", "oracle", "--limit", "48")
+    for suite in ("ntb-dev", "published_quirks"):
+        for category, figures in report["summary"][suite].items():
+            assert (figures["A1"], figures["A2"], figures["errors"]) == (1.0, 1.0, 0), (suite, category, figures)
+    listed = {a["name"]: a for a in cli.json("agents", "list")["agents"]}
+    assert listed["oracle"]["harness"] is True and listed["awn"]["harness"] is False

@@ -12,7 +12,7 @@ from typing import Callable
 
 from langgraph.graph import StateGraph
 
-from app.agents import awn, dfsdt, interact, plan_execute, react, rewoo
+from app.agents import awn, dfsdt, interact, oracle, plan_execute, react, rewoo
 from app.agents.base import AgentContext, edit_call_in_messages
 from app.agents.gate import with_gate
 
@@ -37,10 +37,12 @@ class AgentSpec:
     # Where its graph state holds a proposed tool call, for time travel to rewrite the arguments:
     # (checkpoint channel values, the call's id, new arguments) -> a state update, or None if not there.
     edit_call: Callable[[dict, str | None, dict], dict | None] = edit_call_in_messages
+    # A check of the eval harness, not a design to chat with: offered in the Eval tab and the CLI only.
+    harness: bool = False
 
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "description": self.description, "paper": self.paper,
-                "settings": [*self.settings, "tool_gate"], "source": self.source}
+                "settings": [*self.settings, "tool_gate"], "source": self.source, "harness": self.harness}
 
 
 AGENTS: dict[str, AgentSpec] = {}
@@ -123,4 +125,11 @@ register(AgentSpec(
     "Qin et al., ToolLLM: Facilitating Large Language Models to Master 16000+ Real-world APIs (ICLR 2024)",
     dfsdt.build, ("width", "depth", "budget"), settings_hint='{"width": 2, "depth": 6, "budget": 12}',
     demo_tasks=("dfsdt",),
+))
+register(AgentSpec(
+    "oracle", "Oracle (harness check)",
+    "Knows each benchmark item's answer key: asks exactly the needed question, then makes exactly the expected "
+    "calls, or says the request is beyond the tools. It must score A1 = A2 = 1 on any suite; anything less is a "
+    "bug in the harness. Only for `playground eval` and the Eval tab.",
+    "The playground's own harness check", oracle.build, harness=True,
 ))

@@ -38,6 +38,8 @@ class SuiteKind:
     headline: tuple[str, ...]  # the figures the UI charts
     line: Callable[[dict[str, Any]], str]  # one item's metrics in a few words
     tools: Callable[[Item], tuple[list, dict[str, str]]] = lambda item: ([], {})  # (mocked tools, name aliases)
+    # The item's answer key for the oracle design (app.agents.oracle), given the tools' name aliases.
+    script: Callable[[Item, dict[str, str]], dict[str, Any]] = lambda item, aliases: {}
 
 
 KINDS: dict[str, SuiteKind] = {}
@@ -89,12 +91,20 @@ def _mocked(item: Item) -> tuple[list, dict[str, str]]:
     return mock_tools(item.data.get("api_list") or [])
 
 
+def _tool_script(item: Item, aliases: dict[str, str]) -> dict[str, Any]:
+    from app.eval.mock import normalise
+
+    return {"question": item.needed_question, "unsupported": item.category == "IBTC",
+            "calls": [{"name": aliases.get(normalise(c["name"]), c["name"]), "arguments": c.get("arguments") or {}}
+                      for c in item.expected_calls]}
+
+
 register(SuiteKind(
     "tool", user=NoisyToolUser,
     score=lambda p: metrics.tool_item(p.item, p.steps, p.exchanges, p.final_answer, p.status, p.aliases, p.judge),
     summarise=metrics.tool_summary, headline=("A1", "A2", "A3"),
     line=lambda m: f"A1 {_fmt(m.get('A1'))} · A2 {_fmt(m.get('A2'))} · A3 {_fmt(m.get('A3'))}",
-    tools=_mocked,
+    tools=_mocked, script=_tool_script,
 ))
 register(SuiteKind(
     "intent", user=IntentUser,

@@ -68,9 +68,29 @@ def mock_tools(api_list: list[dict[str, Any]]) -> tuple[list[Tool], dict[str, st
             description = f"{description} (API {api.get('tool_name')}, {api.get('category_name', 'general')})".strip()
         tools.append(Tool(name=name, description=description or name, parameters=parameters,
                           handler=_mock(name), source="eval-mock", tags=("mock",)))
-        for alias in (name, base, long, snake(api.get("tool_name")) + "_" + base):
+        standard = toolbench_function(api.get("api_name"), api.get("tool_name"))
+        for alias in (name, base, long, snake(api.get("tool_name")) + "_" + base, standard,
+                      standard.split("_for_")[0]):
             aliases.setdefault(normalise(alias), name)
     return tools, aliases
+
+
+_RESERVED = ("from", "class", "return", "false", "true", "id", "and")
+
+
+def toolbench_name(text: str) -> str:
+    """ToolBench's `standardize`: non-word runs to one '_', lower case, no '_' at the ends, "get_" before a
+    leading digit (so `5-Day Forecast` is `get_5_day_forecast`)."""
+    name = re.sub(r"_+", "_", re.sub(r"[^\u4e00-\u9fa5a-zA-Z0-9_]", "_", str(text or ""))).lower().strip("_")
+    return f"get_{name}" if name[:1].isdigit() else name
+
+
+def toolbench_function(api_name: str, tool_name: str) -> str:
+    """The function name ToolBench (and so NoisyToolBench's expected calls) gives an API: `<api>_for_<tool>`, a
+    reserved word prefixed `is_`, cut to its last 64 characters."""
+    api = toolbench_name(api_name)
+    api = f"is_{api}" if api in _RESERVED else api
+    return f"{api}_for_{toolbench_name(tool_name)}"[-64:]
 
 
 def normalise(name: str) -> str:

@@ -69,8 +69,11 @@ def run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, j
             item_runner = runner.with_tools(registry)  # one checkpointer and pool for every item
         else:
             item_runner = runner
+        settings = {**(config.settings or {}), "eval_item": item.id}
+        if config.agent == "oracle":  # the harness's own check knows the answer key
+            settings["oracle_script"] = kind.script(item, aliases)
         session = item_runner.new_session(config.agent, config.model, tools=[t.name for t in tools],
-                                          owner=config.owner, settings={**(config.settings or {}), "eval_item": item.id},
+                                          owner=config.owner, settings=settings,
                                           title=f"eval {item.suite} {item.id}")
         result["session_id"] = session.id
         turn = item_runner.play(session.id, item.query, user.answer, owner=config.owner, max_rounds=MAX_ROUNDS)

@@ -48,7 +48,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             with gr.Tab("Compare", id="compare"):
                 compare_view = compare_tab.build(shell)
             with gr.Tab("Eval", id="eval"):
-                eval_tab.build(runner, shell.owner, shell.resolve_owner, shell.agent_choices, shell.model_choices)
+                eval_tab.build(runner, shell.owner, shell.resolve_owner, shell.eval_agent_choices, shell.model_choices)
             with gr.Tab("Teach", id="teach"):
                 playback_dd = teach.build(runner, shell.owner, shell.session_choices)
             with gr.Tab("Tools", id="tools"):

@@ -35,6 +35,11 @@ class Shell:
 
     @property
     def agent_choices(self) -> list[tuple[str, str]]:
+        return [(f"{a.title} ({a.name})", a.name) for a in agents.AGENTS.values() if not a.harness]
+
+    @property
+    def eval_agent_choices(self) -> list[tuple[str, str]]:
+        """The designs, and the harness's own oracle (a check of a suite file, not a design)."""
         return [(f"{a.title} ({a.name})", a.name) for a in agents.AGENTS.values()]
 
     @property
