@@ -4,6 +4,7 @@ users, metrics, `playground eval` end to end with traces, and an unreachable mod
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -244,3 +245,59 @@ def test_the_oracle_scores_one_on_every_suite_so_the_harness_counts_right(cli):
             assert (figures["A1"], figures["A2"], figures["errors"]) == (1.0, 1.0, 0), (suite, category, figures)
     listed = {a["name"]: a for a in cli.json("agents", "list")["agents"]}
     assert listed["oracle"]["harness"] is True and listed["awn"]["harness"] is False
+
+
+RECORDS = Path(__file__).parent / "data" / "in3_records"
+
+
+def test_rescoring_the_papers_records_prints_its_metric_files_keys_and_reproduces_what_the_records_hold(cli):
+    """#23: `eval --rescore` on the paper's recorded IN3 interactions. The JSON has exactly the keys of the
+    paper's metric file, nested the same way; the figures the records determine match it to 3 decimals. The
+    others need what the paper computed them from (its GPT-4 split of each inquiry, its labelling file): null
+    without labels, and said on stderr."""
+    paper = json.loads((RECORDS / "metric_mix_Llama-2-7b-chat-hf.json").read_text())
+    run = cli("eval", "--rescore", str(RECORDS / "user_interaction_record_Llama-2-7b-chat-hf.jsonl"), "--json")
+    assert run.returncode == 0, run.stderr
+    ours = json.loads(run.stdout)
+    assert list(ours) == list(paper) and list(ours["missing_details_recover_rate"]) == list(
+        paper["missing_details_recover_rate"])
+    for key in ("summary_intention_coverage_rate", "options_reasonable_rate", "average_conversation_rounds"):
+        assert round(ours[key], 3) == round(paper[key], 3), key
+    assert ours["vagueness_judgement_accuracy"] is None and "--labels" in run.stderr
+    assert "query_options_list" in run.stderr
+    bad = cli("eval", "--rescore", str(RECORDS / "README.md"))
+    assert bad.returncode == 2 and "line 1: not JSON" in bad.stderr
+
+
+def test_with_the_papers_split_and_labels_every_figure_is_computed_as_its_code_does(tmp_path):
+    """The paper's src/stats.py on a hand-worked pair of tasks: the split's questions and options, the human
+    vague label, and the details the annotator approved, re-rated or added."""
+    from app.eval.rescore import rescore
+
+    def ask(options=0, wrong=0):
+        return {"role": "Assistant", "content": "?", "option_num": options, "inappropriate_option_num": wrong}
+
+    user = {"role": "User", "content": "."}
+    records = [
+        {"vague": True, "user_record": {"total_user_details": 2, "user_details_in_summary": 1},
+         "actions": [user, ask(3, 1), user, ask(1, 0), user, {"role": "Assistant", "content": "summary"}],
+         "query_options_list": [[{"query": "Which city do you want?", "options": ["Oslo", "Rome"]},
+                                 {"query": "What budget?", "options": []}],
+                                [{"query": "Which hotel star rating?", "options": ["3", "4", "5"]}]]},
+        {"vague": False, "user_record": {"total_user_details": 0, "user_details_in_summary": 0},
+         "actions": [user, {"role": "Assistant", "content": "summary"}], "query_options_list": []},
+    ]
+    labels = [{"user_vague": True, "user_approve": [{"description": "City", "importance": "3"}],
+               "user_rectify": [{"description": "Budget", "importance": "2"}],
+               "user_add": [{"description": "Travel dates", "importance": "3"}]},
+              {"user_vague": True, "user_approve": [], "user_rectify": [], "user_add": []}]
+    metrics, notes = rescore(records, labels)
+    assert metrics["vagueness_judgement_accuracy"] == 0.5  # the second was judged clear, labelled vague
+    assert metrics["missing_details_recover_rate"] == {"1": 0.0, "2": 1.0, "3": 0.5, "total_recover_rate": 2 / 3}
+    assert metrics["summary_intention_coverage_rate"] == 0.5
+    assert metrics["options_presenting_rate"] == 2 / 3 and metrics["average_provided_options"] == 5 / 3
+    assert metrics["options_reasonable_rate"] == 1 - 1 / 4
+    assert metrics["average_inquired_missing_details_per_round"] == 1.5
+    assert metrics["average_inquired_missing_details"] == 3
+    assert metrics["average_conversation_rounds"] == (3 + 1) / 2
+    assert not any("query_options_list" in n for n in notes)

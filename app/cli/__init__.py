@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("eval", cmd_eval, "run an agent on clarification benchmarks (NoisyToolBench-style tool-call suites, IN3 "
             "intention suites) with simulated users; prints metrics per category")
-    p.add_argument("suites", nargs="+", help="built-in suite (ntb-dev, in3-dev), a suite file, or a folder")
+    p.add_argument("suites", nargs="*", help="built-in suite (ntb-dev, in3-dev), a suite file, or a folder")
     p.add_argument("--agent", default="awn")
     p.add_argument("--model", default=DEMO_MODEL)
     p.add_argument("--judge", help="model judging A3 (default: a deterministic rule)")
@@ -172,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings", help="agent settings as JSON")
     p.add_argument("--out", help="write the full report (every item) as JSON here")
     p.add_argument("--graph", action="append", help="also load package.module:factory")
+    p.add_argument("--rescore", metavar="RECORDS.jsonl", help="score recorded IN3 interactions (the paper's "
+                   "user_interaction_record format) as the paper's code does; prints its metric file's keys")
+    p.add_argument("--labels", metavar="LABELS.jsonl", help="with --rescore: the paper's human labels of the same "
+                   "tasks (data_labeling format), for vagueness accuracy and recovery")
 
     models = sub.add_parser("models", help="models").add_subparsers(dest="models_command", required=True)
     p = add("list", cmd_models_list, "list models and what each needs", under=models)

@@ -167,12 +167,39 @@ def cmd_replay(args) -> int:
     return code
 
 
+def _rescore(args) -> int:
+    """`eval --rescore RECORDS.jsonl`: recorded IN3 interactions scored as the paper's code does."""
+    from app.eval.rescore import RescoreError, read_jsonl, rescore
+    from app.eval.users import make_matcher
+
+    try:
+        records = read_jsonl(args.rescore, "records")
+        labels = read_jsonl(args.labels, "labels") if args.labels else None
+        metrics, notes = rescore(records, labels, make_matcher(args.matcher))
+    except (RescoreError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        _print_json(metrics)
+    else:
+        for key, value in metrics.items():
+            shown = ", ".join(f"{k} {v:.3f}" if v is not None else f"{k} -" for k, v in value.items()) \
+                if isinstance(value, dict) else ("-" if value is None else f"{value:.3f}")
+            print(f"{key}: {shown}")
+    return 0
+
+
 def cmd_eval(args) -> int:
     from pathlib import Path
 
     from app.eval import run as evaluation
     from app.eval.suites import SuiteError, load
 
+    if args.rescore:
+        return _rescore(args)
+    if not args.suites:
+        raise CliError("name a suite (ntb-dev, in3-dev, a file or a folder), or --rescore RECORDS.jsonl")
     try:
         suites = [load(spec, args.limit) for spec in args.suites]
     except SuiteError as exc:
