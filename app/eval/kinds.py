@@ -68,7 +68,9 @@ def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
     for suite in dict.fromkeys(r["suite"] for r in results):
         rows = [r for r in results if r["suite"] == suite]
         groups = {c: [r for r in rows if r["category"] == c] for c in dict.fromkeys(r["category"] for r in rows)}
-        out[suite] = {name: _summary(group) for name, group in {**groups, "all": rows}.items()}
+        tasks = {f"task: {c}": [r for r in rows if r.get("task_category") == c]
+                 for c in sorted({r["task_category"] for r in rows if r.get("task_category")})}
+        out[suite] = {name: _summary(group) for name, group in {**groups, **tasks, "all": rows}.items()}
     return out
 
 

@@ -12,14 +12,17 @@ Tool-call suites (Ask-when-Needed, NoisyToolBench):
 - A3: the final answer fulfils the request, by the judge. The deterministic judge (the default, and what the
   demo model gets): the run finished with an answer and A2 holds (for IBTC: A1 holds). An LLM judge reads the
   request, the clarification and the answer and says yes or no.
-- redundant: questions the user could not answer (or asked again); steps: recorded steps in the session.
+- redundant: questions the user could not answer (or asked again); steps: recorded steps in the session (they
+  differ by design: a check or a reflection is a step); turns: the interaction turns the papers count (the
+  request and each answer to a question).
 
 Intention suites (IN3, "Tell Me More!"):
 - vagueness accuracy: the agent's vague/clear judgement (the Interact judge's JSON; for other designs, whether
-  it asked) against the item's label;
+  it asked) against the human label (`user_vague`) where the file has one, else the generated `vague`;
 - recovery: share of the item's missing details the agent asked about, overall and by importance 1-3, on items
-  both call vague;
-- options rate: share of questions that offered options;
+  both call vague; the details are the human annotator's (approved, re-rated, added) where the file has them;
+- options rate: share of the missing details asked about whose question offered options (per detail, as the
+  paper counts it, not per question);
 - summary coverage: share of the details the user gave that the agent's summary contains;
 - rounds: questions asked; inquired: distinct details asked about.
 Plus, for every item: tokens, cost, latency.
@@ -126,8 +129,8 @@ def _judged_vague(steps: list[dict], exchanges: list) -> bool:
 
 
 def intent_item(item: Item, steps: list[dict], exchanges: list, matcher) -> dict[str, Any]:
-    details = item.data.get("missing_details") or []
-    vague = bool(item.data.get("vague"))
+    details = item.missing_details  # the human labels' where the row has them
+    vague = item.truly_vague
     judged = _judged_vague(steps, exchanges)
     asked = {e.detail for e in exchanges if e.detail is not None}
     by_importance: dict[str, list[int]] = {}
@@ -146,15 +149,17 @@ def intent_item(item: Item, steps: list[dict], exchanges: list, matcher) -> dict
         "vague": vague, "judged_vague": judged, "vagueness_correct": judged == vague,
         "recovery": (len(asked) / len(details)) if both_vague and details else None,
         "recovery_by_importance": {k: v for k, v in sorted(by_importance.items())} if both_vague else {},
-        "options_rate": (sum(1 for e in exchanges if e.options) / len(exchanges)) if exchanges else None,
+        # per missing detail asked about, as the paper counts it: the share of those asked with options
+        "options_rate": (len({e.detail for e in exchanges if e.detail is not None and e.options}) / len(asked))
+        if asked else None,
         "summary_coverage": coverage, "rounds": len(exchanges), "inquired": len(asked),
     }
 
 
-TOOL_METRICS = ("A1", "A2", "A3", "redundant", "steps", "tokens", "cost", "latency_s")
+TOOL_METRICS = ("A1", "A2", "A3", "redundant", "steps", "turns", "tokens", "cost", "latency_s")
 INTENT_METRICS = ("vagueness_accuracy", "recovery", "recovery_importance_1", "recovery_importance_2",
                   "recovery_importance_3", "options_rate", "summary_coverage", "rounds", "inquired", "steps",
-                  "tokens", "cost", "latency_s")
+                  "turns", "tokens", "cost", "latency_s")
 
 
 def _avg(values: list) -> float | None:
@@ -185,4 +190,4 @@ def intent_summary(metrics: list[dict[str, Any]]) -> dict[str, Any]:
 def run_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """What every kind reports: items, errors, and the cost of the items that ran."""
     ok = [r for r in rows if r["status"] not in ("error", "timeout")]
-    return {name: _avg([r[name] for r in ok]) for name in ("steps", "tokens", "cost", "latency_s")}
+    return {name: _avg([r.get(name) for r in ok]) for name in ("steps", "turns", "tokens", "cost", "latency_s")}

@@ -83,6 +83,9 @@ def run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, j
         result["error"] = f"{type(exc).__name__}: {exc}"
         steps = []
     result["exchanges"] = [e.__dict__ for e in user.exchanges]
+    result["turns"] = 1 + sum(1 for e in user.exchanges)  # the request, then each answer: the papers' turns
+    if item.kind == "intent" and item.data.get("category"):
+        result["task_category"] = str(item.data["category"])  # IN3's own categories, reported as groups too
     if result["status"] != "error":
         result["metrics"] = kind.score(kinds.Played(item, steps, user.exchanges, result["final_answer"],
                                                     result["status"], aliases, judge, matcher))

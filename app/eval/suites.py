@@ -38,6 +38,19 @@ class Item:
     query: str
     data: dict[str, Any] = field(default_factory=dict)
 
+    # IN3 fields: the human labels where the row has them (the paper's labelling file: `user_vague`, and the
+    # details the annotator approved, re-rated and added), else the generated ones (`vague`, `missing_details`).
+    @property
+    def truly_vague(self) -> bool:
+        return bool(self.data["user_vague"] if "user_vague" in self.data else self.data.get("vague"))
+
+    @property
+    def missing_details(self) -> list[dict[str, Any]]:
+        if any(k in self.data for k in ("user_approve", "user_rectify", "user_add")):
+            return [*(self.data.get("user_approve") or []), *(self.data.get("user_rectify") or []),
+                    *(self.data.get("user_add") or [])]
+        return list(self.data.get("missing_details") or [])
+
     # NoisyToolBench fields, read tolerantly (the published files vary in spelling and shape)
     @property
     def needed_question(self) -> str:
@@ -206,5 +219,6 @@ def _tool_item(path: Path, suite: str, index: int, row: Any) -> Item:
 def _intent_item(path: Path, suite: str, index: int, row: Any) -> Item:
     if not isinstance(row, dict) or not row.get("task"):
         raise SuiteError(f"{path.name}, item {index + 1}: an IN3 item needs a 'task'")
-    return Item(suite=suite, kind="intent", category="vague" if row.get("vague") else "clear", id=f"in3-{index}",
+    vague = row["user_vague"] if "user_vague" in row else row.get("vague")
+    return Item(suite=suite, kind="intent", category="vague" if vague else "clear", id=f"in3-{index}",
                 query=str(row["task"]), data=row)

@@ -141,7 +141,7 @@ class IntentUser(SimulatedUser):
 
     def answer(self, request: ClarificationRequest) -> str:
         question = request.question
-        details = self.item.data.get("missing_details") or []
+        details = self.item.missing_details
         asked = {e.detail for e in self.exchanges if e.detail is not None}
         best, score = None, 0.0
         for index, detail in enumerate(details):
