@@ -160,7 +160,7 @@ def test_an_llm_judge_and_matcher_go_through_the_gateway(db_url, fake_openai):
     report = evaluation.run(runner, [suite], evaluation.EvalConfig(
         agent="awn", model="demo/offline", judge="openai/local-model", matcher="llm:openai/local-model"))
     assert report["judge"] == {"name": "openai/local-model", "deterministic": False,
-                               "note": "A3 judged by openai/local-model"}
+                               "note": "A3, and the calls A2's rules reject, judged by openai/local-model"}
     assert report["matcher"]["name"] == "llm:openai/local-model"
     [item] = report["items"]
     assert item["metrics"]["A1"] and item["metrics"]["A3"] and fake_openai.requests >= 2
@@ -331,3 +331,24 @@ def test_in3_items_use_the_human_labels_and_count_options_per_detail_as_the_pape
     groups = report["summary"]["labelled"]
     assert {"clear", "task: Travel", "task: Health", "all"} <= set(groups)
     assert groups["all"]["turns"] >= 1 and all(i["turns"] == 1 + len(i["exchanges"]) for i in report["items"])
+
+
+def test_a2_accepts_what_a_person_would_and_an_llm_evaluator_judges_the_rest(fake_openai):
+    """#23: A2 compared values exactly (after case, spaces, numbers): a date written another way failed. The
+    rules accept other spellings; with an LLM judge a call they reject goes to it, as the paper's ToolEvaluator."""
+    from app.eval.metrics import tool_item, values_equivalent
+    from app.eval.run import _judge
+
+    assert values_equivalent("2027-03-05", "March 5, 2027") and values_equivalent("New York City", "NYC")
+    assert values_equivalent(["a", "b"], ["b", "a"]) and values_equivalent(3, "3.0")
+    assert not values_equivalent("2027-03-05", "March 6, 2027") and not values_equivalent("2027-03-05", "tomorrow")
+    assert not values_equivalent("Paris", "Rome")
+
+    item = Item("s", "tool", "IMKI", "1", "Weather?", {"expected_calls": [{"name": "weather",
+                                                                           "arguments": {"city": "Lisboa"}}]})
+    steps = [{"kind": "tool", "name": "weather", "input": {"city": "Lisbon"}, "status": "ok"}]
+    assert tool_item(item, steps, [], "Sunny.", "done", {})["A2"] is False  # no rule makes Lisboa Lisbon
+    _, judge = _judge("openai/local-model")
+    before = fake_openai.requests
+    assert tool_item(item, steps, [], "Sunny.", "done", {}, judge)["A2"] is True
+    assert fake_openai.requests > before

@@ -4,8 +4,9 @@ Tool-call suites (Ask-when-Needed, NoisyToolBench):
 - A1: the agent asked the question that was needed (matched by the simulated user's matcher); on IBTC items,
   it told the user the request is beyond its tools (an `unsupported_request`, or a final answer that declines).
   Not applicable (None) to an item that needs no question and is not IBTC.
-- A2: every expected call was made, successfully, with the expected arguments (values compared after
-  normalising case, spaces and number formats; argument names compared across conventions, as ToolBench
+- A2: every expected call was made, successfully, with the expected arguments (values compared as a person
+  would: case, spaces, punctuation, number formats, a date written another way, an abbreviation; with an LLM
+  `--judge`, a call the rules reject is also put to it, as the paper's ToolEvaluator; argument names compared across conventions, as ToolBench
   normalises them: `is_from` is `from`, `departure_date` is `departureDate`; extra optional arguments are
   allowed). On IBTC items, where no call is expected, A2 holds when no tool was called and the agent said the
   request is beyond its tools (A1): doing nothing is not a success.
@@ -61,15 +62,53 @@ def _norm_value(value: Any) -> Any:
     return value
 
 
+def values_equivalent(expected: Any, actual: Any) -> bool:
+    """Whether a person would accept `actual` for `expected`: the same after case, spaces, punctuation and
+    number formats; the same date written another way (2027-03-05, March 5, 2027, 03/05/2027); an abbreviation
+    for its words (NYC, New York City); a list with the same items in another order."""
+    if _norm_value(expected) == _norm_value(actual):
+        return True
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(any(values_equivalent(e, a) for a in actual) for e in expected)
+    if isinstance(expected, str) and isinstance(actual, str):
+        from app.clarify import grounding
+
+        left, right = grounding.normalise(expected).strip(". "), grounding.normalise(actual).strip(". ")
+        if left == right or re.sub(r"\W", "", left) == re.sub(r"\W", "", right):
+            return True
+        if re.search(r"\d", expected + actual) and _absolute_date(expected) and \
+                _absolute_date(expected) == _absolute_date(actual):
+            return True
+        return _initials(expected) == right.replace(" ", "") or _initials(actual) == left.replace(" ", "")
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return str(expected).lower() == str(actual).lower()
+    return False
+
+
+def _absolute_date(text: str) -> str | None:
+    """A date written with its year (relative or yearless dates are not the same date on another day)."""
+    from app.clarify.grounding import as_iso_date
+
+    return as_iso_date(text) if re.search(r"\b\d{4}\b", text) else None
+
+
+def _initials(text: str) -> str:
+    words = re.findall(r"[A-Za-z]+", text)
+    return "".join(w[0] for w in words).lower() if len(words) > 1 else "\0"
+
+
 def call_matches(expected: dict[str, Any], actual: dict[str, Any], aliases: dict[str, str]) -> bool:
-    wanted = aliases.get(normalise(expected["name"]), expected["name"])
-    if actual["name"] != wanted or actual.get("status") != "ok":
+    if not same_function(expected, actual, aliases) or actual.get("status") != "ok":
         return False
     from tools.execute import schema_key
 
     got = actual.get("arguments") or {}
-    return all(_norm_value(got.get(schema_key(k, got) or k)) == _norm_value(v)
+    return all(values_equivalent(v, got.get(schema_key(k, got) or k))
                for k, v in (expected.get("arguments") or {}).items())
+
+
+def same_function(expected: dict[str, Any], actual: dict[str, Any], aliases: dict[str, str]) -> bool:
+    return actual["name"] == aliases.get(normalise(expected["name"]), expected["name"])
 
 
 def tool_calls(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,8 +141,12 @@ def tool_item(item: Item, steps: list[dict], exchanges: list, final_answer: str 
         a1 = any(e.relevant and e.kind != "unsupported_request" for e in exchanges)
     else:
         a1 = None
+    # an LLM evaluator (the paper's ToolEvaluator) may accept a call the rules do not: a paraphrase
+    evaluator = getattr(judge, "calls_equivalent", None)
     if expected:
-        a2 = all(any(call_matches(e, c, aliases) for c in calls) for e in expected)
+        a2 = all(any(call_matches(e, c, aliases) or (
+            evaluator is not None and c.get("status") == "ok" and same_function(e, c, aliases) and evaluator(item, e, c))
+            for c in calls) for e in expected)
     else:
         a2 = not calls and (a1 is True if ibtc else True)
     finished = status == "done" and bool((final_answer or "").strip())

@@ -4,6 +4,7 @@ error, timeout) is recorded and the run goes on. Results go to the database as t
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -48,6 +49,18 @@ def _judge(model: str | None) -> tuple[str, Callable | None]:
                                         "request (or rightly say it cannot be done)?"}], timeout=60, retries=1)
         return reply.content.strip().lower().startswith("yes")
 
+    def calls_equivalent(item: Item, expected: dict, actual: dict) -> bool:
+        """The paper's ToolEvaluator: would the expected call's arguments be accepted as the actual's?"""
+        reply = gateway.complete(model, [
+            {"role": "system", "content": "You compare two tool calls for the same request. Answer yes or no only."},
+            {"role": "user", "content": f"Request: {item.query}\nDo these two calls ask the tool for the same "
+                                        "thing (paraphrases and other spellings of a value count as the same)?"
+                                        f"\n1. {json.dumps(expected, ensure_ascii=False)}"
+                                        f"\n2. {json.dumps({k: actual[k] for k in ('name', 'arguments')}, ensure_ascii=False)}"
+                                        "\n"}], timeout=60, retries=1)
+        return reply.content.strip().lower().startswith("yes")
+
+    judge.calls_equivalent = calls_equivalent  # type: ignore[attr-defined]
     return model, judge
 
 
@@ -156,7 +169,7 @@ def report(eval_id: str, suites: list[str], config: EvalConfig, judge: str, matc
         "eval_id": eval_id, "suites": suites, "agent": config.agent, "model": config.model,
         "judge": {"name": judge, "deterministic": judge == "deterministic",
                   "note": "A3 by rule: finished with an answer and A2 holds (IBTC: A1)" if judge == "deterministic"
-                  else f"A3 judged by {judge}"},
+                  else f"A3, and the calls A2's rules reject, judged by {judge}"},
         "matcher": matcher,
         "summary": summary, "items": items,
     }
