@@ -22,6 +22,7 @@ from app.clarify.request import ClarificationRequest
 from app.config import Settings
 from app.errors import TurnError
 from app.llm import gateway
+from app.tracing import otel
 from app.tracing.recorder import Recorder
 from app.tracing.redact import redact_text
 from app.tracing.steps import CLARIFICATION_ID, STEP_SINK, Step, StepKind, StepStatus, step_dict, usage_of
@@ -225,6 +226,11 @@ class Turns:
         run_id, seq = repo.begin_turn(self.db, session.id, message=None if message is None else redact_text(message),
                                       run_id=run_id, title=title, start=start)
         recorder = Recorder(self.db, session.id, run_id, seq, resumed=answer is not None or proceed is not None)
+        exported = otel.live()  # with OTEL_EXPORTER_OTLP_ENDPOINT set: this turn's spans, sent as they end
+        span = exported.turn(session, run_id, None if message is None else redact_text(message),
+                             resumed=recorder.resumed) if exported else None
+        if span is not None:
+            recorder.listener = span.step
         if answer is not None:
             yield Event("step", step=recorder.record(self._answered_step(session, pending)))
         config = {"configurable": {"thread_id": session.id, "stream_deltas": deltas}, "recursion_limit": 200}
@@ -293,7 +299,16 @@ class Turns:
                 failed = Step(kind=StepKind.ERROR, node="runner", status=StepStatus.ERROR, error=error,
                               name="run stopped" if isinstance(exc, RunStopped) else "run failed")
                 yield Event("step", step=recorder.record(failed.end(failed.started_at)))
-        yield Event("done", result=self._finish(session, run_id, recorder, graph, config, error, final))
+        try:
+            result = self._finish(session, run_id, recorder, graph, config, error, final)
+        except Exception as exc:
+            if span is not None:
+                span.end("error", redact_text(f"{type(exc).__name__}: {exc}"))
+            raise
+        if span is not None:
+            span.end(result.status, None if result.error is None else redact_text(result.error),
+                     None if result.final_answer is None else redact_text(result.final_answer), result.clarification)
+        yield Event("done", result=result)
 
     def _finish(self, session: SessionRow, run_id: str, recorder: Recorder, graph, config: dict,
                 error: str | None, final: dict[str, Any] | None = None) -> TurnResult:

@@ -29,6 +29,7 @@ class Recorder:
         self.steps: list[Step] = []
         self._secrets = secret_values()
         self._lock = threading.Lock()  # a run's parallel nodes may store steps at once
+        self.listener = None  # called with each stored (redacted) step: the live OpenTelemetry export
 
     def record(self, s: Step) -> Step:
         # Patterns (bearer tokens, sk-...) apply even when no secret is set in this environment.
@@ -48,6 +49,8 @@ class Recorder:
             self._writer.add(row)
             self.seq += 1
             self.steps.append(s)
+        if self.listener is not None:
+            self.listener(s)
         return s
 
     def stored(self, s: Step) -> dict[str, Any]:
