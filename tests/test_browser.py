@@ -34,6 +34,14 @@ def page(tmp_path):
         browser.close()
 
 
+def pick_toolset(page, name: str) -> None:
+    """Choose a tool set in the chat's menu (type to filter, click the option)."""
+    box = page.locator("#toolset input")
+    box.click()
+    box.fill(name)
+    page.locator("#toolset").get_by_role("option", name=name).click()
+
+
 def test_chat_clarify_and_inspect(server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_default_timeout(90_000)
@@ -163,10 +171,7 @@ def test_share_from_the_inspector_opens_in_a_fresh_browser_and_html_is_inert(ser
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_default_timeout(90_000)
     page.goto(server.url + "/")
-    box = page.locator("#toolset input")
-    box.click()
-    box.fill("notes")
-    page.locator("#toolset").get_by_role("option", name="notes").click()
+    pick_toolset(page, "notes")
     hostile = 'save a note that <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> done'
     page.locator("#message textarea").fill(hostile)
     page.locator("#send").click()
@@ -575,10 +580,7 @@ def test_the_inspector_reads_a_step_as_a_conversation_with_provenance_and_raw_js
     page.set_viewport_size({"width": 1366, "height": 768})
     page.set_default_timeout(90_000)
     page.goto(server.url + "/")
-    box = page.locator("#toolset input")
-    box.click()
-    box.fill("math")
-    page.locator("#toolset").get_by_role("option", name="math").click()
+    pick_toolset(page, "math")
     page.locator("#message textarea").fill("Compute 12*7, then add 5")
     page.locator("#send").click()
     page.locator("#chat").get_by_text("89").last.wait_for()
