@@ -247,6 +247,9 @@ def test_the_oracle_scores_one_on_every_suite_so_the_harness_counts_right(cli):
             assert (figures["A1"], figures["A2"], figures["errors"]) == (1.0, 1.0, 0), (suite, category, figures)
     listed = {a["name"]: a for a in cli.json("agents", "list")["agents"]}
     assert listed["oracle"]["harness"] is True and listed["awn"]["harness"] is False
+    intent = cli.json("eval", "in3-dev", "--agent", "oracle", "--limit", "10")["summary"]["in3-dev"]["all"]
+    assert (intent["vagueness_accuracy"], intent["recovery"], intent["summary_coverage"], intent["errors"]) == (
+        1.0, 1.0, 1.0, 0)
 
 
 RECORDS = Path(__file__).parent / "data" / "in3_records"

@@ -4,7 +4,9 @@ says is needed, then makes exactly the expected calls, or, on an item beyond the
 file in a supported format it must score A1 = A2 = 1; less is a bug in the harness (a name the mocked tools do
 not answer to, a simulated user who does not answer, a metric that counts wrong), never in the oracle.
 
-    START -> ask (interrupt, if the item needs a question) -> act (the expected calls, or unsupported) -> END
+    tool-call items:  START -> ask (interrupt, if the item needs a question) -> act (the expected calls) -> END
+    IN3 items:        START -> judge (vague as labelled) -> detail (one question a missing detail, looped)
+                            -> summary (the task and every answer) -> END
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from app.agents.base import AgentContext, AgentState, run_tool_calls, tool_call
 from app.clarify.request import ClarificationRequest
 from app.tracing.steps import step
 
-SCRIPT = "oracle_script"  # the settings key: {"question": str, "calls": [{"name", "arguments"}], "unsupported": bool}
+# The settings key. Tool-call items: {"question": str, "calls": [{"name", "arguments"}], "unsupported": bool};
+# IN3 items: {"vague": bool, "details": [{"question": str, "options": [str]}]}.
+SCRIPT = "oracle_script"
 
 
 def build(ctx: AgentContext) -> StateGraph:
     script: dict[str, Any] = dict(ctx.settings.get(SCRIPT) or {})
+    if "details" in script:
+        return _intent_graph(script)
     names = {t.name for t in ctx.tools}
 
     def ask(state: AgentState) -> dict:
@@ -60,4 +66,43 @@ def build(ctx: AgentContext) -> StateGraph:
     graph.add_edge(START, "ask")
     graph.add_edge("ask", "act")
     graph.add_edge("act", END)
+    return graph
+
+
+def _intent_graph(script: dict[str, Any]) -> StateGraph:
+    details = list(script.get("details") or []) if script.get("vague") else []
+
+    def judge(state: AgentState) -> dict:
+        with step("decision", "judge", "vagueness judgement", input=script.get("vague")) as s:
+            s.output = {"vague": bool(script.get("vague"))}
+        return {"scratch": {"detail": 0, "answers": []}}
+
+    def detail(state: AgentState) -> dict:
+        scratch = dict(state.get("scratch") or {})
+        asked = details[scratch["detail"]]
+        request = ClarificationRequest(kind="missing_argument", question=asked["question"], detected_by="oracle",
+                                       options=[str(o) for o in asked.get("options") or []][:6],
+                                       reason="the item lists this missing detail").to_dict()
+        answer = str(interrupt(request))
+        return {"messages": [{"role": "assistant", "content": asked["question"]}, {"role": "user", "content": answer}],
+                "scratch": {**scratch, "detail": scratch["detail"] + 1, "answers": [*scratch["answers"], answer]}}
+
+    def summary(state: AgentState) -> dict:
+        task = next((m.get("content") for m in state["messages"] if m.get("role") == "user"), "")
+        answers = (state.get("scratch") or {}).get("answers") or []
+        text = f"The user wants: {task}" + (f" Details: {'; '.join(answers)}." if answers else "")
+        with step("summary", "summarize", "intention summary", input=answers) as s:
+            s.output = text
+        return {"messages": [{"role": "assistant", "content": text}]}
+
+    def more(state: AgentState) -> str:
+        return "detail" if (state.get("scratch") or {}).get("detail", 0) < len(details) else "summary"
+
+    graph = StateGraph(AgentState)
+    for name, fn in (("judge", judge), ("detail", detail), ("summary", summary)):
+        graph.add_node(name, fn)
+    graph.add_edge(START, "judge")
+    graph.add_conditional_edges("judge", more, ["detail", "summary"])
+    graph.add_conditional_edges("detail", more, ["detail", "summary"])
+    graph.add_edge("summary", END)
     return graph

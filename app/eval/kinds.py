@@ -108,8 +108,14 @@ register(SuiteKind(
     line=lambda m: f"A1 {_fmt(m.get('A1'))} · A2 {_fmt(m.get('A2'))} · A3 {_fmt(m.get('A3'))}",
     tools=_mocked, script=_tool_script,
 ))
+def _intent_script(item: Item, aliases: dict[str, str]) -> dict[str, Any]:
+    return {"vague": item.truly_vague, "details": [
+        {"question": d.get("inquiry") or f"What {str(d.get('description', 'detail')).lower()} would you like?",
+         "options": list(d.get("options") or [])} for d in item.missing_details]}
+
+
 register(SuiteKind(
-    "intent", user=IntentUser,
+    "intent", user=IntentUser, script=_intent_script,
     score=lambda p: metrics.intent_item(p.item, p.steps, p.exchanges, p.matcher),
     summarise=metrics.intent_summary, headline=("vagueness_accuracy", "recovery", "options_rate", "summary_coverage"),
     line=lambda m: f"judged {'vague' if m.get('judged_vague') else 'clear'} · recovery {_fmt(m.get('recovery'))}",

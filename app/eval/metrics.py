@@ -160,7 +160,9 @@ def tool_item(item: Item, steps: list[dict], exchanges: list, final_answer: str 
 
 def _judged_vague(steps: list[dict], exchanges: list) -> bool:
     for s in steps:
-        if s["kind"] == "model" and s["node"] == "judge":
+        if s["kind"] in ("model", "decision") and s["node"] == "judge":  # Interact's judge, or the oracle's
+            if isinstance(s.get("output"), dict) and "vague" in s["output"]:
+                return bool(s["output"]["vague"])
             content = (s.get("output") or {}).get("content") if isinstance(s.get("output"), dict) else s.get("output")
             match = re.search(r"\{.*\}", str(content or ""), re.S)
             if match:
