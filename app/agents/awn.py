@@ -36,8 +36,7 @@ from app.tracing.steps import step
 
 REFLECT_SYSTEM = """[task:awn_reflect]
 You check a tool call before it runs. The user content is JSON with the user's instruction, the tool's schema,
-the proposed call, the findings of a schema/grounding checker, and where each argument's value came from
-("inferred" means only world knowledge gives it, like a country's currency code: judge whether it is sure). Decide:
+the proposed call and the findings of a schema/grounding checker. Decide:
 - "proceed" if the instruction gives (or the conversation already settled) every value the call needs;
 - "ask" if a needed value is missing, ambiguous or wrong: write one short question to the user, with options
   when there are natural choices;
@@ -101,11 +100,16 @@ def build(ctx: AgentContext) -> StateGraph:
             "tool": schemas.get(call["name"], {"name": call["name"], "description": "not in this tool set"}),
             "call": {"name": call["name"], "arguments": arguments},
             "checker_findings": scratch.get("findings", []),
-            # where each value came from; `inferred` (world knowledge: a country's currency code) is for you to judge
-            "argument_sources": {k: v.get("source") for k, v in provenance(
-                arguments, schemas.get(call["name"]), state["messages"], scratch.get("answers", [])).items()},
             "available_tools": list(schemas),
         }
+        # Values only world knowledge gives (a country's currency code) are not asked about by the checker: the
+        # reflection judges them. Said only when there are some, so the common payload stays as it was.
+        inferred = {k: arguments.get(k) for k, v in provenance(arguments, schemas.get(call["name"]), state["messages"],
+                                                               scratch.get("answers", [])).items()
+                    if v.get("source") == "inferred"}
+        if inferred:
+            payload["inferred_values"] = {"values": inferred, "note": "no one said these; they follow from what was "
+                                          "said only by world knowledge: ask if they are not certain"}
         reply = call_model(ctx, [{"role": "system", "content": REFLECT_SYSTEM},
                                  {"role": "user", "content": json.dumps(payload, ensure_ascii=False)}],
                            node="reflect", name="reflection")
