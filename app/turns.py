@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 STOPPED = "stopped on request after its last finished step, which is kept; Retry goes on from there"
 
 
+STOP_POLL_S = 1.0  # how often a running turn looks for a stop asked through another process
+
+
 class RunStopped(Exception):
     """A person asked the running turn to stop (Turns.stop)."""
 
@@ -111,14 +114,20 @@ class Turns:
         self.retrieval = retrieval
         self.locks = locks or SessionLocks(db)  # one turn per session, across processes
         self._stops: dict[str, threading.Event] = {}  # the running turns of this process, by session
+        self._stop_checked: dict[str, float] = {}  # when each running turn last looked for a stop asked elsewhere
 
     def stop(self, session_id: str) -> bool:
-        """Ask the session's running turn (in this process) to stop after the step it is in; False if none is.
-        The run ends as an error that can be retried, its finished steps kept."""
+        """Ask the session's running turn to stop after the step it is in; False if none is running. A turn of
+        this process is told at once; one running in another process on the database (behind a load balancer)
+        reads the request between its steps. The run ends as an error that can be retried, its steps kept."""
         event = self._stops.get(session_id)
-        if event is None:
+        if event is not None:
+            event.set()
+            return True
+        last = repo.latest_run(self.db, session_id)
+        if last is None or last.status != "running":  # (no lock is taken to look: see storage.locks)
             return False
-        event.set()
+        repo.request_stop(self.db, session_id)  # its turn runs in another process
         return True
 
     def turn(self, session_id: str, message: str | None = None, answer: str | None = None,
@@ -172,6 +181,7 @@ class Turns:
             raise TurnError(f"session {session_id} is already running a turn (here or on another server "
                             "process); wait for it to finish")
         stop = self._stops[session_id] = threading.Event()
+        repo.take_stop_request(self.db, session_id)  # one asked for an earlier turn is not for this one
         try:
             # One read for the session, its runs left running and its pending question (bench/load.py).
             start = repo.session_for_turn(self.db, session_id, owner)
@@ -184,6 +194,7 @@ class Turns:
             yield from self._stream(start, message, answer, deltas, proceed, stop)
         finally:
             self._stops.pop(session_id, None)
+            self._stop_checked.pop(session_id, None)
             self.locks.release(session_id)
 
     def _retryable(self, session: SessionRow) -> str:
@@ -274,8 +285,8 @@ class Turns:
             for mode, chunk in graph.stream(graph_input, config, stream_mode=modes, durability=durability):
                 yield from _drain(stored)
                 if mode == "values":
-                    if stop is not None and stop.is_set():  # a superstep ended and is checkpointed: stop here
-                        raise RunStopped(STOPPED)
+                    if stop is not None and (stop.is_set() or self._asked_elsewhere(session.id)):
+                        raise RunStopped(STOPPED)  # a superstep ended and is checkpointed: stop here
                     final = chunk
                 elif mode == "updates":
                     if node_steps:
@@ -309,6 +320,14 @@ class Turns:
             span.end(result.status, None if result.error is None else redact_text(result.error),
                      None if result.final_answer is None else redact_text(result.final_answer), result.clarification)
         yield Event("done", result=result)
+
+    def _asked_elsewhere(self, session_id: str) -> bool:
+        """A stop asked through another process (read at most once a second: a superstep costs no query)."""
+        now = time.monotonic()
+        if now - self._stop_checked.get(session_id, 0.0) < STOP_POLL_S:
+            return False
+        self._stop_checked[session_id] = now
+        return repo.take_stop_request(self.db, session_id)
 
     def _finish(self, session: SessionRow, run_id: str, recorder: Recorder, graph, config: dict,
                 error: str | None, final: dict[str, Any] | None = None) -> TurnResult:

@@ -238,3 +238,12 @@ class ToolRemovalRow(SQLModel, table=True):
     name: str
     owner: str | None = None
     removed_at: float = Field(default_factory=now)
+
+
+class StopRequestRow(SQLModel, table=True):
+    """Stop asked for a session's running turn, which may run in another process on this database: the
+    process running it reads this between steps (at most once a second) and ends the turn there."""
+
+    __tablename__ = "stop_requests"
+    session_id: str = Field(primary_key=True)
+    requested_at: float = Field(default_factory=now)

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from storage import search as full_text
 from storage.engine import Database
 from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, Meta, RunRow, SessionRow, ShareRow,
-                            StepRow, ToolRemovalRow, ToolSetRow, ToolSourceRow, EvalRow, EvalItemRow, now)
+                            StepRow, StopRequestRow, ToolRemovalRow, ToolSetRow, ToolSourceRow, EvalRow, EvalItemRow, now)
 
 
 class NotFound(LookupError):
@@ -449,6 +449,21 @@ def fork_of(db: Database, session_id: str) -> ForkRow | None:
 def forks_in_family(db: Database, root_id: str) -> list[ForkRow]:
     with db.session() as s:
         return list(s.exec(select(ForkRow).where(ForkRow.root_id == root_id).order_by(col(ForkRow.created_at))))
+
+
+# -- stopping a turn that runs in another process ------------------------------------------------------------
+
+
+def request_stop(db: Database, session_id: str) -> None:
+    with db.session() as s:
+        s.merge(StopRequestRow(session_id=session_id, requested_at=now()))
+        s.commit()
+
+
+def take_stop_request(db: Database, session_id: str) -> bool:
+    """Whether a stop was asked for the session's turn (and forget it: it is being acted on)."""
+    with db.autocommit.begin() as conn:
+        return conn.execute(delete(StopRequestRow).where(StopRequestRow.session_id == session_id)).rowcount > 0
 
 
 # -- custom tools -----------------------------------------------------------------------------------------

@@ -116,3 +116,36 @@ def test_a_running_turn_stops_after_its_current_step_keeps_its_steps_and_can_be_
     assert not any(s["kind"] == "tool" for s in result.steps)  # stopped before the tool ran
     done = runner.turn(session.id, retry=True, owner="alice")
     assert done.status == "done" and "Paris" in done.final_answer
+
+
+def test_stop_reaches_a_turn_running_in_another_process(db_url):
+    """#22: Stop was per process: behind a load balancer, the process a Stop reached might not be the one
+    running the turn. Now the request is stored and the running process reads it between steps."""
+    import threading
+    import time
+
+    import httpx
+
+    from app.turns import STOPPED
+    from conftest import Server, clean_env, make_runner
+
+    server = Server(db_url, env=clean_env(PLAYGROUND_DEMO_LATENCY_MS="1500"))
+    here = make_runner(db_url)
+    try:
+        with httpx.Client(base_url=server.url, timeout=120) as http:
+            sid = http.post("/api/sessions", json={"agent": "react", "tools": ["weather"]}).json()["session_id"]
+            answer: dict = {}
+            turn = threading.Thread(target=lambda: answer.update(http.post(
+                f"/api/sessions/{sid}/turns", json={"message": "What's the weather in Paris?"}).json()))
+            turn.start()
+            deadline = time.monotonic() + 60
+            while not repo.steps_for_session(here.db, sid) and time.monotonic() < deadline:  # its first step
+                time.sleep(0.1)
+            assert here.stop(sid)  # not this process's turn: asked through the database
+            turn.join(120)
+        assert answer["status"] == "error" and answer["error"] == STOPPED and not answer["final_answer"]
+        assert not repo.take_stop_request(here.db, sid)  # taken by the process that stopped
+        assert not here.stop(sid)  # nothing runs now
+    finally:
+        here.close()
+        server.stop()
