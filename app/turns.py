@@ -114,7 +114,8 @@ class Turns:
         self.retrieval = retrieval
         self.locks = locks or SessionLocks(db)  # one turn per session, across processes
         self._stops: dict[str, threading.Event] = {}  # the running turns of this process, by session
-        self._stop_checked: dict[str, float] = {}  # when each running turn last looked for a stop asked elsewhere
+        # each running turn: when it started and when it last looked for a stop asked through another process
+        self._stop_checked: dict[str, tuple[float, float]] = {}
 
     def stop(self, session_id: str) -> bool:
         """Ask the session's running turn to stop after the step it is in; False if none is running. A turn of
@@ -181,7 +182,7 @@ class Turns:
             raise TurnError(f"session {session_id} is already running a turn (here or on another server "
                             "process); wait for it to finish")
         stop = self._stops[session_id] = threading.Event()
-        repo.take_stop_request(self.db, session_id)  # one asked for an earlier turn is not for this one
+        self._stop_checked[session_id] = (time.time(), 0.0)  # (turn started, last looked)
         try:
             # One read for the session, its runs left running and its pending question (bench/load.py).
             start = repo.session_for_turn(self.db, session_id, owner)
@@ -323,11 +324,12 @@ class Turns:
 
     def _asked_elsewhere(self, session_id: str) -> bool:
         """A stop asked through another process (read at most once a second: a superstep costs no query)."""
+        started, looked = self._stop_checked.get(session_id, (time.time(), 0.0))
         now = time.monotonic()
-        if now - self._stop_checked.get(session_id, 0.0) < STOP_POLL_S:
+        if now - looked < STOP_POLL_S:
             return False
-        self._stop_checked[session_id] = now
-        return repo.take_stop_request(self.db, session_id)
+        self._stop_checked[session_id] = (started, now)
+        return repo.take_stop_request(self.db, session_id, since=started)  # not one asked of an earlier turn
 
     def _finish(self, session: SessionRow, run_id: str, recorder: Recorder, graph, config: dict,
                 error: str | None, final: dict[str, Any] | None = None) -> TurnResult:

@@ -460,8 +460,13 @@ def request_stop(db: Database, session_id: str) -> None:
         s.commit()
 
 
-def take_stop_request(db: Database, session_id: str) -> bool:
-    """Whether a stop was asked for the session's turn (and forget it: it is being acted on)."""
+def take_stop_request(db: Database, session_id: str, since: float = 0.0) -> bool:
+    """Whether a stop was asked for the session's turn since `since` (and forget it: it is being acted on).
+    Reads first: a running turn looks once a second and must not take SQLite's write lock to find nothing."""
+    with db.reader() as s:
+        asked = s.exec(select(StopRequestRow.requested_at).where(StopRequestRow.session_id == session_id)).first()
+    if asked is None or asked < since:
+        return False
     with db.autocommit.begin() as conn:
         return conn.execute(delete(StopRequestRow).where(StopRequestRow.session_id == session_id)).rowcount > 0
 
