@@ -667,3 +667,35 @@ def test_every_tab_fits_the_window_at_projector_sizes(server, page, width, heigh
         page.screenshot(path=str(ARTIFACTS / f"tab-{tab.lower()}-{width}x{height}.png"))
         assert scroll <= inner, f"{tab} scrolls sideways at {width}x{height}: {scroll} > {inner}"
         assert worst is None, f"{tab} at {width}x{height}: {worst[0]!r} reaches {worst[1]} px of {inner}"
+
+
+def test_an_mcp_servers_question_is_asked_in_the_chat_and_the_answer_reaches_it(cli, page):
+    """#25: an MCP server's elicitation during a tool call shows as the chat's question, its enum as the answer
+    buttons (with Decline and Cancel); clicking one sends it to the server and the call's result comes back."""
+    import sys
+
+    from tests.conftest import Server
+
+    server_script = Path(__file__).parent / "data" / "mcp_server.py"
+    cli("tools", "import-mcp", f"{sys.executable} {server_script}", check=True)  # the operator's, for everyone
+    server = Server(cli.db_url)
+    try:
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.set_default_timeout(90_000)
+        page.goto(server.url + "/")
+        box = page.locator("#tools input")
+        box.click()
+        box.fill("order_shirt")
+        page.locator("#tools").get_by_role("option", name="order_shirt").first.click()
+        page.locator("#message textarea").fill("call order_shirt with red")
+        page.locator("#send").click()
+        page.locator("#question").get_by_text("Which size should the red shirt be?").first.wait_for()
+        labels = [page.locator(f"#option-{i}").inner_text().strip() for i in range(5)]
+        assert labels == ["small", "medium", "large", "Decline", "Cancel"]
+        assert "elicitation" in page.locator("#question").inner_text()
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / "mcp-elicitation-1366x768.png"))
+        page.locator("#option-2").click()
+        page.locator("#chat").get_by_text("ordered a large red shirt").last.wait_for()
+    finally:
+        server.stop()

@@ -23,7 +23,7 @@ COMMAND = f"{sys.executable} {SERVER}"
 
 def test_a_stdio_server_imports_and_its_tools_run_through_mcp(runner):
     names = runner.import_mcp(COMMAND, prefix="inv_")
-    assert names == ["inv_stock_level", "inv_restock", "inv_server_env", "inv_slow"]
+    assert names == ["inv_stock_level", "inv_restock", "inv_server_env", "inv_slow", "inv_order_shirt"]
     level = runner.tools.get("inv_stock_level")
     assert level.parameters["required"] == ["item"] and level.description.startswith("How many of an item")
     assert level.source == f"mcp:{COMMAND}"
@@ -105,7 +105,7 @@ def test_a_streamable_http_server_imports_and_runs(runner):
 
 def test_imported_on_the_cli_and_called_in_a_session_on_a_live_server(cli, db_url):
     made = cli.json("tools", "import-mcp", COMMAND)
-    assert made["tools"] == ["stock_level", "restock", "server_env", "slow"]
+    assert made["tools"] == ["stock_level", "restock", "server_env", "slow", "order_shirt"]
     server = Server(db_url)  # loads the stored import without asking the MCP server anything
     try:
         with httpx.Client(base_url=server.url, timeout=120) as http:
@@ -139,3 +139,65 @@ def test_connect_from_the_ui(server):
     assert "`ui_stock_level`" in done[0]
     refused = ui.predict("no-such-command-here", "", "", api_name="/import_mcp")
     assert refused[0].startswith("⚠️ no-such-command-here: command not found")
+
+
+# -- elicitation: the MCP server asks during a call (#25) ---------------------------------------------------
+
+
+def _http_server():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(SERVER), "--http", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/mcp"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return proc, url
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_a_servers_question_during_a_call_is_a_clarification_answered_across_a_restart(db_url, transport):
+    """The server's elicitation/create becomes a clarification (kind elicitation, detected by mcp, the schema's
+    enum as options); it survives a restart of the playground while pending; the answer reaches the server and
+    the same call's result comes back. Declining ends the call with a clear tool error."""
+    from conftest import make_runner
+
+    proc, target = (None, COMMAND) if transport == "stdio" else _http_server()
+    runner = make_runner(db_url)
+    try:
+        runner.import_mcp(target, prefix="shop_")
+        session = runner.new_session("react", "demo/offline", tools=["shop_order_shirt"])
+        asked = runner.turn(session.id, message="call shop_order_shirt with red")
+        assert asked.status == "needs_clarification", asked.error
+        question = asked.clarification
+        assert (question.kind, question.detected_by, question.field) == ("elicitation", "mcp", "size")
+        assert question.question == "Which size should the red shirt be?"
+        assert question.options == ["small", "medium", "large", "Decline", "Cancel"]
+        runner.close()
+        client().shutdown()  # the playground restarts: its MCP connections go too
+
+        runner = make_runner(db_url)
+        assert runner.pending_question(session.id).kind == "elicitation"
+        done = runner.turn(session.id, answer="large")
+        assert done.status == "done" and "ordered a large red shirt" in done.final_answer
+        trace = runner.trace(session.id)
+        assert trace["metrics"]["clarification"]["by_kind"] == {"elicitation": 1}
+        [call] = [s for s in trace["steps"] if s["kind"] == "tool"]
+        assert call["status"] == "ok" and call["output"] == "ordered a large red shirt"
+
+        again = runner.new_session("react", "demo/offline", tools=["shop_order_shirt"])
+        runner.turn(again.id, message="call shop_order_shirt with blue")
+        declined = runner.turn(again.id, answer="Decline")
+        [call] = [s for s in runner.trace(again.id)["steps"] if s["kind"] == "tool"]
+        assert call["status"] == "error" and "declined the server's request for input" in call["error"]
+        assert declined.status == "done"
+    finally:
+        runner.close()
+        client().shutdown()
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)

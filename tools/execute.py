@@ -236,6 +236,8 @@ def run_tool(
 
         if isinstance(exc, SandboxError):  # already says what happened in the tool's process
             return fail(f"{tool.name}: {exc}", kind="sandbox")
+        if isinstance(getattr(exc, "clarification", None), dict):  # the tool asks the person (an MCP server's
+            return fail(str(exc), kind="elicitation", request=exc.clarification)  # elicitation): not a failure
         return fail(f"{tool.name} raised {type(exc).__name__}: {exc}", kind="exception")
     value = outcome.get("value")
     try:

@@ -13,6 +13,13 @@ had an effect.
 Secrets: a stdio server gets the SDK's minimal environment plus only the variables named in `env` (their
 values are read from ours at connect time); an HTTP server gets headers whose values come from the variables
 named in `headers`. Only names are stored; values are redacted like every secret (`register_secret_env`).
+
+Elicitation (spec 2025-06-18 `elicitation/create`, form and url mode; the client says it supports both): a
+server that asks for input during a call gets the answers the call was given, in order. Past them the request is
+cancelled at the server and the call raises ElicitationNeeded with the server's question; the agent's tool node
+asks the person (a clarification of kind `elicitation`) and makes the call again with the answer, the flow the
+2026 revisions make standard (an input-required result, retried with answers). A declined or cancelled question
+ends the call with a tool error.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.model import Tool, ToolDefinitionError, ToolImportError, check_credential, register_secret_env
+from tools.model import ASKING, Tool, ToolContext, ToolDefinitionError, ToolImportError, check_credential, register_secret_env
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -82,6 +89,29 @@ class ServerConfig:
         return cls(command=parts[0], args=tuple(parts[1:]), env=tuple(env or ()))
 
 
+class ElicitationNeeded(MCPError):
+    """The server asked for input in the middle of a call (elicitation/create) and no answer was given yet: the
+    call was cancelled at the server, to be made again with the answer (`call_tool(answers=...)`). `request` is
+    the server's params: mode, message, and requestedSchema (form) or url and elicitationId (url)."""
+
+    def __init__(self, tool: str, request: dict[str, Any]):
+        super().__init__(f"{tool}: the MCP server asks: {request.get('message', '')}")
+        self.clarification = {"tool": tool, **request}
+
+
+class _Call:
+    """One tools/call, with the answers to the server's questions during it, in the order it asks them."""
+
+    def __init__(self, name: str, arguments: dict[str, Any], answers: list[dict[str, Any]]):
+        self.name, self.arguments, self.answers = name, arguments, list(answers)
+        self.used = 0
+        self.needed: dict[str, Any] | None = None
+        self.refused: tuple[str, str] | None = None  # (decline | cancel, the server's message)
+
+    async def __call__(self, session):
+        return await session.call_tool(self.name, self.arguments)
+
+
 class _Link:
     """One open MCP session, owned by a task on the background loop; requests reach it through a queue."""
 
@@ -90,18 +120,40 @@ class _Link:
         self.queue: asyncio.Queue = asyncio.Queue()
         self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
         self.task = asyncio.get_running_loop().create_task(self._run())
+        self.current: Any = None  # the request being served (one at a time): an elicitation belongs to it
+
+    async def _elicit(self, _context, params):
+        """elicitation/create from the server (spec 2025-06-18: form mode, and url mode): answered from the call's
+        given answers in order; past them, cancelled and remembered, so the call can be asked of the person and
+        made again with the answer."""
+        from mcp import types
+
+        call = self.current
+        if not isinstance(call, _Call):
+            return types.ErrorData(code=types.INVALID_REQUEST, message="elicitation outside a tool call")
+        request = params.model_dump(mode="json", exclude_none=True, by_alias=True)
+        if call.used < len(call.answers):
+            answer = call.answers[call.used]
+            call.used += 1
+            if answer.get("action") != "accept":
+                call.refused = (str(answer.get("action")), str(request.get("message") or ""))
+            return types.ElicitResult(action=answer.get("action", "cancel"), content=answer.get("content"))
+        call.needed = request
+        return types.ElicitResult(action="cancel")
 
     async def _run(self) -> None:
         from mcp import ClientSession
 
         try:
-            async with self._transport() as streams, ClientSession(streams[0], streams[1]) as session:
+            async with self._transport() as streams, ClientSession(streams[0], streams[1],
+                                                                   elicitation_callback=self._elicit) as session:
                 await session.initialize()
                 self.ready.set_result(True)
                 while True:
                     work, future = await self.queue.get()
                     if work is None:
                         return
+                    self.current = work
                     try:
                         result = await work(session)
                         if not future.done():
@@ -274,18 +326,24 @@ def list_tools(config: ServerConfig, timeout: float = DEFAULT_TIMEOUT) -> list[d
         raise MCPError(_describe_error(config, exc)) from None
 
 
-def call_tool(config: ServerConfig, name: str, arguments: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> Any:
-    """Call one tool; its structured result, or its text (parsed when it is JSON). An error result raises."""
-
-    async def work(session):
-        return await session.call_tool(name, arguments)
-
+def call_tool(config: ServerConfig, name: str, arguments: dict[str, Any], timeout: float = DEFAULT_TIMEOUT,
+              answers: list[dict[str, Any]] | None = None) -> Any:
+    """Call one tool; its structured result, or its text (parsed when it is JSON). An error result raises.
+    `answers`: to the server's questions during the call ({"action": accept | decline | cancel, "content"}), in
+    order; a question past them raises ElicitationNeeded, and a declined or cancelled one a tool error."""
+    work = _Call(name, arguments, answers or [])
     try:
         result = client().run(config, work, timeout)
     except TimeoutError:
         raise
     except Exception as exc:  # noqa: BLE001
         raise MCPError(_describe_error(config, exc)) from None
+    if work.needed is not None:
+        raise ElicitationNeeded(name, work.needed)
+    if work.refused is not None:
+        action, message = work.refused
+        raise MCPError(f"{name}: the person {'declined' if action == 'decline' else 'cancelled'} the server's "
+                       f"request for input ({message}), so the call did not complete")
     texts = [getattr(c, "text", None) or f"[{getattr(c, 'type', 'content')}]" for c in result.content or []]
     if result.isError:
         raise MCPError(f"{name} failed on the MCP server: {' '.join(texts) or 'no message'}")
@@ -319,13 +377,13 @@ def tools_from_schemas(spec: MCPImport) -> list[Tool]:
         parameters.setdefault("type", "object")
         parameters.setdefault("properties", {})
 
-        def handler(_remote: str = remote, **arguments: Any) -> Any:
-            return call_tool(spec.config, _remote, arguments, spec.timeout)
+        def handler(_mcp_context: ToolContext, _remote: str = remote, **arguments: Any) -> Any:
+            return call_tool(spec.config, _remote, arguments, spec.timeout, _mcp_context.state.get("answers") or [])
 
         try:
             tools.append(Tool(name=name, description=schema.get("description") or name, parameters=parameters,
                               handler=handler, side_effects=True, timeout=spec.timeout + 5,
-                              source=f"mcp:{spec.config.label}", tags=("mcp",)))
+                              source=f"mcp:{spec.config.label}", tags=("mcp",), state_key=ASKING))
         except ToolDefinitionError as exc:
             raise MCPError(f"{spec.config.label}: tool {remote!r}: {exc}") from None
     return tools

@@ -79,6 +79,11 @@ class ToolImportError(ValueError):
     it, and the problem. Nothing is registered."""
 
 
+# A tool whose `state_key` is ASKING may ask the person during a call (an MCP server's elicitation): its
+# ToolContext.state holds {"answers": [...]}, the answers to its questions in this call, and is never kept.
+ASKING = "asking"
+
+
 @dataclass
 class ToolContext:
     """What a stateful tool may see: the session id and its own namespace of the session's tool state."""

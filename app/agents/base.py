@@ -18,7 +18,7 @@ from app.clarify.provenance import provenance
 from app.llm import gateway
 from app.tracing.steps import emit, step
 from tools.execute import ToolResult, run_tool
-from tools.model import Tool
+from tools.model import ASKING, Tool
 
 
 REPLACE = "__replace__"
@@ -168,9 +168,8 @@ def run_tool_calls(ctx: AgentContext, state: AgentState, calls: list[dict], *, n
             elif parse_error:
                 result = ToolResult(ok=False, content=f"Error: {name}: {parse_error}", error=parse_error)
             else:
-                result = run_tool(tool, arguments, session_id=session_id, tool_state=tool_state,
-                                  timeout=tool.timeout or ctx.tool_timeout)
-            if result.state is not None and tool is not None and tool.state_key:
+                result = _run_asking(tool, arguments, session_id, tool_state, tool.timeout or ctx.tool_timeout)
+            if result.state is not None and tool is not None and tool.state_key and tool.state_key != ASKING:
                 tool_state[tool.state_key] = result.state
             # a huge output is stored as the model saw it: cut, with the marker saying how much was dropped
             s.output = result.value if result.ok and not result.truncated else result.content
@@ -185,6 +184,27 @@ def run_tool_calls(ctx: AgentContext, state: AgentState, calls: list[dict], *, n
     if tool_state != (state.get("tool_state") or {}):
         update["tool_state"] = tool_state
     return update
+
+
+def _run_asking(tool: Tool, arguments: Any, session_id: str, tool_state: dict, timeout: float) -> ToolResult:
+    """Run one call. While its tool asks the person something (an MCP server's elicitation), ask them (an
+    interrupt: the run waits, a reload or a restart included) and make the call again with the answers so far.
+    On resume LangGraph runs this node again and each interrupt returns its answer in order."""
+    from langgraph.types import interrupt
+
+    from app.clarify.elicitation import answer_for, request_for
+
+    answers: list[dict[str, Any]] = []
+    while True:
+        given = {**tool_state, ASKING: {"answers": answers}} if tool.state_key == ASKING else tool_state
+        result = run_tool(tool, arguments, session_id=session_id, tool_state=given, timeout=timeout)
+        if result.meta.get("kind") != "elicitation" or len(answers) >= MAX_ELICITATIONS:
+            return result
+        asked = result.meta["request"]
+        answers.append(answer_for(interrupt(request_for(tool.name, asked).to_dict()), asked))
+
+
+MAX_ELICITATIONS = 5  # questions one call may ask before its last request is left as the tool's error
 
 
 def edit_call_in_messages(values: dict[str, Any], call_id: str | None, arguments: dict[str, Any]) -> dict | None:

@@ -4,7 +4,8 @@ import os
 import sys
 import time
 
-from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp import Context, FastMCP
+from pydantic import BaseModel, Field
 
 mcp = FastMCP("test-inventory", port=int(sys.argv[2]) if "--http" in sys.argv else 8000)
 _stock = {"apple": 3, "pear": 0}
@@ -40,6 +41,19 @@ def slow(seconds: float) -> str:
     """Sleep, then answer."""
     time.sleep(seconds)
     return "done"
+
+
+class Size(BaseModel):
+    size: str = Field(description="the shirt size", json_schema_extra={"enum": ["small", "medium", "large"]})
+
+
+@mcp.tool()
+async def order_shirt(color: str, ctx: Context) -> str:
+    """Order a shirt of a colour; the server asks which size (MCP elicitation)."""
+    answer = await ctx.elicit(f"Which size should the {color} shirt be?", schema=Size)
+    if answer.action == "accept":
+        return f"ordered a {answer.data.size} {color} shirt"
+    return f"no shirt ordered: {answer.action}"
 
 
 if __name__ == "__main__":
