@@ -79,19 +79,24 @@ def test_bad_servers_are_refused_with_the_reason(runner, target, expected):
     assert runner.tools.names() == before
 
 
-def test_a_streamable_http_server_imports_and_runs(runner):
+def _http_server():
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(SERVER), "--http", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/mcp"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return proc, url
+
+
+def test_a_streamable_http_server_imports_and_runs(runner):
+    proc, url = _http_server()
     try:
-        url = f"http://127.0.0.1:{port}/mcp"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         names = runner.import_mcp(url, prefix="web_")
         assert "web_restock" in names
         assert run_tool(runner.tools.get("web_restock"), {"item": "fig", "count": 2}).value == {"item": "fig",
@@ -142,21 +147,6 @@ def test_connect_from_the_ui(server):
 
 
 # -- elicitation: the MCP server asks during a call (#25) ---------------------------------------------------
-
-
-def _http_server():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(SERVER), "--http", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/mcp"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    return proc, url
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
