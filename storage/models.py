@@ -247,3 +247,44 @@ class StopRequestRow(SQLModel, table=True):
     __tablename__ = "stop_requests"
     session_id: str = Field(primary_key=True)
     requested_at: float = Field(default_factory=now)
+
+
+class MarkRow(SQLModel, table=True):
+    """A person's mark on a session or on one of its steps (`step_id`): thumbs (`rating` "up" / "down"), a
+    score (1-5) and a note, any of them. One mark per person per session or step; marking again replaces it."""
+
+    __tablename__ = "marks"
+    __table_args__ = (Index("ux_marks_target", "session_id", "step_id", "owner", unique=True),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    session_id: str = Field(foreign_key="sessions.id", index=True)
+    step_id: str = ""  # "" marks the session itself (a unique index treats NULLs as distinct)
+    owner: str | None = None
+    rating: str | None = None  # up | down
+    score: int | None = None
+    note: str = ""
+    updated_at: float = Field(default_factory=now)
+
+
+class DatasetRow(SQLModel, table=True):
+    """A named benchmark a person grows from sessions: items of one kind, "tool" (the NoisyToolBench format)
+    or "intent" (IN3), stored in that format so the harness runs and exports them as they are."""
+
+    __tablename__ = "datasets"
+    __table_args__ = (Index("ux_datasets_owner_name", "owner", "name", unique=True),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    owner: str | None = None
+    name: str
+    kind: str  # tool | intent
+    created_at: float = Field(default_factory=now)
+
+
+class DatasetItemRow(SQLModel, table=True):
+    """One item of a dataset: `item` is the published format's object; `source` is where it came from
+    (`{"session_id"}` or `{"eval_id", "item_id"}`), kept as text: deleting the session keeps the item."""
+
+    __tablename__ = "dataset_items"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dataset_id: str = Field(foreign_key="datasets.id", index=True)
+    item: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    source: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: float = Field(default_factory=now)

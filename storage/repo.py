@@ -17,8 +17,9 @@ from sqlmodel import col, select
 
 from storage import search as full_text
 from storage.engine import Database
-from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, ForkRow, Meta, RunRow, SessionRow, ShareRow,
-                            StepRow, StopRequestRow, ToolRemovalRow, ToolSetRow, ToolSourceRow, EvalRow, EvalItemRow, now)
+from storage.models import (ClarificationRow, ComparisonRow, CustomToolRow, DatasetItemRow, DatasetRow, ForkRow, MarkRow,
+                            Meta, RunRow, SessionRow, ShareRow, StepRow, StopRequestRow, ToolRemovalRow, ToolSetRow,
+                            ToolSourceRow, EvalRow, EvalItemRow, now)
 
 
 class NotFound(LookupError):
@@ -132,7 +133,7 @@ def list_sessions(
 
 def delete_session(db: Database, session_id: str) -> None:
     with db.session() as s:
-        for table in (StepRow, ClarificationRow, RunRow, ShareRow, ForkRow):  # deleting a session kills its links
+        for table in (StepRow, ClarificationRow, RunRow, ShareRow, ForkRow, MarkRow):  # and kills its links
             s.exec(delete(table).where(table.session_id == session_id))
         s.exec(delete(SessionRow).where(SessionRow.id == session_id))
         s.commit()
@@ -551,3 +552,102 @@ def list_evals(db: Database, owner: str | None = None) -> list[EvalRow]:
 def eval_items(db: Database, eval_id: str) -> list[EvalItemRow]:
     with db.session() as s:
         return list(s.exec(select(EvalItemRow).where(EvalItemRow.eval_id == eval_id).order_by(col(EvalItemRow.seq))))
+
+
+# -- marks ----------------------------------------------------------------------------------------------
+
+
+def _of(column: Any, owner: str | None):
+    """`column` is `owner`, None included (SQL's `= NULL` is never true)."""
+    return col(column).is_(None) if owner is None else column == owner
+
+
+def set_mark(db: Database, session_id: str, owner: str | None, step_id: str = "", **fields: Any) -> MarkRow:
+    """The person's mark on the session (or its step), made or replaced."""
+    with db.session() as s:
+        row = s.exec(select(MarkRow).where(MarkRow.session_id == session_id, MarkRow.step_id == step_id,
+                                           _of(MarkRow.owner, owner))).first()
+        row = row or MarkRow(session_id=session_id, step_id=step_id, owner=owner)
+        for key, value in fields.items():
+            setattr(row, key, value)
+        row.updated_at = now()
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    return row
+
+
+def delete_mark(db: Database, session_id: str, owner: str | None, step_id: str = "") -> bool:
+    with db.session() as s:
+        done = s.exec(delete(MarkRow).where(MarkRow.session_id == session_id, MarkRow.step_id == step_id,
+                                            _of(MarkRow.owner, owner))).rowcount > 0
+        s.commit()
+    return done
+
+
+def marks_for_session(db: Database, session_id: str, owner: str | None = None) -> list[MarkRow]:
+    query = select(MarkRow).where(MarkRow.session_id == session_id)
+    if owner is not None:
+        query = query.where(MarkRow.owner == owner)
+    with db.reader() as s:
+        return list(s.exec(query.order_by(col(MarkRow.updated_at))))
+
+
+def marked_sessions(db: Database, owner: str | None, rating: str | None = None) -> list[str]:
+    """The sessions the person marked (the session itself or a step), newest mark first; with `rating`, only
+    those with a mark of that rating."""
+    query = select(MarkRow.session_id).where(_of(MarkRow.owner, owner))
+    if rating is not None:
+        query = query.where(MarkRow.rating == rating)
+    with db.reader() as s:
+        rows = s.exec(query.group_by(MarkRow.session_id).order_by(func.max(MarkRow.updated_at).desc())).all()
+    return [row[0] for row in rows]
+
+
+# -- datasets -------------------------------------------------------------------------------------------
+
+
+def create_dataset(db: Database, name: str, kind: str, owner: str | None = None) -> DatasetRow:
+    return _insert(db, DatasetRow(name=name, kind=kind, owner=owner))
+
+
+def get_dataset(db: Database, name: str, owner: str | None = None) -> DatasetRow:
+    with db.reader() as s:
+        row = s.exec(select(DatasetRow).where(DatasetRow.name == name, _of(DatasetRow.owner, owner))).first()
+    if row is None:
+        raise NotFound(f"no dataset {name!r}")
+    return row
+
+
+def list_datasets(db: Database, owner: str | None = None) -> list[tuple[DatasetRow, int]]:
+    """The person's datasets by name, each with its number of items."""
+    count = (select(func.count()).select_from(DatasetItemRow).where(DatasetItemRow.dataset_id == DatasetRow.id)
+             .scalar_subquery())
+    with db.reader() as s:
+        rows = s.exec(select(DatasetRow, count).where(_of(DatasetRow.owner, owner)).order_by(col(DatasetRow.name))).all()
+    return [(row, int(n)) for row, n in rows]
+
+
+def add_dataset_item(db: Database, dataset_id: str, item: dict[str, Any], source: dict[str, Any]) -> DatasetItemRow:
+    return _insert(db, DatasetItemRow(dataset_id=dataset_id, item=item, source=source))
+
+
+def dataset_items(db: Database, dataset_id: str) -> list[DatasetItemRow]:
+    with db.reader() as s:
+        query = select(DatasetItemRow).where(DatasetItemRow.dataset_id == dataset_id)
+        return list(s.exec(query.order_by(col(DatasetItemRow.created_at), col(DatasetItemRow.id))))
+
+
+def delete_dataset_item(db: Database, dataset_id: str, item_id: str) -> bool:
+    with db.session() as s:
+        done = s.exec(delete(DatasetItemRow).where(DatasetItemRow.dataset_id == dataset_id,
+                                                   DatasetItemRow.id == item_id)).rowcount > 0
+        s.commit()
+    return done
+
+
+def delete_dataset(db: Database, dataset_id: str) -> None:
+    with db.session() as s:
+        s.exec(delete(DatasetItemRow).where(DatasetItemRow.dataset_id == dataset_id))
+        s.exec(delete(DatasetRow).where(DatasetRow.id == dataset_id))
+        s.commit()

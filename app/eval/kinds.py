@@ -40,6 +40,8 @@ class SuiteKind:
     tools: Callable[[Item], tuple[list, dict[str, str]]] = lambda item: ([], {})  # (mocked tools, name aliases)
     # The item's answer key for the oracle design (app.agents.oracle), given the tools' name aliases.
     script: Callable[[Item, dict[str, str]], dict[str, Any]] = lambda item, aliases: {}
+    # Whether an item's result is a failure (the Eval tab's "save the failures to a dataset").
+    failed: Callable[[dict[str, Any]], bool] = lambda result: result["status"] in ("error", "timeout")
 
 
 KINDS: dict[str, SuiteKind] = {}
@@ -107,6 +109,8 @@ register(SuiteKind(
     summarise=metrics.tool_summary, headline=("A1", "A2", "A3"),
     line=lambda m: f"A1 {_fmt(m.get('A1'))} · A2 {_fmt(m.get('A2'))} · A3 {_fmt(m.get('A3'))}",
     tools=_mocked, script=_tool_script,
+    failed=lambda r: r["status"] in ("error", "timeout") or not all((r.get("metrics") or {}).get(k) for k in
+                                                                   ("A1", "A2", "A3")),
 ))
 def _intent_script(item: Item, aliases: dict[str, str]) -> dict[str, Any]:
     return {"vague": item.truly_vague, "details": [
@@ -119,4 +123,6 @@ register(SuiteKind(
     score=lambda p: metrics.intent_item(p.item, p.steps, p.exchanges, p.matcher),
     summarise=metrics.intent_summary, headline=("vagueness_accuracy", "recovery", "options_rate", "summary_coverage"),
     line=lambda m: f"judged {'vague' if m.get('judged_vague') else 'clear'} · recovery {_fmt(m.get('recovery'))}",
+    failed=lambda r: r["status"] in ("error", "timeout") or not (r.get("metrics") or {}).get("vagueness_correct")
+    or (r["metrics"].get("recovery") is not None and r["metrics"]["recovery"] < 1),
 ))

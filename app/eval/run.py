@@ -70,7 +70,8 @@ def run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, j
     aliases: dict[str, str] = {}
     result: dict[str, Any] = {"suite": item.suite, "kind": item.kind, "category": item.category,
                               "item_id": item.id, "query": item.query, "session_id": None, "status": "error",
-                              "error": None, "final_answer": None, "metrics": {}, "exchanges": []}
+                              "error": None, "final_answer": None, "metrics": {}, "exchanges": [],
+                              "item": item.data}  # kept for a dataset of failures (app.datasets); not reported
     kind = kinds.get(item.kind)
     user = kind.user(item, matcher)
     try:
@@ -151,7 +152,7 @@ def run(runner: Runner, suites: list[Suite], config: EvalConfig,
                 running.pop(index)  # abandoned: the thread is a daemon; its late result is ignored
                 item = items[index]
                 record(index, {"suite": item.suite, "kind": item.kind, "category": item.category, "item_id": item.id,
-                               "query": item.query, "session_id": None, "status": "timeout",
+                               "query": item.query, "item": item.data, "session_id": None, "status": "timeout",
                                "error": f"the item did not finish within {config.item_timeout:g} s",
                                "final_answer": None, "metrics": {}, "exchanges": [], "steps": 0,
                                "latency_s": round(time.time() - started, 3), "tokens": 0, "cost": 0.0})
@@ -171,7 +172,7 @@ def report(eval_id: str, suites: list[str], config: EvalConfig, judge: str, matc
                   "note": "A3 by rule: finished with an answer and A2 holds (IBTC: A1)" if judge == "deterministic"
                   else f"A3, and the calls A2's rules reject, judged by {judge}"},
         "matcher": matcher,
-        "summary": summary, "items": items,
+        "summary": summary, "items": [{k: v for k, v in r.items() if k != "item"} for r in items],
     }
 
 

@@ -190,12 +190,17 @@ def _load_file(path: Path, suite: str) -> Suite:
             raise SuiteError(f"{path}: not JSON: {exc}") from None
         if isinstance(rows, dict):
             rows = rows.get("items") or rows.get("data") or [rows]
+    return from_rows(rows, suite, path)
+
+
+def from_rows(rows: Any, suite: str, where: Path) -> Suite:
+    """A suite from the rows of a file in either format (`where` names it in errors): a file's, a dataset's."""
     if not isinstance(rows, list) or not rows:
-        raise SuiteError(f"{path}: expected a list of items")
+        raise SuiteError(f"{where}: expected a list of items")
     first = rows[0] if isinstance(rows[0], dict) else {}
     if "task" in first and "vague" in first:
-        return Suite(suite, "intent", [_intent_item(path, suite, i, row) for i, row in enumerate(rows)])
-    return Suite(suite, "tool", [_tool_item(path, suite, i, row) for i, row in enumerate(rows)])
+        return Suite(suite, "intent", [_intent_item(where, suite, i, row) for i, row in enumerate(rows)])
+    return Suite(suite, "tool", [_tool_item(where, suite, i, row) for i, row in enumerate(rows)])
 
 
 def _tool_item(path: Path, suite: str, index: int, row: Any) -> Item:
