@@ -24,7 +24,7 @@ from typing import Any
 
 from app.eval import kinds
 from app.eval.mock import mock_tools, normalise
-from app.eval.suites import BUILTIN, Suite, SuiteError, from_rows, load
+from app.eval.suites import BUILTIN, Suite, SuiteError, from_rows, load, spread
 from app.tracing.redact import redact, redact_text
 from storage import NotFound, repo
 from storage.engine import Database
@@ -255,7 +255,7 @@ def load_suite(db: Database, spec: str, limit: int | None, owner: str | None) ->
     except NotFound as exc:
         raise SuiteError(str(exc)) from None
     if limit:
-        suite.items = suite.items[:limit]
+        suite.items = spread(suite.items, limit)
     return suite
 
 

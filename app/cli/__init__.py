@@ -14,6 +14,8 @@ from app.cli.common import CliError
 from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_models_list, cmd_share, cmd_tools_add,
                           cmd_tools_import_mcp, cmd_tools_import_openapi, cmd_tools_lint, cmd_tools_list, cmd_tools_remove,
                           cmd_trace)
+from app.cli.datasets import (cmd_datasets_add, cmd_datasets_create, cmd_datasets_export, cmd_datasets_list,
+                              cmd_datasets_remove, cmd_datasets_show, cmd_mark)
 from app.cli.runs import (cmd_branches, cmd_compare, cmd_eval, cmd_fork, cmd_replay, cmd_run, cmd_scenarios_list,
                           cmd_scenarios_run, cmd_sweep)
 from app.cli.serve import cmd_hash_password, cmd_serve
@@ -159,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("eval", cmd_eval, "run an agent on clarification benchmarks (NoisyToolBench-style tool-call suites, IN3 "
             "intention suites) with simulated users; prints metrics per category")
-    p.add_argument("suites", nargs="*", help="built-in suite (ntb-dev, in3-dev), a suite file, or a folder")
+    p.add_argument("suites", nargs="*", help="built-in suite (ntb-dev, in3-dev), a suite file, a folder, or "
+                   "dataset:NAME (a dataset made from sessions)")
     p.add_argument("--agent", default="awn")
     p.add_argument("--model", default=DEMO_MODEL)
     p.add_argument("--judge", help="model judging A3 (default: a deterministic rule)")
@@ -177,6 +180,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", metavar="LABELS.jsonl", help="with --rescore: the paper's human labels of the same "
                    "tasks (data_labeling format), for vagueness accuracy and recovery")
 
+    owner_help = "whose: a login as user:NAME, a browser's id (default: made from this command line)"
+    p = add("mark", cmd_mark, "mark a session or one of its steps: thumbs, a score, a note (without them: list the "
+            "session's marks)")
+    p.add_argument("session_id")
+    p.add_argument("--step", help="the step's number (# in the trace) or id (default: the session)")
+    thumbs = p.add_mutually_exclusive_group()
+    thumbs.add_argument("--up", action="store_true", help="👍")
+    thumbs.add_argument("--down", action="store_true", help="👎")
+    thumbs.add_argument("--clear", action="store_true", help="remove the mark")
+    p.add_argument("--score", type=int, help="1 to 5")
+    p.add_argument("--note", help="a note")
+    p.add_argument("--owner", help=owner_help)
+
+    datasets = sub.add_parser("datasets", help="datasets grown from sessions").add_subparsers(
+        dest="datasets_command", required=True)
+    p = add("list", cmd_datasets_list, "list datasets", under=datasets)
+    p.add_argument("--owner", help=owner_help)
+    p = add("create", cmd_datasets_create, "create a dataset of tool-call items (NoisyToolBench format) or intention "
+            "items (IN3 format)", under=datasets)
+    p.add_argument("name")
+    p.add_argument("--kind", choices=["tool", "intent"], required=True)
+    p.add_argument("--owner", help=owner_help)
+    p = add("add", cmd_datasets_add, "add a session (its first turn: request, questions and answers, the calls it "
+            "made) or every failed item of an eval run to a dataset", under=datasets)
+    p.add_argument("name")
+    p.add_argument("session_id", nargs="?")
+    p.add_argument("--item", metavar="FILE", help="the item as edited (JSON; - for stdin), e.g. from `datasets show "
+                   "--session ID` with the expected calls changed")
+    p.add_argument("--category", help="IMKI, IMR, IwE or IBTC (tool items; default from the first question), or "
+                   "IN3's task category")
+    p.add_argument("--failures-of", metavar="EVAL_ID", help="add the failed items of this eval run instead")
+    p.add_argument("--owner", help=owner_help)
+    p = add("show", cmd_datasets_show, "list a dataset's items, or print the item a session would make", under=datasets)
+    p.add_argument("name", nargs="?")
+    p.add_argument("--session", dest="session_id", help="print the item this session makes (to edit for `add --item`)")
+    p.add_argument("--kind", choices=["tool", "intent"], help="with --session (default tool)")
+    p.add_argument("--category", help="with --session")
+    p.add_argument("--owner", help=owner_help)
+    p = add("export", cmd_datasets_export, "write a dataset as a file `playground eval` reads (JSON list for tool "
+            "calls, JSON lines for IN3)", under=datasets, json_flag=False)
+    p.add_argument("name")
+    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.add_argument("--owner", help=owner_help)
+    p = add("remove", cmd_datasets_remove, "delete a dataset, or one of its items", under=datasets, json_flag=False)
+    p.add_argument("name")
+    p.add_argument("--item", help="remove only this item (its id, from `datasets show`)")
+    p.add_argument("--owner", help=owner_help)
+
     models = sub.add_parser("models", help="models").add_subparsers(dest="models_command", required=True)
     p = add("list", cmd_models_list, "list models and what each needs", under=models)
     return parser
@@ -186,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
 # imports only what it needs, and an error of a module it never imported cannot have been raised: looking the
 # classes up among the loaded modules keeps `trace` or `share` from importing LangGraph just to catch them.
 PROBLEMS = (("app.agents", "UnknownAgentError"), ("app.agents.settings", "SettingsError"), ("app.agents.byo", "GraphSpecError"),
+            ("app.datasets", "DatasetError"),
             ("app.llm.gateway", "ModelConfigError"), ("app.errors", "TurnError"), ("app.auth", "AuthConfigError"),
             ("storage.repo", "NotFound"), ("storage.engine", "StorageError"), ("tools.registry", "UnknownToolError"),
             ("tools.model", "ToolImportError"))

@@ -194,17 +194,18 @@ def cmd_eval(args) -> int:
     from pathlib import Path
 
     from app.eval import run as evaluation
-    from app.eval.suites import SuiteError, load
+    from app.datasets import load_suite
+    from app.eval.suites import SuiteError
 
     if args.rescore:
         return _rescore(args)
     if not args.suites:
-        raise CliError("name a suite (ntb-dev, in3-dev, a file or a folder), or --rescore RECORDS.jsonl")
+        raise CliError("name a suite (ntb-dev, in3-dev, a file, a folder or dataset:NAME), or --rescore RECORDS.jsonl")
+    runner = _runner(args)
     try:
-        suites = [load(spec, args.limit) for spec in args.suites]
+        suites = [load_suite(runner.db, spec, args.limit, None) for spec in args.suites]
     except SuiteError as exc:
         raise CliError(str(exc)) from None
-    runner = _runner(args)
     from app.agents import get_agent
 
     get_agent(args.agent)

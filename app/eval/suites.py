@@ -152,11 +152,11 @@ def load(spec: str, limit: int | None = None) -> Suite:
     else:
         suite = _load_file(path, name)
     if limit is not None:
-        suite.items = _spread(suite.items, limit)
+        suite.items = spread(suite.items, limit)
     return suite
 
 
-def _spread(items: list[Item], limit: int) -> list[Item]:
+def spread(items: list[Item], limit: int) -> list[Item]:
     """The first `limit` items taken round-robin across categories, so a small limit still covers each."""
     by_category: dict[str, list[Item]] = {}
     for item in items:
