@@ -130,10 +130,11 @@ def item_from_session(runner, session_id: str, kind: str, owner: str | None,
     calls = [{"name": s["name"], "arguments": s.get("input") if isinstance(s.get("input"), dict) else {}}
              for s in trace["steps"] if s["kind"] == "tool" and s["status"] == "ok" and s["run_id"] == first["id"]]
     return {"category": category or CATEGORY_OF_QUESTION.get(asked[0]["kind"] if asked else "", "IMKI"),
-            "query": first["user_message"], "api_list": _api_list(runner, trace["session"], owner),
+            "query": first["user_message"],
             "question need to be asked": " ".join(c["question"] for c in asked if c["kind"] != "unsupported_request"),
             "clarification": " ".join(str(c["answer"]) for c in asked if c["kind"] != "unsupported_request"),
-            "expected API calling": calls}
+            "expected API calling": calls,  # first, with the question and answer: what a person edits
+            "api_list": _api_list(runner, trace["session"], owner)}
 
 
 def _detail(clarification: dict[str, Any]) -> dict[str, Any]:

@@ -658,7 +658,7 @@ def test_every_tab_fits_the_window_at_projector_sizes(server, page, width, heigh
     page.locator("#message textarea").fill("What's the weather in Rome?")
     page.locator("#send").click()
     page.locator("#chat").get_by_text("In Rome it is").last.wait_for()
-    for tab in ("Chat", "Inspector", "Sessions", "Compare", "Eval", "Teach", "Tools"):
+    for tab in ("Chat", "Inspector", "Sessions", "Compare", "Eval", "Datasets", "Teach", "Tools"):
         page.get_by_role("tab", name=tab).click()
         page.wait_for_timeout(600)
         if tab == "Inspector":
@@ -699,3 +699,72 @@ def test_an_mcp_servers_question_is_asked_in_the_chat_and_the_answer_reaches_it(
         page.locator("#chat").get_by_text("ordered a large red shirt").last.wait_for()
     finally:
         server.stop()
+
+
+def test_a_marked_session_becomes_a_dataset_item_that_exports_and_runs_from_the_eval_tab(server, page):
+    """#25 part 3: 👍 under a reply marks the session; the inspector marks a step with thumbs, a score and a note;
+    the Datasets tab turns the session into an item (edited as JSON first), exports it, and the Eval tab runs it
+    (the oracle scores it 1: the item is well formed)."""
+    from storage import open_database, repo
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    page.locator("#message textarea").fill("What's the weather like today?")
+    page.locator("#send").click()
+    page.locator("#option-0").wait_for(state="visible")
+    page.locator("#option-0").click()
+    page.locator("#chat").get_by_text("In Paris it is").last.wait_for()
+    page.locator("#chat").get_by_role("button", name="Like").last.click()
+
+    page.get_by_role("tab", name="Inspector").click()
+    page.locator("#steps-table").get_by_text("weather", exact=True).first.click()
+    page.locator("#mark-panel").get_by_text("Mark this session or step").first.click()
+    page.locator("#mark-target").get_by_text("The step shown").click()
+    page.locator("#mark-rating").get_by_text("👎").click()
+    page.locator("#mark-score").get_by_text("2").click()
+    page.locator("#mark-note textarea").fill("should have asked for units too")
+    page.locator("#mark-save").click()
+    marks = page.locator("#mark-list")
+    marks.get_by_text("should have asked for units too").first.wait_for()
+    assert "session: 👍" in marks.inner_text() and re.search(r"step #\d+: 👎 · 2/5", marks.inner_text())
+
+    page.get_by_role("tab", name="Datasets").click()
+    page.locator("#dataset-new").get_by_text("New dataset").first.click()
+    page.locator("#dataset-name textarea").fill("weather asks")
+    page.locator("#dataset-create").click()
+    page.locator("#dataset-status").get_by_text("Created").first.wait_for()
+    box = page.locator("#dataset-session input")
+    box.click()
+    page.locator("#dataset-session").get_by_role("option").filter(has_text="What's the weather like today").first.click()
+    page.locator("#dataset-make").click()
+    page.locator("#dataset-status").get_by_text("Look the item over").first.wait_for()
+    text = page.locator("#dataset-item").inner_text()
+    assert "expected API calling" in text and '"city": "Paris"' in text and "Which city" in text
+    page.locator("#dataset-save").click()
+    page.locator("#dataset-status").get_by_text("Saved to").first.wait_for()
+    page.locator("#dataset-items").get_by_text("What's the weather like today?").filter(visible=True).first.wait_for()
+    page.locator("#dataset-export").click()
+    page.locator("#dataset-status").get_by_text("Exported").first.wait_for()
+    link = page.locator("#dataset-file a").first.get_attribute("href")
+    exported = page.request.get(link if link.startswith("http") else server.url + link).json()
+    assert [(i["query"], i["expected API calling"]) for i in exported] == [
+        ("What's the weather like today?", [{"name": "weather", "arguments": {"city": "Paris"}}])]
+    page.screenshot(path=str(ARTIFACTS / "datasets-1366x768.png"), full_page=True)
+
+    page.get_by_role("tab", name="Eval").click()
+    page.locator("#eval-suites").get_by_text("ntb-dev").click()  # untick the default
+    page.locator("#eval-suites").get_by_text("dataset:weather asks").click()
+    agent = page.locator("#eval-agent input")
+    agent.click()
+    agent.fill("oracle")
+    page.locator("#eval-agent").get_by_role("option").filter(has_text="oracle").first.click()
+    page.locator("#eval-run").click()
+    page.locator("#eval-status").get_by_text("Finished: 1 items").first.wait_for()
+    summary = page.locator("#eval-summary").inner_text()
+    assert "dataset:weather asks" in summary and re.search(r"IMKI\s+1\s+0\s+1\s+1\s+1", summary), summary
+
+    db = open_database(server.db_url)
+    session = next(r for r in repo.list_sessions(db) if r.title.startswith("What's the weather like today"))
+    assert {(m.step_id == "", m.rating) for m in repo.marks_for_session(db, session.id)} == {(True, "up"),
+                                                                                         (False, "down")}

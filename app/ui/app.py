@@ -1,5 +1,5 @@
 """The playground UI: a thin shell around one module per tab (chat, inspector, sessions, compare_tab, eval_tab,
-teach, tools_tab), as one Gradio Blocks app.
+datasets_tab, teach, tools_tab), as one Gradio Blocks app.
 
 Everything goes through the `Runner` and the storage repositories. Each browser keeps an anonymous owner id
 in localStorage (`gr.BrowserState`) and sees only its own sessions; with login configured the user name is
@@ -15,7 +15,7 @@ import gradio as gr
 
 from app import compare
 from app.runner import Runner
-from app.ui import chat, compare_tab, eval_tab, inspector, sessions, teach, tools_tab
+from app.ui import chat, compare_tab, datasets_tab, eval_tab, inspector, sessions, teach, tools_tab
 from app.ui.chat import CSS, load_session
 from app.ui.owners import UNLOADED
 from app.ui.shell import Shell
@@ -24,7 +24,7 @@ from storage import repo
 __all__ = ["CSS", "TAB_IDS", "build_blocks"]
 
 # The tabs' ids: `?tab=ID` opens one.
-TAB_IDS = ("chat", "inspector", "sessions", "compare", "eval", "teach", "tools")
+TAB_IDS = ("chat", "inspector", "sessions", "compare", "eval", "datasets", "teach", "tools")
 
 
 def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
@@ -47,8 +47,11 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                 sessions_tab = sessions.build(shell, chat_tab)
             with gr.Tab("Compare", id="compare"):
                 compare_view = compare_tab.build(shell)
-            with gr.Tab("Eval", id="eval"):
-                eval_tab.build(runner, shell.owner, shell.resolve_owner, shell.eval_agent_choices, shell.model_choices)
+            with gr.Tab("Eval", id="eval") as eval_page:
+                eval_view = eval_tab.build(runner, shell.owner, shell.resolve_owner, shell.eval_agent_choices,
+                                           shell.model_choices)
+            with gr.Tab("Datasets", id="datasets") as datasets_page:
+                datasets_view = datasets_tab.build(shell)
             with gr.Tab("Teach", id="teach"):
                 playback_dd = teach.build(runner, shell.owner, shell.session_choices)
             with gr.Tab("Tools", id="tools"):
@@ -92,6 +95,9 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             return [current, current, gr.update(choices=compare.saved(runner, who) if who else []),
                     gr.update(choices=shell.session_choices(who), value=played)]  # Teach plays what it played
 
+        # Opening the Eval tab lists the person's datasets as suites; opening Datasets reads its menus again.
+        eval_page.select(eval_view.refresh, [shell.owner, eval_view.suites], eval_view.suites)
+        datasets_page.select(datasets_view.refresh, datasets_view.inputs, datasets_view.outputs)
         shell.tabs.select(on_tab, [shell.session_id, shell.owner, playback_dd],
                           [*session_menus, compare_view.saved, playback_dd])
     return demo

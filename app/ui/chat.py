@@ -14,7 +14,7 @@ from app import agents
 from app.clarify.request import ClarificationRequest
 from app.llm import gateway
 from app.runner import Runner, TurnError
-from app.ui import render
+from app.ui import marks, render
 from app.ui.live import ticking
 from app.ui.owners import known
 from app.ui.shell import Shell
@@ -202,6 +202,7 @@ def build(shell: Shell) -> ChatTab:
         with gr.Column(scale=3, elem_id="chat-column"):
             chatbot = gr.Chatbot(label="Conversation", elem_id="chat", allow_tags=False,
                                  buttons=["copy"], placeholder="Steps appear here as the agent works.")
+            marks.chat_likes(shell, chatbot)  # 👍/👎 under a reply marks the session
             with gr.Column(elem_id="composer"):
                 with gr.Group(visible=False, elem_id="ask-panel") as ask_panel:
                     ask_md = gr.Markdown(elem_id="question")

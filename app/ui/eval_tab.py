@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import gradio as gr
 import plotly.graph_objects as go
 
+from app import datasets
 from app.eval import run as evaluation
 from app.eval import kinds
-from app.eval.suites import BUILTIN, SuiteError, load
+from app.eval.suites import BUILTIN, SuiteError
 from app.runner import Runner
 from app.ui import render
 from app.ui.owners import need_owner
@@ -83,10 +85,22 @@ def _history(runner: Runner, owner: str | None) -> list[tuple[str, str]]:
             for r in repo.list_evals(runner.db, owner)[:50]]
 
 
-def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_choices) -> None:
+@dataclass
+class EvalTab:
+    suites: gr.CheckboxGroup
+    refresh: Callable  # (owner, ticked) -> the suites menu with the person's datasets, as the tab opens
+
+
+def suite_choices(runner: Runner, owner: str | None) -> list[str]:
+    """The built-in suites and the person's datasets (`dataset:NAME`)."""
+    return [*BUILTIN, *(datasets.PREFIX + d["name"] for d in datasets.listing(runner.db, owner) if d["items"])]
+
+
+def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_choices) -> EvalTab:
     gr.Markdown("Run an agent on clarification benchmarks with simulated users. **ntb-dev**: 48 tool-call items in "
                 "the NoisyToolBench format (IMKI missing key information, IMR multiple references, IwE errors in "
                 "the instruction, IBTC beyond the tools). **in3-dev**: the IN3 dev set (vague and clear tasks). "
+                "**dataset:NAME**: a dataset you grew from sessions (the Datasets tab). "
                 "Each item is a session; its trace is linked below. Or from a shell: `playground eval`.")
     with gr.Row():
         suites = gr.CheckboxGroup(list(BUILTIN), value=["ntb-dev"], label="Suites", elem_id="eval-suites")
@@ -113,7 +127,7 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
             yield "Tick at least one suite.", gr.update(), gr.update(), gr.update(), gr.update()
             return
         try:
-            loaded = [load(name, int(per_suite) or None) for name in chosen]
+            loaded = [datasets.load_suite(runner.db, name, int(per_suite) or None, who) for name in chosen]
         except SuiteError as exc:
             yield f"⚠️ {render.plain(str(exc))}", gr.update(), gr.update(), gr.update(), gr.update()
             return
@@ -168,3 +182,9 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
         return gr.update(choices=_history(runner, resolve_owner(stored, request)))
 
     history.focus(refresh, [owner], history)
+
+    def refresh_suites(stored, ticked, request: gr.Request):
+        choices = suite_choices(runner, resolve_owner(stored, request) if stored else None)
+        return gr.update(choices=choices, value=[t for t in ticked or [] if t in choices])
+
+    return EvalTab(suites, refresh_suites)

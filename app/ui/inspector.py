@@ -1,5 +1,5 @@
-"""The Inspector tab: a session's summary, timeline, steps (click one for its detail), step tree, token chart,
-agent graph and time travel; and its read-only share links (create with a redaction preview, list, revoke)."""
+"""The Inspector tab: a session's summary, timeline, steps (click one for its detail, mark it), step tree, token
+chart, agent graph and time travel; and its read-only share links (create with a redaction preview, list, revoke)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import gradio as gr
 
 from app import sharing
 from app.tracing.steps import Step
-from app.ui import render, step_detail, time_travel
+from app.ui import marks, render, step_detail, time_travel
 from app.ui.shell import Shell
 
 
@@ -62,6 +62,7 @@ def build(shell: Shell) -> InspectorTab:
         step_md = gr.Markdown(step_detail.detail(None, None), elem_id="step-detail")
         with gr.Accordion("Raw JSON of this step", open=False, elem_id="step-raw-panel"):
             step_json = gr.JSON(label="The step as stored", elem_id="step-raw")
+    marks.mark_panel(shell, inspect_dd, step_json)
     trace_state = gr.State(None)
     shown_state = gr.State(None)  # the trace's steps on the table's page, by index
     time_travel.build(runner, inspect_dd, owner, steps_df, trace_state, shown_state, shell.session_choices)
