@@ -341,6 +341,17 @@ class FakeOpenAI:
                                                                              re.S)
             words = [set(re.findall(r"[a-z]{4,}", text.lower())) for text in (pairs[0] if pairs else ("", ""))]
             return {"role": "assistant", "content": "yes" if words[0] & words[1] else "no"}
+        system = str(messages[0].get("content") or "")
+        if system.startswith("You are a helpful assistant in understanding and analyzing user's queries"):
+            # "Tell Me More!"'s split: each sentence ending in "?" a question, "(a, b)" in it its options
+            lines = [f"{q.strip()} -- {o[1] if (o := re.search(r'[(]([^)]*)[)]', q)) else ''}".rstrip()
+                     for q in re.findall(r"[^?.!]*\?", last)]
+            return {"role": "assistant", "content": "Thought:\nSplit.\nResponse:\n" + "\n".join(lines)}
+        if "good at judging similarities between phrases" in system:  # its matcher: the phrase sharing a word
+            question = set(re.findall(r"[a-z]{4,}", re.search(r"### QUESTION:\n(.*)\n", last)[1].lower()))
+            phrases = re.findall(r"^- (.*)$", last, re.M)
+            shared = [p for p in phrases if question & set(re.findall(r"[a-z]{4,}", p.lower()))]
+            return {"role": "assistant", "content": shared[0] if shared else "None of the above"}
         if body.get("tools"):
             return {"role": "assistant", "content": None, "tool_calls": [
                 {"id": "call_lisbon", "type": "function",

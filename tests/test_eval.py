@@ -308,6 +308,27 @@ def test_with_the_papers_split_and_labels_every_figure_is_computed_as_its_code_d
     assert not any("query_options_list" in n for n in notes)
 
 
+def test_with_a_judge_model_the_papers_two_gpt4_steps_are_made_with_its_prompts(fake_openai):
+    """#23: the split of each inquiry and the detail each question is about were GPT-4's in the paper; with
+    `--judge MODEL` they are asked of that model with the paper's prompts (here a local OpenAI-compatible server
+    that splits at question marks and names the phrase sharing a word), and scored as src/stats.py does."""
+    from app.eval.rescore import rescore
+
+    user = {"role": "User", "content": "."}
+    inquiry = {"role": "Assistant", "content": "Which city do you want to visit (Oslo, Rome)? What is your budget?",
+               "option_num": 2, "inappropriate_option_num": 0}
+    records = [{"vague": True, "user_record": {"total_user_details": 1, "user_details_in_summary": 1},
+                "actions": [user, inquiry, user, {"role": "Assistant", "content": "summary"}]}]
+    labels = [{"user_vague": True, "user_approve": [{"description": "City to visit", "importance": "3"}],
+               "user_rectify": [], "user_add": [{"description": "Travel dates", "importance": "2"}]}]
+    metrics, notes = rescore(records, labels, judge="openai/local-model")
+    assert fake_openai.requests == 3  # one split, a match per question
+    assert metrics["average_inquired_missing_details"] == 2 and metrics["average_provided_options"] == 1  # 2 options, 2 questions
+    assert metrics["options_presenting_rate"] == 0.5  # one of the two questions offers options
+    assert metrics["missing_details_recover_rate"] == {"1": 0.0, "2": 0.0, "3": 1.0, "total_recover_rate": 0.5}
+    assert any("openai/local-model" in n for n in notes) and not any("query_options_list" in n for n in notes)
+
+
 def test_in3_items_use_the_human_labels_and_count_options_per_detail_as_the_paper(cli, tmp_path):
     """#23: vagueness truth was the generated `vague`, not the human `user_vague`; recovery ignored the details
     the annotator rejected, re-rated or added; the options rate was per question. A labelled row (the paper's

@@ -165,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "dataset:NAME (a dataset made from sessions)")
     p.add_argument("--agent", default="awn")
     p.add_argument("--model", default=DEMO_MODEL)
-    p.add_argument("--judge", help="model judging A3 (default: a deterministic rule)")
+    p.add_argument("--judge", help="model judging A3 (default: a deterministic rule); with --rescore: the model "
+                   "making the paper's GPT-4 steps with its prompts (splitting inquiries, matching details)")
     p.add_argument("--matcher", help="how a question is matched to the needed one: lexical (default), minilm, "
                    "llm:<model>")
     p.add_argument("--limit", type=int, help="at most N items per suite, spread over its categories")

@@ -175,7 +175,11 @@ def _rescore(args) -> int:
     try:
         records = read_jsonl(args.rescore, "records")
         labels = read_jsonl(args.labels, "labels") if args.labels else None
-        metrics, notes = rescore(records, labels, make_matcher(args.matcher))
+        if args.judge:
+            from app.llm import gateway
+
+            gateway.check_model(args.judge)
+        metrics, notes = rescore(records, labels, make_matcher(args.matcher), judge=args.judge)
     except (RescoreError, ValueError) as exc:
         raise CliError(str(exc)) from None
     for note in notes:

@@ -15,7 +15,11 @@ What each figure needs, and where it comes from:
   (`user_vague`; the details the annotator approved, re-rated and added, with their importance), which the
   paper keeps in its labelling file (data/data_labeling/test_data_report_mix.jsonl). Give it with `--labels`
   (rows in the records' order); without it these are null. Recovery matches each question to a detail with
-  our matcher (`--matcher`; the paper asked GPT-4 which detail, if any, a question asks about).
+  our matcher (`--matcher`; the paper asked GPT-4 which detail, if any, a question asks about);
+- with `--judge MODEL` both of the paper's GPT-4 steps are made with that model and the paper's own prompts
+  (app.eval.paper_judge): the split of records that lack it, and which detail a question asks about. With
+  GPT-4 that is the paper's procedure; its figures were sampled at temperature 0.7, so no re-run gives them
+  to three decimals (they are one draw), which is why the split records and labels are what reproduce them.
 
 Where a figure is not computed as the paper does, a line on stderr says so; the JSON keeps the paper's keys.
 """
@@ -104,7 +108,15 @@ def _per_task_annotated(vague: list[dict]) -> dict[str, float]:
             "average_inquired_missing_details_per_round": per_round / n, "average_inquired_missing_details": inquired / n}
 
 
-def _recovery(records: list[dict], labels: list[dict], matcher) -> dict[str, float]:
+def _by_matcher(matcher):
+    """The detail a question asks about by our matcher: the most similar, if similar enough."""
+    def pick(question: str, descriptions: list[str]) -> str | None:
+        best = max(((matcher.similarity(question, d), d.lower()) for d in descriptions), default=(0.0, ""))
+        return best[1] if best[0] >= matcher.threshold else None
+    return pick
+
+
+def _recovery(records: list[dict], labels: list[dict], pick) -> dict[str, float]:
     totals = {k: {"rate": 0.0, "cnt": 0} for k in ("1", "2", "3", "total_recover_rate")}
     for record, label in zip(records, labels):
         if not (record["vague"] and label.get("user_vague")):
@@ -116,11 +128,9 @@ def _recovery(records: list[dict], labels: list[dict], matcher) -> dict[str, flo
         importance = {d["description"].lower(): str(d.get("importance")) for d in details}
         for turn in _inquiries(record):
             for question in turn:
-                scored = [(matcher.similarity(question["query"], d["description"]), d["description"].lower())
-                          for d in details]
-                best = max(scored, default=(0.0, ""))
-                if best[0] >= matcher.threshold:
-                    hit[best[1]] = True
+                found = pick(question["query"], [d["description"] for d in details])
+                if found is not None:
+                    hit[found] = True
         by_level: dict[str, list[bool]] = {}
         for description, found in hit.items():
             by_level.setdefault(importance[description], []).append(found)
@@ -133,8 +143,12 @@ def _recovery(records: list[dict], labels: list[dict], matcher) -> dict[str, flo
     return {k: v["rate"] / max(v["cnt"], 1) for k, v in totals.items()}
 
 
-def rescore(records: list[dict], labels: list[dict] | None = None, matcher=None) -> tuple[dict[str, Any], list[str]]:
-    """(the paper's metrics, notes on what was not computed as the paper does)."""
+def rescore(records: list[dict], labels: list[dict] | None = None, matcher=None,
+            judge: str | None = None) -> tuple[dict[str, Any], list[str]]:
+    """(the paper's metrics, notes on what was not computed as the paper does). With `judge` (a model), the
+    paper's two GPT-4 steps are made with that model and the paper's prompts (app.eval.paper_judge): records
+    without the split are split, and recovery asks it which detail each question is about."""
+    from app.eval import paper_judge
     from app.eval.users import Matcher
 
     _check(records, labels)
@@ -142,6 +156,15 @@ def rescore(records: list[dict], labels: list[dict] | None = None, matcher=None)
         raise RescoreError("no records to score")
     matcher = matcher or Matcher()
     notes: list[str] = []
+    if judge:
+        records = [r if "query_options_list" in r else
+                   {**r, "query_options_list": [paper_judge.split(judge, r["actions"][2 * j + 1].get("content") or "")
+                                                for j in range(len(r["actions"]) // 2 - 1)]} for r in records]
+        pick = lambda question, descriptions: paper_judge.match(judge, question, descriptions)  # noqa: E731
+        how = f"the paper's prompt to {judge} (the paper: gpt-4-1106 at temperature 0.7; here temperature 0)"
+    else:
+        pick, how = _by_matcher(matcher), f"the {matcher.name} matcher (the paper asked GPT-4; --judge MODEL asks " \
+                                          "a model with its prompt)"
     vague = [r for r in records if r["vague"]]
     if not vague:
         raise RescoreError("no record judges its task vague: the paper's rates are over vague tasks")
@@ -154,9 +177,8 @@ def rescore(records: list[dict], labels: list[dict] | None = None, matcher=None)
     else:
         result["vagueness_judgement_accuracy"] = sum(
             1 for r, l in zip(records, labels) if r["vague"] == l.get("user_vague")) / len(records)
-        result["missing_details_recover_rate"] = _recovery(records, labels, matcher)
-        notes.append(f"missing_details_recover_rate: questions matched to details by the {matcher.name} matcher "
-                     "(the paper asked GPT-4)")
+        result["missing_details_recover_rate"] = _recovery(records, labels, pick)
+        notes.append(f"missing_details_recover_rate: questions matched to details by {how}")
     result["summary_intention_coverage_rate"] = sum(
         r["user_record"]["user_details_in_summary"] / max(r["user_record"]["total_user_details"], 1)
         for r in vague) / len(vague)
