@@ -210,6 +210,25 @@ def add_session(runner, name: str, session_id: str, owner: str | None, item: Any
     return add_item(runner.db, name, item, owner, {"session_id": session_id})
 
 
+def add_marked(runner, name: str, owner: str | None, rating: str | None = "down") -> tuple[int, list[str]]:
+    """Every session the person marked (with `rating`, or any mark: None) and not yet in the dataset, as made
+    from the session: (how many, why others were not)."""
+    if rating not in (None, *RATINGS):
+        raise DatasetError(f"a rating is 'up' or 'down', not {rating!r}")
+    dataset = repo.get_dataset(runner.db, name, owner)
+    present = {row.source.get("session_id") for row in repo.dataset_items(runner.db, dataset.id)}
+    added, skipped = 0, []
+    for session_id in repo.marked_sessions(runner.db, owner, rating):
+        if session_id in present:
+            continue
+        try:
+            add_session(runner, name, session_id, owner)
+            added += 1
+        except (DatasetError, NotFound) as exc:
+            skipped.append(f"session {session_id[:6]}: {exc}")
+    return added, skipped
+
+
 def failures(runner, eval_id: str, owner: str | None) -> list[dict[str, Any]]:
     """The items of a benchmark run that failed (errors and timeouts too), as the run recorded them."""
     repo.get_eval(runner.db, eval_id, owner)

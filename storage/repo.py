@@ -601,7 +601,7 @@ def marked_sessions(db: Database, owner: str | None, rating: str | None = None) 
         query = query.where(MarkRow.rating == rating)
     with db.reader() as s:
         rows = s.exec(query.group_by(MarkRow.session_id).order_by(func.max(MarkRow.updated_at).desc())).all()
-    return [row[0] for row in rows]
+    return list(rows)
 
 
 # -- datasets -------------------------------------------------------------------------------------------

@@ -148,6 +148,23 @@ def test_marks_are_one_per_person_and_target_checked_and_go_with_their_session(r
     assert len(datasets.items(runner.db, "kept", None)) == 1  # an item is a copy: it outlives its session
 
 
+def test_the_sessions_a_person_marked_are_added_once_each(runner):
+    good, bad, worse = (_weather_session(runner, owner="ann", text=t) for t in ("Weather?", "Weather now?", "And?"))
+    theirs = _weather_session(runner, owner="ben")
+    datasets.mark(runner.db, good.id, "ann", rating="up")
+    datasets.mark(runner.db, bad.id, "ann", rating="down")
+    step = repo.steps_for_session(runner.db, worse.id)[0]
+    datasets.mark(runner.db, worse.id, "ann", step.id, rating="down")  # a step's 👎 counts for its session
+    datasets.mark(runner.db, theirs.id, "ben", rating="down")
+    datasets.create(runner.db, "to fix", "tool", "ann")
+    assert datasets.add_marked(runner, "to fix", "ann", "down") == (2, [])
+    assert datasets.add_marked(runner, "to fix", "ann", None) == (1, [])  # the 👍 one; the others are in
+    queries = sorted(e["item"]["query"] for e in datasets.items(runner.db, "to fix", "ann"))
+    assert queries == ["And?", "Weather now?", "Weather?"]  # never ben's
+    with pytest.raises(DatasetError):
+        datasets.add_marked(runner, "to fix", "ann", "meh")
+
+
 def test_an_edited_item_is_checked_and_a_bad_one_stores_nothing(runner, monkeypatch):
     session = _weather_session(runner)
     datasets.create(runner.db, "edits", "tool", None)
@@ -193,6 +210,7 @@ def test_the_cli_marks_grows_exports_and_runs_a_dataset(cli, tmp_path):
     cli("datasets", "export", "cli set", "-o", str(out), check=True)
     assert json.loads(out.read_text())[0]["expected API calling"][0]["arguments"] == {"city": "Paris",
                                                                                        "units": "metric"}
+    assert cli.json("datasets", "add", "cli set", "--marked", "down") == {"added": 0, "skipped": []}  # in it
     report = cli.json("eval", "dataset:cli set", "--agent", "oracle")
     assert report["summary"]["dataset:cli set"]["all"]["A2"] == 1.0
 

@@ -212,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", help="IMKI, IMR, IwE or IBTC (tool items; default from the first question), or "
                    "IN3's task category")
     p.add_argument("--failures-of", metavar="EVAL_ID", help="add the failed items of this eval run instead")
+    p.add_argument("--marked", choices=["up", "down", "any"], help="add every session marked so (not already in "
+                   "the dataset) instead")
     p.add_argument("--owner", help=owner_help)
     p = add("show", cmd_datasets_show, "list a dataset's items, or print the item a session would make", under=datasets)
     p.add_argument("name", nargs="?")

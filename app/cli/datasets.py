@@ -100,9 +100,19 @@ def cmd_datasets_create(args) -> int:
 def cmd_datasets_add(args) -> int:
     from app import datasets
 
-    if bool(args.session_id) == bool(args.failures_of):
-        raise CliError("give a SESSION_ID to add, or --failures-of EVAL_ID")
+    if sum(map(bool, (args.session_id, args.failures_of, args.marked))) != 1:
+        raise CliError("give a SESSION_ID to add, or --failures-of EVAL_ID, or --marked up|down|any")
     runner = _runner(args)
+    if args.marked:
+        rating = None if args.marked == "any" else args.marked
+        added, skipped = _checked(lambda: datasets.add_marked(runner, args.name, args.owner, rating))
+        if args.json:
+            _print_json({"added": added, "skipped": skipped})
+        else:
+            print(f"added {added} marked session(s) to {args.name}")
+            for line in skipped:
+                print(f"skipped {line}", file=sys.stderr)
+        return 0
     if args.failures_of:
         added, skipped = _checked(lambda: datasets.add_failures(runner, args.name, args.failures_of, args.owner))
         if args.json:

@@ -87,6 +87,10 @@ def build(shell: Shell) -> DatasetsTab:
     with gr.Row():
         eval_dd = gr.Dropdown([], label="An eval run", scale=4, elem_id="dataset-eval")
         failures_btn = gr.Button("Add its failures", scale=1, elem_id="dataset-failures")
+    with gr.Row():
+        marked = gr.Radio([("marked 👎", "down"), ("marked 👍", "up"), ("any mark", "any")], value="down",
+                          label="Sessions you marked", scale=4, elem_id="dataset-marked")
+        marked_btn = gr.Button("Add them", scale=1, elem_id="dataset-add-marked")
     items_df = gr.Dataframe(headers=ITEM_COLUMNS, interactive=False, wrap=True, label="Items", elem_id="dataset-items")
     with gr.Row():
         remove_dd = gr.Dropdown([], label="Item to remove", scale=4, elem_id="dataset-remove-pick")
@@ -166,6 +170,19 @@ def build(shell: Shell) -> DatasetsTab:
                 gr.update(choices=dataset_choices(runner, who), value=name))
 
     failures_btn.click(add_failures, [dataset_dd, eval_dd, owner], [status, items_df, remove_dd, dataset_dd])
+
+    def add_marked(name, which, who):
+        if not name:
+            return "Pick a dataset first.", *view(name, who), gr.update()
+        try:
+            added, skipped = datasets.add_marked(runner, name, who, None if which == "any" else which)
+        except (DatasetError, NotFound) as exc:
+            return f"⚠️ {render.plain(str(exc))}", *view(name, who), gr.update()
+        more = "".join(f"\n- skipped {render.plain(s)}" for s in skipped[:20])
+        return (f"Added {added} marked session(s) to **{render.plain(name)}** (those already in it are left)."
+                f"{more}", *view(name, who), gr.update(choices=dataset_choices(runner, who), value=name))
+
+    marked_btn.click(add_marked, [dataset_dd, marked, owner], [status, items_df, remove_dd, dataset_dd])
 
     def remove(name, item_id, who):
         if not name or not item_id:
