@@ -105,23 +105,11 @@ def cmd_datasets_add(args) -> int:
     runner = _runner(args)
     if args.marked:
         rating = None if args.marked == "any" else args.marked
-        added, skipped = _checked(lambda: datasets.add_marked(runner, args.name, args.owner, rating))
-        if args.json:
-            _print_json({"added": added, "skipped": skipped})
-        else:
-            print(f"added {added} marked session(s) to {args.name}")
-            for line in skipped:
-                print(f"skipped {line}", file=sys.stderr)
-        return 0
+        return _print_added(args, "marked session(s)",
+                            _checked(lambda: datasets.add_marked(runner, args.name, args.owner, rating)))
     if args.failures_of:
-        added, skipped = _checked(lambda: datasets.add_failures(runner, args.name, args.failures_of, args.owner))
-        if args.json:
-            _print_json({"added": added, "skipped": skipped})
-        else:
-            print(f"added {added} failed item(s) of run {args.failures_of} to {args.name}")
-            for line in skipped:
-                print(f"skipped {line}", file=sys.stderr)
-        return 0
+        return _print_added(args, f"failed item(s) of run {args.failures_of}", _checked(
+            lambda: datasets.add_failures(runner, args.name, args.failures_of, args.owner)))
     item = None
     if args.item:
         try:
@@ -136,6 +124,17 @@ def cmd_datasets_add(args) -> int:
         _print_json(made)
     else:
         print(f"added session {args.session_id} to {args.name} as item {made['id']}")
+    return 0
+
+
+def _print_added(args, what: str, outcome: tuple[int, list[str]]) -> int:
+    added, skipped = outcome
+    if args.json:
+        _print_json({"added": added, "skipped": skipped})
+    else:
+        print(f"added {added} {what} to {args.name}")
+        for line in skipped:
+            print(f"skipped {line}", file=sys.stderr)
     return 0
 
 
