@@ -744,6 +744,8 @@ def test_a_marked_session_becomes_a_dataset_item_that_exports_and_runs_from_the_
     page.locator("#dataset-save").click()
     page.locator("#dataset-status").get_by_text("Saved to").first.wait_for()
     page.locator("#dataset-items").get_by_text("What's the weather like today?").filter(visible=True).first.wait_for()
+    headers = page.evaluate(HEADER_LINES.replace("#steps-table", "#dataset-items"))
+    assert {t for t, _ in headers} >= {"category", "answer / details"} and [h for h in headers if h[1] > 1] == []
     page.locator("#dataset-export").click()
     page.locator("#dataset-status").get_by_text("Exported").first.wait_for()
     link = page.locator("#dataset-file a").first.get_attribute("href")

@@ -16,8 +16,8 @@ from app.ui.shell import Shell
 
 # Column headers read as words: never broken inside one ("stat us", "cos t $" on a narrow table).
 CSS = """
-#steps-table th, #steps-table th * {white-space: nowrap !important; word-break: keep-all !important;
-                                     overflow-wrap: normal !important}
+#steps-table th, #steps-table th *, #dataset-items th, #dataset-items th * {white-space: nowrap !important;
+    word-break: keep-all !important; overflow-wrap: normal !important}
 #step-detail {padding: 8px 14px; max-height: 75vh; overflow-y: auto}
 #step-detail blockquote {margin: 4px 0 10px 0; padding: 2px 10px; border-left: 3px solid #cbd5e1; opacity: .9}
 #step-detail pre {white-space: pre-wrap; word-break: break-word}
