@@ -71,6 +71,13 @@ def mark_dict(row) -> dict[str, Any]:
             "note": row.note, "updated_at": row.updated_at}
 
 
+def mark_summary(mark: dict[str, Any]) -> str:
+    """A mark in a few words: "👍 · 4/5 · asked well"."""
+    parts = [{"up": "👍", "down": "👎"}.get(mark["rating"] or "", ""), f"{mark['score']}/5" if mark["score"] else "",
+             mark["note"] or ""]
+    return " · ".join(p for p in parts if p)
+
+
 def marks(db: Database, session_id: str, owner: str | None) -> list[dict[str, Any]]:
     repo.get_session(db, session_id, owner)
     return [mark_dict(row) for row in repo.marks_for_session(db, session_id, owner)]

@@ -49,25 +49,21 @@ def cmd_mark(args) -> int:
     if args.json:
         _print_json(made)
     else:
-        print(f"marked {'step ' + args.step if args.step else 'the session'}: {_mark_line(made)}" if made else
-              "mark removed")
+        what = f"step {args.step}" if args.step else "the session"
+        print(f"marked {what}: {datasets.mark_summary(made)}" if made else "mark removed")
     return 0
 
 
-def _mark_line(mark: dict) -> str:
-    parts = [{"up": "👍", "down": "👎"}.get(mark["rating"] or "", ""),
-             f"score {mark['score']}/5" if mark["score"] else "", mark["note"] or ""]
-    return " · ".join(p for p in parts if p)
-
-
 def _print_marks(marks: list[dict], as_json: bool) -> None:
+    from app.datasets import mark_summary
+
     if as_json:
         _print_json(marks)
         return
     if not marks:
         print("no marks on this session")
     for mark in marks:
-        print(f"{'step ' + mark['step_id'] if mark['step_id'] else 'session':<40} {_mark_line(mark)}")
+        print(f"{'step ' + mark['step_id'] if mark['step_id'] else 'session':<40} {mark_summary(mark)}")
 
 
 def cmd_datasets_list(args) -> int:

@@ -165,8 +165,7 @@ def build(shell: Shell) -> DatasetsTab:
             added, skipped = datasets.add_failures(runner, name, eval_id, who)
         except (DatasetError, NotFound) as exc:
             return f"⚠️ {render.plain(str(exc))}", *view(name, who), gr.update()
-        more = "".join(f"\n- skipped {render.plain(s)}" for s in skipped[:20])
-        return (f"Added {added} failed item(s) to **{render.plain(name)}**.{more}", *view(name, who),
+        return (f"Added {added} failed item(s) to **{render.plain(name)}**.{_skipped(skipped)}", *view(name, who),
                 gr.update(choices=dataset_choices(runner, who), value=name))
 
     failures_btn.click(add_failures, [dataset_dd, eval_dd, owner], [status, items_df, remove_dd, dataset_dd])
@@ -178,9 +177,8 @@ def build(shell: Shell) -> DatasetsTab:
             added, skipped = datasets.add_marked(runner, name, who, None if which == "any" else which)
         except (DatasetError, NotFound) as exc:
             return f"⚠️ {render.plain(str(exc))}", *view(name, who), gr.update()
-        more = "".join(f"\n- skipped {render.plain(s)}" for s in skipped[:20])
         return (f"Added {added} marked session(s) to **{render.plain(name)}** (those already in it are left)."
-                f"{more}", *view(name, who), gr.update(choices=dataset_choices(runner, who), value=name))
+                f"{_skipped(skipped)}", *view(name, who), gr.update(choices=dataset_choices(runner, who), value=name))
 
     marked_btn.click(add_marked, [dataset_dd, marked, owner], [status, items_df, remove_dd, dataset_dd])
 
@@ -207,6 +205,10 @@ def build(shell: Shell) -> DatasetsTab:
     export_btn.click(export, [dataset_dd, owner], [status, export_file])
     dataset_dd.change(view, [dataset_dd, owner], [items_df, remove_dd])
     return DatasetsTab(dataset_dd, refresh, [dataset_dd, owner], refreshed)
+
+
+def _skipped(reasons: list[str]) -> str:
+    return "".join(f"\n- skipped {render.plain(r)}" for r in reasons[:20])
 
 
 def _exports() -> Path:

@@ -3,7 +3,6 @@ or the step shown with thumbs, a score (1-5) and a note. One mark per person per
 
 from __future__ import annotations
 
-from typing import Any
 
 import gradio as gr
 
@@ -41,7 +40,7 @@ def mark_panel(shell: Shell, session_dd: gr.Dropdown, step_json: gr.JSON) -> Non
             return "_No marks on this session yet._"
         seqs = {s.id: s.seq for s in repo.steps_for_session(runner.db, sid)} if any(m["step_id"] for m in found) else {}
         lines = [f"- {'step #' + str(seqs.get(m['step_id'], '?')) if m['step_id'] else 'session'}: "
-                 f"{render.plain(_mark_text(m))}" for m in found]
+                 f"{render.plain(datasets.mark_summary(m))}" for m in found]
         return "**Your marks**\n" + "\n".join(lines)
 
     def save(sid, which, thumbs, stars, text, step, who, clear=False):
@@ -63,12 +62,6 @@ def mark_panel(shell: Shell, session_dd: gr.Dropdown, step_json: gr.JSON) -> Non
     clear_btn.click(lambda sid, which, step, who: save(sid, which, "", None, "", step, who, clear=True),
                     [session_dd, target, step_json, owner], [marks_md, note])
     session_dd.change(listing, [session_dd, owner], marks_md)
-
-
-def _mark_text(mark: dict[str, Any]) -> str:
-    parts = [{"up": "👍", "down": "👎"}.get(mark["rating"] or "", ""), f"{mark['score']}/5" if mark["score"] else "",
-             mark["note"]]
-    return " · ".join(p for p in parts if p)
 
 
 def chat_likes(shell: Shell, chatbot: gr.Chatbot) -> None:
