@@ -1,5 +1,6 @@
 """Precision and recall of `check_tool_call` on NoisyToolBench-style cases (bench/data/grounding_cases.json, or
-the file named: bench/data/grounding_patterns.json has cases written for each gap of #23).
+the file named: bench/data/grounding_patterns.json has cases written for each gap of #23;
+bench/data/grounding_heldout.json a second set in other domains, run once before any rule was changed for it).
 
 A flawed call should get at least one request (a positive); the repaired call, with the clarification in the
 conversation, should get none (a negative). Dates are judged as of 2026-11-22, when the cases were written.

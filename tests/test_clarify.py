@@ -176,3 +176,26 @@ def test_free_text_may_paraphrase_but_not_add_a_number_or_a_name():
     for invented in ("Call the plumber about the leak at 9am", "Call Mario the plumber about the leak"):
         assert kinds(check_tool_call(note, {"text": invented}, said, today=TODAY)) == [
             ("missing_argument", "text", "grounding")], invented
+
+
+def test_free_text_that_mentions_a_day_is_not_a_date_and_cannot_hide_an_invented_detail():
+    """A text saying "today" or "tonight" was taken for the date today, so anything added to it passed."""
+    note = tool("post", ["text"], text={"type": "string"})
+    said = [user("Post that the pool is shut tonight")]
+    assert check_tool_call(note, {"text": "The pool is shut tonight"}, said, today=TODAY) == []
+    for invented in ("The pool is shut tonight until 8", "The pool is shut tonight, says Lifeguard Jonas"):
+        assert kinds(check_tool_call(note, {"text": invented}, said, today=TODAY)) == [
+            ("missing_argument", "text", "grounding")], invented
+    # a value that is a date and nothing else is still compared as a date
+    assert grounded_in("Thursday, March 9th, 2028", "see you on 2028-03-09", TODAY)
+
+
+@pytest.mark.parametrize("said, value", [
+    ("Where can I go climbing in Bergen?", "climbing gyms in Bergen"),
+    ("I have toothache, anyone in Bergen?", "toothache dentists Bergen"),
+    ("Where can I read quietly in Bergen?", "quiet libraries Bergen"),
+    ("Wash my clothes somewhere in Bergen", "clothes laundromat Bergen")])
+def test_a_search_string_may_add_any_common_kind_of_place_in_singular_or_plural(said, value):
+    search = tool("find", ["q"], q={"type": "string"})
+    assert check_tool_call(search, {"q": value}, [user(said)], today=TODAY) == [], value
+    assert check_tool_call(search, {"q": value.replace("Bergen", "Oslo")}, [user(said)], today=TODAY)  # not said

@@ -34,10 +34,13 @@ COMPOSED_FIELDS = re.compile(r"^(body|message|content|text|subject|title|descrip
 # Search strings the model composes from what the user said: it may add a kind of place or thing and spell out
 # an abbreviation ("sushi in Bergen" -> "sushi restaurants in Bergen"; "NYC" -> "New York City").
 SEARCH_FIELDS = re.compile(r"^(q|query|search|search_?query|search_?term|term|keywords?|text_?query|what)$", re.I)
-KINDS_OF_PLACE = set("""restaurant restaurants hotel hotels museum museums cafe cafes bar bars shop shops store stores
-place places venue venues spot spots attraction attractions gallery galleries park parks beach beaches bakery
-bakeries pub pubs club clubs market markets cinema cinemas theater theaters theatre theatres hostel hostels food
-near nearby best top good popular local area city center centre downtown""".split())
+KINDS_OF_PLACE = set("""restaurant hotel motel inn hostel museum cafe coffeehouse bar pub club shop store boutique place
+venue spot attraction gallery park beach bakery market supermarket mall cinema theater theatre bistro diner pizzeria
+eatery food gym studio spa salon barber pharmacy chemist drugstore clinic hospital dentist doctor vet library school
+university college bookshop bookstore florist laundromat laundry bank atm station stop garage parking lot charger
+airport port harbour harbor terminal stadium arena court field pool rink trail zoo aquarium church temple mosque
+synagogue shrine landmark monument viewpoint campsite campground center centre service services option
+near nearby best top good popular local area city downtown""".split())
 _SPECIFIC = re.compile(r"\d[\d:.,]*(?:am|pm)?|(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{1,}\b")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -196,7 +199,14 @@ def search_grounded(value_text: str, text: str) -> bool:
     spelt = _abbreviated(value_text, norm_text)
     words = content_words(value_text)
     said = [w for w in words if _said(w, norm_text) or w in spelt]
-    return bool(said) and all(w in said or w in KINDS_OF_PLACE for w in words)
+    return bool(said) and all(w in said or _singular(w) in KINDS_OF_PLACE for w in words)
+
+
+def _singular(word: str) -> str:
+    for plural, single in (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("es", "e"), ("s", "")):
+        if len(word) > 3 and word.endswith(plural):
+            return word[: -len(plural)] + single
+    return word
 
 
 def grounded_in(value: Any, text: str, today: date | None = None, composed: bool = False,
@@ -222,7 +232,7 @@ def grounded_in(value: Any, text: str, today: date | None = None, composed: bool
         return True
     if re.sub(r"\s", "", norm_value) in re.sub(r"\s", "", norm_text):
         return True
-    iso = as_iso_date(value_text, today) if re.search(r"\d|today|tomorrow|day", value_text.lower()) else None
+    iso = as_iso_date(value_text, today) if is_date_like(value_text) else None
     if iso and iso in dates_in(text, today):
         return True
     if is_expression(value_text):
@@ -241,6 +251,19 @@ def grounded_in(value: Any, text: str, today: date | None = None, composed: bool
     if len(words) <= 3:
         return present == len(words)
     return present / len(words) >= 0.6
+
+
+_DATE_WORDS = re.compile(r"(?:\d+(?:st|nd|rd|th)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|"
+                         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|tomorrow|day|days|after|next|"
+                         r"this|week|morning|evening|afternoon|am|pm|t)")
+
+
+def is_date_like(value: str) -> bool:
+    """A value that is a date and nothing more ("June 21st, 2028", "2028-06-21", "next Friday"): only such a value
+    is compared as a date. A free text that mentions one ("closed today for repairs") is not a date."""
+    words = re.findall(r"[a-z0-9]+", value.lower())
+    return bool(words) and re.search(r"\d|today|tonight|tomorrow|day", value.lower()) is not None and all(
+        w in STOPWORDS or _DATE_WORDS.fullmatch(w) for w in words)
 
 
 def is_expression(value: str) -> bool:
