@@ -270,6 +270,9 @@ def test_rescoring_the_papers_records_prints_its_metric_files_keys_and_reproduce
         assert round(ours[key], 3) == round(paper[key], 3), key
     assert ours["vagueness_judgement_accuracy"] is None and "--labels" in run.stderr
     assert "query_options_list" in run.stderr
+    for key in ("options_presenting_rate", "average_provided_options", "average_inquired_missing_details_per_round",
+                "average_inquired_missing_details"):  # counted on our split of each inquiry: near GPT-4's counts
+        assert abs(ours[key] - paper[key]) / paper[key] < 0.3, key
     bad = cli("eval", "--rescore", str(RECORDS / "README.md"))
     assert bad.returncode == 2 and "line 1: not JSON" in bad.stderr
 
@@ -376,3 +379,24 @@ def test_a2_accepts_what_a_person_would_and_an_llm_evaluator_judges_the_rest(fak
     before = fake_openai.requests
     assert tool_item(item, steps, [], "Sunny.", "done", {}, judge)["A2"] is True
     assert fake_openai.requests > before
+
+
+@pytest.mark.parametrize("inquiry, expected", [
+    ("Which city are you flying from? Is it Oslo, Bergen, or somewhere else?",
+     [("Which city are you flying from?", ["Oslo", "Bergen", "somewhere else"])]),
+    ("What is your budget, and how many nights do you want to stay?",
+     [("What is your budget?", []), ("how many nights do you want to stay?", [])]),
+    ("Could you tell me about your age, fitness level, and injuries?",
+     [("What about your age?", []), ("What about your fitness level?", []), ("What about your injuries?", [])]),
+    ("Can you give me more details? For example, what kind of cuisine do you like (e.g. Thai, Greek, Mexican)?",
+     [("For example, what kind of cuisine do you like (e.g. Thai, Greek, Mexican)?", ["Thai", "Greek", "Mexican"])]),
+    ("1. What genre do you prefer?\n2. Are you after a short read or a long one?",
+     [("What genre do you prefer?", ["short read", "long one"])]),
+    ("Do you have any allergies or dietary needs?", [("Do you have any allergies or dietary needs?", [])]),
+    ("I will plan a trip for you.", [("I will plan a trip for you.", [])]),
+])
+def test_an_inquiry_is_split_into_its_questions_and_options_without_a_model(inquiry, expected):
+    """#23: records without the paper's GPT-4 split are split by rules, so every count is of questions."""
+    from app.eval.inquiry_split import split
+
+    assert [(q["query"], q["options"]) for q in split(inquiry)] == expected

@@ -9,8 +9,8 @@ What each figure needs, and where it comes from:
 - the paper splits each inquiry into its separate questions and options with GPT-4 first
   (src/split_query_options.py, written to `*_split.jsonl` as `query_options_list`). With that list in the
   records: options_presenting_rate, average_provided_options, average_inquired_missing_details(_per_round)
-  exactly as the paper. Without it, the human annotation of the conversation stands in (`user_record`:
-  missing details asked, how many with options, options offered): close in meaning, not the same count;
+  exactly as the paper. Without it, each inquiry is split by rules (app.eval.inquiry_split): near the paper's
+  count, not the same (4-25% apart on the paper's four agents);
 - vagueness_judgement_accuracy and missing_details_recover_rate compare against the human labels of each task
   (`user_vague`; the details the annotator approved, re-rated and added, with their importance), which the
   paper keeps in its labelling file (data/data_labeling/test_data_report_mix.jsonl). Give it with `--labels`
@@ -69,40 +69,26 @@ def _check(records: list[dict], labels: list[dict] | None) -> None:
 
 
 def _inquiries(record: dict) -> list[list[dict]]:
-    """Each inquiry round's questions with their options: the paper's split when the record has it."""
-    if "query_options_list" in record:
+    """Each inquiry round's questions with their options: the paper's split when the record has it, else ours."""
+    from app.eval.inquiry_split import split
+
+    if record.get("query_options_list") and all(record["query_options_list"]):
         return record["query_options_list"]
     actions = record["actions"]
-    return [[{"query": actions[2 * j + 1].get("content") or "", "options": []}]
-            for j in range(len(actions) // 2 - 1)]
+    return [split(actions[2 * j + 1].get("content") or "") for j in range(len(actions) // 2 - 1)]
 
 
-def _per_task_split(records: list[dict], vague: list[dict]) -> dict[str, float]:
+def _per_task_split(vague: list[dict]) -> dict[str, float]:
     """The four figures the paper computes from its split of each inquiry (vague tasks only)."""
     presenting = provided = per_round = inquired = 0.0
     for record in vague:
-        rounds = record["query_options_list"]
+        rounds = _inquiries(record) or [[]]
         questions = [q for turn in rounds for q in turn]
-        count = len(questions)
+        count = max(len(questions), 1)
         presenting += sum(1 for q in questions if q.get("options")) / count
         provided += sum(len(q.get("options") or []) for q in questions) / count
         per_round += count / len(rounds)
         inquired += count
-    n = len(vague)
-    return {"options_presenting_rate": presenting / n, "average_provided_options": provided / n,
-            "average_inquired_missing_details_per_round": per_round / n, "average_inquired_missing_details": inquired / n}
-
-
-def _per_task_annotated(vague: list[dict]) -> dict[str, float]:
-    """The same four from the human annotation of each conversation, when the records have no split."""
-    presenting = provided = per_round = inquired = 0.0
-    for record in vague:
-        notes = record["user_record"]
-        asked = max(int(notes.get("missing_details_num") or 0), 1)
-        presenting += int(notes.get("missing_with_options") or 0) / asked
-        provided += int(notes.get("total_options") or 0) / asked
-        per_round += int(notes.get("missing_details_num") or 0) / max(len(record["actions"]) // 2 - 1, 1)
-        inquired += int(notes.get("missing_details_num") or 0)
     n = len(vague)
     return {"options_presenting_rate": presenting / n, "average_provided_options": provided / n,
             "average_inquired_missing_details_per_round": per_round / n, "average_inquired_missing_details": inquired / n}
@@ -182,13 +168,12 @@ def rescore(records: list[dict], labels: list[dict] | None = None, matcher=None,
     result["summary_intention_coverage_rate"] = sum(
         r["user_record"]["user_details_in_summary"] / max(r["user_record"]["total_user_details"], 1)
         for r in vague) / len(vague)
-    split = all("query_options_list" in r for r in vague) and all(
-        r["query_options_list"] and all(r["query_options_list"]) for r in vague)
-    four = _per_task_split(records, vague) if split else _per_task_annotated(vague)
-    if not split:
+    four = _per_task_split(vague)
+    if not all(r.get("query_options_list") and all(r["query_options_list"]) for r in vague):
         notes.append("the records have no query_options_list (the paper's GPT-4 split of each inquiry): "
                      "options_presenting_rate, average_provided_options and average_inquired_missing_details"
-                     "(_per_round) come from the human annotation (user_record) instead")
+                     "(_per_round) count the questions and options our rules find (app.eval.inquiry_split; 4-25% "
+                     "from GPT-4's counts on the paper's agents); --judge MODEL splits with the paper's prompt")
     result["options_presenting_rate"] = four["options_presenting_rate"]
     reasonable = 0.0
     for record in vague:
