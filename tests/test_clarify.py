@@ -199,3 +199,11 @@ def test_a_search_string_may_add_any_common_kind_of_place_in_singular_or_plural(
     search = tool("find", ["q"], q={"type": "string"})
     assert check_tool_call(search, {"q": value}, [user(said)], today=TODAY) == [], value
     assert check_tool_call(search, {"q": value.replace("Bergen", "Oslo")}, [user(said)], today=TODAY)  # not said
+
+
+def test_a_negative_count_is_an_invalid_value_even_when_the_schema_sets_no_minimum():
+    rooms = tool("book_rooms", ["rooms"], rooms={"type": "integer", "description": "How many rooms"},
+                 offset={"type": "integer", "description": "Shift in hours"})
+    said = [user("Book -3 rooms, shifted by -2")]
+    assert kinds(check_tool_call(rooms, {"rooms": -3}, said, today=TODAY)) == [("invalid_value", "rooms", "schema")]
+    assert check_tool_call(rooms, {"rooms": 3, "offset": -2}, [user("Book 3 rooms, shifted by -2")], today=TODAY) == []

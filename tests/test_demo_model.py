@@ -99,3 +99,47 @@ def test_every_design_declares_its_demo_prompts_and_each_has_a_handler():
         if "refine" in spec.settings:
             assert sent("app.agents.refine") <= declared, spec.name
         assert declared | shared <= set(tasks.TASKS), (spec.name, (declared | shared) - set(tasks.TASKS))
+
+
+def _schema(name: str, description: str, **props) -> dict:
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": {
+        "type": "object", "properties": {k: {"type": "string", "description": d} for k, d in props.items()},
+        "required": list(props)}}}
+
+
+def _call(messages: list[dict], tools: list[dict]) -> tuple[str, dict] | None:
+    reply = gateway.complete("demo/offline", messages, tools)
+    return (reply.tool_calls[0].name, reply.tool_calls[0].arguments) if reply.tool_calls else None
+
+
+def test_on_tools_it_has_no_script_for_it_reads_each_argument_as_its_kind():
+    """#23: a benchmark item's mocked tools. "departure city" is a place, not a day; from X to Y is a route; a
+    unit, a language and a phone number are read as such; a quoted phrase is a message, never a phone number."""
+    trips = _schema("trips_for_rail", "Search trips between two stations on a date.",
+                    origin="departure city", destination="arrival city", date="travel date, YYYY-MM-DD")
+    assert _call([{"role": "user", "content": "Are there trips from Ghent to Bruges?"}], [trips]) == (
+        "trips_for_rail", {"origin": "Ghent", "destination": "Bruges"})
+    units = _schema("convert_measure", "Convert a measure between units.", from_unit="unit to convert from",
+                    to_unit="unit to convert into")
+    assert _call([{"role": "user", "content": "Convert 12 to miles"}], [units]) == (
+        "convert_measure", {"to_unit": "miles"})
+    sms = _schema("send_sms_for_texter", "Send an SMS text message.", phone_number="recipient phone number",
+                  message="the text")
+    call = _call([{"role": "user", "content": "Send an SMS 'on my way' to Sam"}], [sms])
+    assert call == ("send_sms_for_texter", {"message": "on my way"})
+
+
+def test_an_answer_to_a_question_about_an_argument_replaces_what_the_request_said():
+    """An agent asked because the request's value was wrong or unreadable; the answer, read as the argument's
+    kind, is what the next call uses (it kept the request's impossible date, and asked again)."""
+    flights = [REG.get("search_flights").openai]
+    asked = [{"role": "user", "content": "Find flights from Lisbon to Rome on 2027-02-30"},
+             {"role": "assistant", "content": "2027-02-30 does not exist. Which date did you mean?"},
+             {"role": "user", "content": "the 28th of February 2027"}]
+    assert _call(asked, flights) == ("search_flights", {"origin": "Lisbon", "destination": "Rome", "date": "2027-02-28"})
+    money = _schema("convert_currency_for_bank", "Convert money between currencies.", amount="amount",
+                    from_currency="ISO currency code", to_currency="ISO currency code")
+    asked = [{"role": "user", "content": "How much is 100 euros worth?"},
+             {"role": "assistant", "content": "Which to currency should I use for convert_currency_for_bank?"},
+             {"role": "user", "content": "US dollars"}]
+    assert _call(asked, [money])[1]["to_currency"] == "USD"

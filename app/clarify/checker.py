@@ -25,6 +25,8 @@ from tools.execute import match_keys, type_matches
 
 _BOOKING_WORDS = re.compile(r"\b(book|booking|reserve|reservation|schedule|appointment|flight|depart|travel|"
                             r"check-?in|meeting|event|deliver|ship)\w*", re.IGNORECASE)
+_COUNT = re.compile(r"\b(passengers?|people|persons?|guests?|adults?|children|kids|travell?ers?|tickets?|seats?|"
+                    r"rooms?|nights?|quantity|count|number of|amount of|items?|copies|pieces?|servings?)\b", re.I)
 _DATE_HINT = re.compile(r"\b(date|day|yyyy-mm-dd|when)\b", re.IGNORECASE)
 
 
@@ -81,6 +83,8 @@ def _value_problems(tool: dict, field: str, value: Any, schema: dict, today: dat
         return problems
     number = grounding.as_number(value) if schema.get("type") in ("integer", "number") else None
     if number is not None:
+        if "minimum" not in schema and number < 0 and _COUNT.search(f"{_label(field)} {schema.get('description') or ''}"):
+            invalid(f"{_label(field)} cannot be negative ({value})")  # a count, whatever the schema leaves open
         if "minimum" in schema and number < schema["minimum"]:
             invalid(f"{_label(field)} {value} is below the minimum {schema['minimum']}")
         if "maximum" in schema and number > schema["maximum"]:

@@ -14,7 +14,11 @@ from app.llm.demo import parse
 
 _PLACE = re.compile(r"city|location|place|town|destination|origin|address|country|region|\bq\b|where", re.I)
 _CODE = re.compile(r"currency|symbol|ticker|code|iata|airport", re.I)
-_DATE = re.compile(r"\bdate\b|\bday\b|yyyy|checkin|check_in|check-in|checkout|departure|arrival", re.I)
+# "departure" and "arrival" alone name a place as often as a day ("departure city"): a date only with a date word.
+_DATE = re.compile(r"\bdate\b|\bday\b|yyyy|checkin|check_in|check-in|checkout|check_out|check-out|"
+                   r"(?:departure|arrival|return)_?(?:date|day)", re.I)
+_ORIGIN = re.compile(r"origin|\bfrom\b|depart|source|start|pickup|pick_up", re.I)
+_DESTINATION = re.compile(r"destination|\bto\b|arriv|target|\bend\b|dropoff|drop_off", re.I)
 _QUOTED = re.compile(r"(?:^|(?<=\s))[\"“']([^\"”']{2,80})[\"”'](?=$|[\s.,;:!?])")
 # Words a request uses for what a tool names otherwise: each also counts as the domain's word.
 _DOMAINS = {
@@ -71,11 +75,12 @@ def _answered(messages: list[dict], field: str, spec: dict) -> str | None:
     return None
 
 
-def _codes(text: str) -> list[str]:
-    """Codes in the text in order: written as codes (GBP), or as the words people say for them (euros)."""
+def _codes(text: str, currency: bool = False) -> list[str]:
+    """Codes in the text in order: written as codes (GBP), or as the words people say for them (euros). A
+    currency's code has three letters ("US dollars" is USD, not US)."""
     from app.clarify.grounding import ALIASES
 
-    found = [(m.start(), m[0]) for m in re.finditer(r"\b[A-Z]{2,5}\b", text)]
+    found = [(m.start(), m[0]) for m in re.finditer(r"\b[A-Z]{3}\b" if currency else r"\b[A-Z]{2,5}\b", text)]
     lower = text.lower()
     for code, words in ALIASES.items():
         for word in words:
@@ -86,9 +91,51 @@ def _codes(text: str) -> list[str]:
 
 def value_for(field: str, spec: dict, text: str, messages: list[dict], taken: set | None = None) -> Any:
     """The argument's value from the conversation, or None when it does not give one (`taken`: values other
-    arguments got, for codes: a conversion's two currencies are not the same one)."""
+    arguments got, for codes: a conversion's two currencies are not the same one). The answer to a question
+    about the argument wins, read as the argument's kind ("US dollars" for a code is USD)."""
     if (answer := _answered(messages, field, spec)) is not None:
-        return answer
+        parsed = _read(field, spec, answer, taken)
+        return answer if parsed in (None, "") else parsed
+    return _read(field, spec, text, taken)
+
+
+def answer_into(calls: list, tools: dict[str, dict], messages: list[dict]) -> None:
+    """The user's answer to a question about an argument of a planned call replaces what the request had
+    ("2026-02-30 does not exist. Which date did you mean?" -> "2026-02-28")."""
+    for call in calls:
+        props = ((tools.get(call.name) or {}).get("parameters") or {}).get("properties") or {}
+        for field, spec in props.items():
+            if _answered(messages, field, spec or {}) is not None:
+                taken = {str(v) for k, v in call.arguments.items() if k != field}
+                call.arguments[field] = value_for(field, spec or {}, "", messages, taken)
+
+
+_UNITS = ("km|kilomet(?:er|re)s?|mi|miles?|m|met(?:er|re)s?|cm|centimet(?:er|re)s?|mm|ft|feet|foot|in|inch(?:es)?|"
+          "yd|yards?|kg|kilograms?|g|grams?|lbs?|pounds?|oz|ounces?|l|lit(?:er|re)s?|ml|gal|gallons?|c|celsius|f|"
+          "fahrenheit|k|kelvin|mph|kph|km/h|m/s")
+_TEXTLIKE = re.compile(r"text|message|body|content|query|q\b|search|title|name|subject|note|comment|keyword|term|"
+                       r"description|prompt|question|sentence|phrase|word", re.I)
+
+
+def _unit(field: str, about: str, text: str) -> str | None:
+    """A unit of measure the text names: the one after the number for a field about what to convert from,
+    the one after "to"/"into"/"in" for what to convert to."""
+    lower = text.lower().replace("°", "")
+    target = re.search(rf"\b(?:to|into|in|as)\s+({_UNITS})\b", lower)
+    source = re.search(rf"-?\d+(?:\.\d+)?\s*({_UNITS})\b", lower)
+    if _DESTINATION.search(f"{field.replace('_', ' ')} {about}") and not _ORIGIN.search(field.replace("_", " ")):
+        return target[1] if target else None
+    if source:
+        return source[1]
+    return None if target else next(iter(re.findall(rf"\b({_UNITS})\b", lower)), None)
+
+
+def _language(text: str) -> str | None:
+    m = re.search(r"\b(?:into|to|in)\s+([A-Z][a-z]+)\b", text)
+    return m[1] if m else None
+
+
+def _read(field: str, spec: dict, text: str, taken: set | None) -> Any:
     about = f"{field} {spec.get('description') or ''}"
     lower = text.lower()
     if spec.get("enum"):
@@ -103,15 +150,36 @@ def value_for(field: str, spec: dict, text: str, messages: list[dict], taken: se
     if _DATE.search(about):
         return parse.find_date(text)
     if _CODE.search(about):
-        return next((c for c in _codes(text) if c not in (taken or set())), None)
+        currency = bool(re.search(r"currenc", about, re.I))
+        return next((c for c in _codes(text, currency) if c not in (taken or set())), None)
     if "email" in about.lower():
         m = re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
         return m[0] if m else None
+    if re.search(r"\bunits?\b|unit_|_unit", about, re.I):
+        return _unit(field, spec.get("description") or "", text)
+    if re.search(r"language|\blang\b|locale", about, re.I):
+        return _language(text)
+    if re.search(r"phone|mobile|\btel\b|number", about, re.I):
+        m = re.search(r"\+?\d[\d\s().-]{6,}\d", text)
+        return m[0] if m else None
     if _PLACE.search(about):
-        cities = parse.find_cities(text)
-        return cities[0] if cities else None
+        return _place(field, about, text, taken or set())
+    if not _TEXTLIKE.search(about):
+        return None  # a quoted phrase is a text's value, not an id's or an amount's
     m = _QUOTED.search(text)
     return m[1] if m else None
+
+
+def _place(field: str, about: str, text: str, taken: set) -> str | None:
+    """A place from the text: the route's origin for a field about where from, its destination for where to
+    ("from Berlin to Vienna"), else the first place no other argument took."""
+    origin, destination = parse.find_route(text)
+    words = f"{field.replace('_', ' ')} {about}"
+    if _ORIGIN.search(words) and not _DESTINATION.search(field.replace("_", " ")):
+        return origin
+    if _DESTINATION.search(words):
+        return destination
+    return next((c for c in parse.find_cities(text) if c not in taken), None)
 
 
 def generic_call(text: str, tools: dict[str, dict], messages: list[dict],

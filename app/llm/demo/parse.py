@@ -26,6 +26,11 @@ TIMEZONES = {
 }
 
 
+_NOT_PLACES = {"the", "a", "my", "me", "i", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+               "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december", "today", "tomorrow"}
+
+
 def find_cities(text: str) -> list[str]:
     """Known cities in order of appearance, then capitalised names after 'in'/'for'/'from'/'to'."""
     found: list[tuple[int, str]] = []
@@ -33,10 +38,13 @@ def find_cities(text: str) -> list[str]:
     for city in CITIES:
         for match in re.finditer(r"\b" + re.escape(city.lower()) + r"\b", lower):
             found.append((match.start(), city))
-    if not found:
-        for match in re.finditer(r"\b(?:in|for|from|to|at)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)", text):
-            if match.group(1).lower() not in ("the", "a", "my", "me") and match.group(1) not in ("I",):
-                found.append((match.start(1), match.group(1)))
+    # Names it does not know: capitalised words after in/for/from/to/at, or, beside known cities, after
+    # from/to only (a route: "from Lisbon to Porto").
+    preposition = r"(?:in|for|from|to|at)" if not found else r"(?:from|to)"
+    for match in re.finditer(rf"\b{preposition}\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)", text):
+        name = match.group(1)
+        if name.lower() not in _NOT_PLACES and not any(c.lower() in name.lower() for _, c in found):
+            found.append((match.start(1), name))
     seen: list[str] = []
     for _, city in sorted(found):
         if city not in seen:

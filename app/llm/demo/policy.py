@@ -77,13 +77,14 @@ def plan_request(text: str, tools: dict[str, dict], messages: list[dict] | None 
     """What to call for `text`, given the offered tool schemas by name (and the conversation, for the answers
     to its questions). A request no script covers, or whose scripted tool is not offered, goes to an offered
     tool it is about, if any (`generic`)."""
+    from app.llm.demo.generic import answer_into, generic_call
+
     plan = _scripted_plan(text, tools)
     if plan.needs or plan.intent in ("unknown", "unsupported"):
-        from app.llm.demo.generic import generic_call
-
         if found := generic_call(text, tools, messages or [{"role": "user", "content": text}],
                                  literal=plan.intent == "unsupported" or bool(_ACTIONS.search(text))):
             return Plan("generic", [Call(*found)])
+    answer_into(plan.calls, tools, messages or [])
     return plan
 
 
@@ -122,11 +123,11 @@ def _scripted_plan(text: str, tools: dict[str, dict]) -> Plan:
     if re.search(r"\b(flight|fly|flights|plane)\b", lower):
         origin, destination = parse.find_route(text)
         args = {k: v for k, v in (("origin", origin), ("destination", destination), ("date", parse.find_date(text))) if v}
-        if m := re.search(r"\b(\d)\s+(?:passengers|people|adults|travell?ers|tickets)\b", lower):
+        if m := re.search(r"(?<![\w-])(-?\d)\s+(?:passengers|people|adults|travell?ers|tickets)\b", lower):
             args["passengers"] = int(m[1])
         if "business" in lower:
             args["seat_class"] = "business"
-        if re.search(r"\b(search|find|look|show|any|what)\b", lower) and not re.search(r"\bbook\b", lower):
+        if re.search(r"\b(search|find|look|show|any|what|are there|is there)\b", lower) and not re.search(r"\bbook\b", lower):
             args.pop("passengers", None), args.pop("seat_class", None)
             return want("search", "search_flights", [Call("search_flights", args)])
         return want("booking", "book_flight", [Call("book_flight", args)])
@@ -137,6 +138,8 @@ def _scripted_plan(text: str, tools: dict[str, dict]) -> Plan:
         return want("notes", "list_notes", [Call("list_notes", {})])
     if m := re.search(r"(?:save|add|write|take|make)\s+(?:a\s+|this\s+)?note\s*(?:that|saying|:|-)?\s*(.*)|remember\s+(?:that\s+)?(.+)|^note:\s*(.+)", text, re.IGNORECASE | re.DOTALL):
         body = next((g for g in m.groups() if g), "").strip(" .")
+        if not re.sub(r"\b(?:for|to|me|myself|us|please|now|quickly)\b", "", body.lower()).strip(" ,.!"):
+            body = ""  # "save a note for me" says nothing to save
         return want("notes", "save_note", [Call("save_note", {"text": body} if body else {})])
     if conversion := parse.find_conversion(text):
         value, source, target = conversion
