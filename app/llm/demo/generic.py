@@ -119,15 +119,13 @@ _TEXTLIKE = re.compile(r"text|message|body|content|query|q\b|search|title|name|s
 
 def _unit(field: str, about: str, text: str) -> str | None:
     """A unit of measure the text names: the one after the number for a field about what to convert from,
-    the one after "to"/"into"/"in" for what to convert to."""
+    the one after "to"/"into"/"in" for what to convert to; none elsewhere ("I'm" has no metres)."""
     lower = text.lower().replace("°", "")
     target = re.search(rf"\b(?:to|into|in|as)\s+({_UNITS})\b", lower)
     source = re.search(rf"-?\d+(?:\.\d+)?\s*({_UNITS})\b", lower)
     if _DESTINATION.search(f"{field.replace('_', ' ')} {about}") and not _ORIGIN.search(field.replace("_", " ")):
         return target[1] if target else None
-    if source:
-        return source[1]
-    return None if target else next(iter(re.findall(rf"\b({_UNITS})\b", lower)), None)
+    return source[1] if source else None
 
 
 def _language(text: str) -> str | None:
