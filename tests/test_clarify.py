@@ -207,3 +207,22 @@ def test_a_negative_count_is_an_invalid_value_even_when_the_schema_sets_no_minim
     said = [user("Book -3 rooms, shifted by -2")]
     assert kinds(check_tool_call(rooms, {"rooms": -3}, said, today=TODAY)) == [("invalid_value", "rooms", "schema")]
     assert check_tool_call(rooms, {"rooms": 3, "offset": -2}, [user("Book 3 rooms, shifted by -2")], today=TODAY) == []
+
+
+def test_a_value_picked_from_alternatives_the_user_left_open_is_ambiguous():
+    """#23: "to Lyon or Nice" and the call says Lyon: a guess between two things the user named."""
+    hotel = tool("hotel", ["city", "nights"], city={"type": "string"}, nights={"type": "integer"},
+                 check_in={"type": "string", "description": "YYYY-MM-DD"}, note={"type": "string"})
+    said = [user("A hotel in Ghent or Antwerp for 4 or 5 nights from July 9 or July 10, 2029")]
+    asked = check_tool_call(hotel, {"city": "Antwerp", "nights": 4, "check_in": "2029-07-10"}, said, today=TODAY)
+    assert [(r["kind"], r["field"], r["options"]) for r in asked] == [
+        ("ambiguous_argument", "city", ["Ghent", "Antwerp"]), ("ambiguous_argument", "nights", ["4", "5"]),
+        ("ambiguous_argument", "check_in", ["July 9", "July 10, 2029"])]
+    answered = [*said, {"role": "assistant", "content": "Which city, how long, from when?"},
+                user("Antwerp, 4 nights, July 10")]
+    assert check_tool_call(hotel, {"city": "Antwerp", "nights": 4, "check_in": "2029-07-10"}, answered, today=TODAY) == []
+    either = [user("A hotel in Ghent or Antwerp, either is fine, 4 nights")]
+    assert check_tool_call(hotel, {"city": "Ghent", "nights": 4}, either, today=TODAY) == []
+    composed = [user("Leave a note: tea or coffee for Ana")]
+    assert check_tool_call(hotel, {"city": "Ghent", "nights": 4, "note": "tea for Ana"},
+                           [user("Ghent, 4 nights"), *composed], today=TODAY) == []

@@ -187,7 +187,14 @@ def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
                 continue
             if grounding.grounded_in(value, text, today, composed=bool(grounding.COMPOSED_FIELDS.match(field)),
                                      search=bool(grounding.SEARCH_FIELDS.match(field))):
-                if candidates := grounding.competing_references(value, conversation, answers or []):
+                composed = grounding.COMPOSED_FIELDS.match(field)
+                if not composed and (left_open := grounding.open_alternatives(value, conversation, answers or [])):
+                    found.append(ClarificationRequest(
+                        kind="ambiguous_argument", tool=tool["name"], field=field, detected_by="grounding",
+                        reason=f"you said {' or '.join(left_open)}; the call picked {value!r}",
+                        question=f"{' or '.join(left_open)}: which {_label(field)} do you want?", options=left_open,
+                    ))
+                elif candidates := grounding.competing_references(value, conversation, answers or []):
                     found.append(ClarificationRequest(
                         kind="ambiguous_argument", tool=tool["name"], field=field, detected_by="grounding",
                         reason=f"{value!r} is one of {len(candidates)} candidates and you named none of them",

@@ -261,9 +261,11 @@ _DATE_WORDS = re.compile(r"(?:\d+(?:st|nd|rd|th)?|(?:jan|feb|mar|apr|may|jun|jul
 def is_date_like(value: str) -> bool:
     """A value that is a date and nothing more ("June 21st, 2028", "2028-06-21", "next Friday"): only such a value
     is compared as a date. A free text that mentions one ("closed today for repairs") is not a date."""
-    words = re.findall(r"[a-z0-9]+", value.lower())
-    return bool(words) and re.search(r"\d|today|tonight|tomorrow|day", value.lower()) is not None and all(
-        w in STOPWORDS or _DATE_WORDS.fullmatch(w) for w in words)
+    lower = value.lower()
+    words = re.findall(r"[a-z0-9]+", lower)
+    dated = re.search(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/-]\d{1,2}|today|tonight|tomorrow|day\b|"
+                      r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", lower)
+    return bool(words) and dated is not None and all(w in STOPWORDS or _DATE_WORDS.fullmatch(w) for w in words)
 
 
 def is_expression(value: str) -> bool:
@@ -328,3 +330,53 @@ def competing_references(value: Any, conversation: list[dict], answers: Iterable
             if value in candidates:
                 return [str(c) for c in candidates]
     return []
+
+
+_EITHER = re.compile(r"\b(?:either|whichever|any of (?:them|those|these)|(?:does ?n[o']t|doesn't) matter|"
+                     r"(?:do ?n[o']t|don't) mind)\b", re.I)
+
+
+def open_alternatives(value: Any, conversation: list[dict], answers: Iterable[int] = ()) -> list[str]:
+    """The alternatives the user left open when `value` is one of them ("to Lyon or Nice" and the call says
+    Lyon): the pick is a guess to ask about. Empty when no later message chose, the value keeps every
+    alternative (a search for "pizza or pasta"), or the user said either will do."""
+    said = [s for s in sources(conversation, answers) if s.kind in ("user", "clarification")]
+    years = " ".join(re.findall(r"\b(?:19|20)\d\d\b", " ".join(s.text for s in said)))
+    for source in reversed(said):  # the latest message that mentions the value decides
+        context = f"{source.text}\n{years}" if is_date_like(str(value)) else source.text
+        if not grounded_in(value, context):
+            continue
+        if _EITHER.search(source.text):
+            return []
+        for left, right in _or_pairs(source.text):
+            picked = [_is_alternative(value, side, years) for side in (left, right)]
+            if picked.count(True) == 1:
+                return [left, right]
+        return []
+    return []
+
+
+def _or_pairs(text: str) -> Iterable[tuple[str, str]]:
+    """("Lyon", "Nice") for "to Lyon or Nice"; dates and amounts whole ("March 3", "March 4, 2028")."""
+    month = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    date = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{month}(?:,?\s+\d{{4}})?|"
+            rf"{month}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}}")
+    word = r"[\w$€£'-]+"
+    for m in re.finditer(rf"({date}|{word})\s*,?\s+or\s+({date}|{word})", text):
+        left, right = m[1].strip(), m[2].strip()
+        if left.lower() not in STOPWORDS and right.lower() not in STOPWORDS:
+            yield left, right
+
+
+def _is_alternative(value: Any, side: str, years: str) -> bool:
+    """Whether the value is (or holds) this alternative."""
+    if is_date_like(side):
+        iso = as_iso_date(str(value)) if isinstance(value, str) else None
+        return bool(iso) and iso in dates_in(f"{side} {years}" if not re.search(r"\d{4}", side) else side)
+    number = as_number(value)
+    if number is not None:
+        return number in numbers_in(side)
+    norm = normalise(str(value))
+    side_norm = normalise(side)
+    codes = [code for code, words in ALIASES.items() if side_norm in words]
+    return bool(re.search(rf"(?<!\w){re.escape(side_norm)}(?!\w)", norm)) or norm in codes
