@@ -7,11 +7,36 @@ model would write them, so that the checks can question them.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
+from typing import Iterator
 
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+
+
+# The day a run is as of: today, unless a benchmark says when its dates were written ("book a flight on
+# 2026-12-20" is not in the past for a suite written in November 2026, whenever it is run). Set with `as_of`;
+# a context variable, so each eval item's thread has its own and LangGraph's workers inherit it.
+_AS_OF: ContextVar[date | None] = ContextVar("as_of", default=None)
+
+
+def current_day() -> date:
+    """Today, or the day the running benchmark item is as of."""
+    return _AS_OF.get() or date.today()
+
+
+@contextmanager
+def as_of(day: date | None) -> Iterator[None]:
+    """Everything that reads the date in this block (the checks, the agents' prompts, the demo model) reads
+    `day`; None leaves today."""
+    token = _AS_OF.set(day)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
 
 
 def _with_year(month: int, day: int, year: int | None, today: date) -> str:
@@ -22,7 +47,7 @@ def _with_year(month: int, day: int, year: int | None, today: date) -> str:
 
 def find_date(text: str, today: date | None = None) -> str | None:
     """A date as YYYY-MM-DD; impossible dates (31 February) keep their numbers, as a model would write them."""
-    today = today or date.today()
+    today = today or current_day()
     lower = text.lower()
     if m := re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", lower):
         return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"

@@ -400,3 +400,27 @@ def test_an_inquiry_is_split_into_its_questions_and_options_without_a_model(inqu
     from app.eval.inquiry_split import split
 
     assert [(q["query"], q["options"]) for q in split(inquiry)] == expected
+
+
+def test_a_suites_dates_are_as_of_the_day_it_was_written_or_the_day_the_run_says(db_url, cli):
+    """#23: ntb-dev's flight on 2026-12-20 was in the future when the suite was written; run later, AwN's check
+    called it past and asked again, so the item's score depended on the day it ran. Items now run as of their
+    suite's day (a file's, as of today unless --as-of says), and the report says which."""
+    from datetime import date
+
+    from app.eval import run as evaluation
+
+    runner = make_runner(db_url)
+    suite = load("ntb-dev")
+    suite.items = [i for i in suite.items if i.id == "IMKI-105"]  # flights from Berlin to Vienna: which date?
+    assert suite.as_of == date(2026, 11, 22) and suite.items[0].clarification == "2026-12-20"
+    config = evaluation.EvalConfig(agent="awn", model="demo/offline")
+    [written] = evaluation.run(runner, [suite], config)["items"]
+    assert written["as_of"] == "2026-11-22" and written["metrics"]["A2"]
+    assert [e["answer"] for e in written["exchanges"]] == ["2026-12-20"]
+    config.as_of = date(2027, 1, 10)
+    [later] = evaluation.run(runner, [suite], config)["items"]
+    assert later["as_of"] == "2027-01-10" and not later["metrics"]["A2"]
+    assert "2026-12-20 is in the past" in later["exchanges"][1]["question"]
+    bad = cli("eval", "ntb-dev", "--as-of", "next week")
+    assert bad.returncode == 2 and "--as-of 'next week' is not a date: write it YYYY-MM-DD" in bad.stderr

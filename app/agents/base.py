@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Annotated, Any, Callable, TypedDict
 
 from app.clarify.provenance import provenance
@@ -64,7 +63,9 @@ class AgentContext:
 
 
 def today() -> str:
-    return date.today().isoformat()
+    from app.dates import current_day
+
+    return current_day().isoformat()
 
 
 def turn_messages(messages: list[dict]) -> list[dict]:

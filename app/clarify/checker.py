@@ -21,6 +21,7 @@ from typing import Any
 
 import app.clarify.grounding as grounding
 from app.clarify.request import ClarificationRequest
+from app.dates import current_day
 from tools.execute import match_keys, type_matches
 
 _BOOKING_WORDS = re.compile(r"\b(book|booking|reserve|reservation|schedule|appointment|flight|depart|travel|"
@@ -145,7 +146,7 @@ def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
     """
     if "function" in tool and "name" not in tool:
         tool = tool["function"]
-    today = today or date.today()
+    today = today or current_day()
     params = tool.get("parameters") or {}
     properties: dict[str, dict] = params.get("properties") or {}
     required: list[str] = list(params.get("required") or [])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from app.dates import find_date
+from app.dates import current_day, find_date
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -82,7 +82,7 @@ def as_iso_date(value: str, today: date | None = None) -> str | None:
 def dates_in(text: str, today: date | None = None) -> set[str]:
     """Every date mentioned in `text`, as YYYY-MM-DD (relative ones resolved against today). A date written
     without its year is also read with each year the text names (the year may come in a later answer)."""
-    today = today or date.today()
+    today = today or current_day()
     found: set[str] = set()
     for m in re.finditer(r"\b\d{4}-\d{1,2}-\d{1,2}\b", text):
         found.add(as_iso_date(m.group(0)) or "")

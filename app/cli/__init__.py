@@ -174,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--item-timeout", type=float, default=300.0, help="seconds per item before it is recorded as "
                    "a timeout")
     p.add_argument("--settings", help="agent settings as JSON")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day the items' dates are relative to (default: a "
+                   "built-in suite's own, else today): a 2024 benchmark's bookings are not in the past as of 2024")
     p.add_argument("--out", help="write the full report (every item) as JSON here")
     p.add_argument("--graph", action="append", help="also load package.module:factory")
     p.add_argument("--rescore", metavar="RECORDS.jsonl", help="score recorded IN3 interactions (the paper's "

@@ -60,6 +60,18 @@ def _settings(text: str | None) -> dict | None:
     return value
 
 
+def _day(text: str | None):
+    """--as-of as a date, or CliError naming the format."""
+    from datetime import date
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--as-of {text!r} is not a date: write it YYYY-MM-DD, like 2024-03-15") from None
+
+
 def _show_step(step: dict[str, Any]) -> str:
     duration = f"{step['duration_ms']:.1f} ms" if step.get("duration_ms") is not None else "-"
     status = "" if step["status"] == "ok" else f"  [{step['status']}: {step.get('error')}]"

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-from app.cli.common import CliError, _print_json, _runner, _settings, _show_step, _split
+from app.cli.common import CliError, _day, _print_json, _runner, _settings, _show_step, _split
 
 
 def _question(result) -> dict[str, Any] | None:
@@ -226,7 +226,7 @@ def cmd_eval(args) -> int:
 
     config = evaluation.EvalConfig(agent=args.agent, model=args.model, judge=args.judge, matcher=args.matcher,
                                    concurrency=args.concurrency, item_timeout=args.item_timeout,
-                                   settings=_settings(args.settings))
+                                   settings=_settings(args.settings), as_of=_day(args.as_of))
     try:
         result = evaluation.run(runner, suites, config, on_result=progress if total else None)
     except ValueError as exc:  # an unknown matcher

@@ -8,8 +8,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Callable
 
+from app.dates import as_of
 from app.eval import kinds, metrics
 from app.eval.suites import Item, Suite
 from app.eval.users import LLMMatcher, Matcher, MiniLMMatcher, make_matcher
@@ -30,6 +32,7 @@ class EvalConfig:
     item_timeout: float = 300.0
     settings: dict[str, Any] | None = None
     owner: str | None = None
+    as_of: date | None = None  # every item's dates relative to this day (default: each suite's own, else today)
 
 
 def _judge(model: str | None) -> tuple[str, Callable | None]:
@@ -65,7 +68,16 @@ def _judge(model: str | None) -> tuple[str, Callable | None]:
 
 
 def run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, judge) -> dict[str, Any]:
-    """One item: a session, the conversation with the simulated user, the item's metrics."""
+    """One item: a session, the conversation with the simulated user, the item's metrics; as of the day its
+    dates are relative to."""
+    day = config.as_of or item.as_of
+    with as_of(day):
+        result = _run_item(runner, item, config, matcher, judge)
+    result["as_of"] = day.isoformat() if day else None
+    return result
+
+
+def _run_item(runner: Runner, item: Item, config: EvalConfig, matcher: Matcher, judge) -> dict[str, Any]:
     started = time.time()
     aliases: dict[str, str] = {}
     result: dict[str, Any] = {"suite": item.suite, "kind": item.kind, "category": item.category,

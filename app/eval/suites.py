@@ -10,6 +10,9 @@ Intention suites (the IN3 format): JSON lines with `category`, `task`, `vague`, 
 
 Built-in suites by name: `ntb-dev` (our own tool-call suite, 48 items over the built-in tools' APIs and a few
 mocked ones) and `in3-dev` (the IN3 dev set, 1,219 tasks; use --limit).
+
+A suite's dates are as of the day it was written (`as_of`): ntb-dev's flights of December 2026 are not in the past
+when it runs in 2027. A file or folder is as of today unless the run says otherwise (`eval --as-of DATE`).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).parent / "data"
 BUILTIN = {"ntb-dev": DATA / "ntb_dev", "in3-dev": DATA / "in3" / "dev.jsonl"}
+WRITTEN = {"ntb-dev": date(2026, 11, 22)}  # the day a built-in suite's dates are relative to
 CATEGORIES = ("IMKI", "IMR", "IwE", "IBTC")
 
 
@@ -37,6 +42,7 @@ class Item:
     id: str
     query: str
     data: dict[str, Any] = field(default_factory=dict)
+    as_of: date | None = None  # the day its dates are relative to (None: today)
 
     # IN3 fields: the human labels where the row has them (the paper's labelling file: `user_vague`, and the
     # details the annotator approved, re-rated and added), else the generated ones (`vague`, `missing_details`).
@@ -76,6 +82,7 @@ class Suite:
     name: str
     kind: str
     items: list[Item]
+    as_of: date | None = None
 
 
 def _field(data: dict, *names: str) -> Any:
@@ -153,6 +160,10 @@ def load(spec: str, limit: int | None = None) -> Suite:
         suite = _load_file(path, name)
     if limit is not None:
         suite.items = spread(suite.items, limit)
+    if spec in WRITTEN:
+        suite.as_of = WRITTEN[spec]
+        for item in suite.items:
+            item.as_of = suite.as_of
     return suite
 
 
