@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from app.eval import kinds
 from app.eval.mock import mock_tools, normalise
-from app.eval.suites import BUILTIN, Suite, SuiteError, from_rows, load, spread
+from app.eval.suites import BUILTIN, WRITTEN, Suite, SuiteError, from_rows, load, spread
 from app.tracing.redact import redact, redact_text
 from storage import NotFound, repo
 from storage.engine import Database
@@ -210,11 +211,12 @@ def add_session(runner, name: str, session_id: str, owner: str | None, item: Any
                 category: str | None = None) -> dict[str, Any]:
     """Save the session as an item of the dataset: `item` as edited, or as the session makes it."""
     dataset = repo.get_dataset(runner.db, name, owner)
+    session = repo.get_session(runner.db, session_id, owner)
     if item is None:
         item = item_from_session(runner, session_id, dataset.kind, owner, category)
-    else:
-        repo.get_session(runner.db, session_id, owner)
-    return add_item(runner.db, name, item, owner, {"session_id": session_id})
+    # its dates ("tomorrow", a flight on the 20th) are as of the day the session ran
+    day = datetime.fromtimestamp(session.created_at, timezone.utc).date().isoformat()
+    return add_item(runner.db, name, item, owner, {"session_id": session_id, "as_of": day})
 
 
 def add_marked(runner, name: str, owner: str | None, rating: str | None = "down") -> tuple[int, list[str]]:
@@ -254,7 +256,8 @@ def add_failures(runner, name: str, eval_id: str, owner: str | None) -> tuple[in
         elif result.get("kind") != dataset.kind:
             skipped.append(f"{result['item_id']}: not {KINDS[dataset.kind]}")
         else:
-            add_item(runner.db, name, data, owner, {"eval_id": eval_id, "item_id": result["item_id"]})
+            day = result.get("as_of") or (WRITTEN[result["suite"]].isoformat() if result.get("suite") in WRITTEN else None)
+            add_item(runner.db, name, data, owner, {"eval_id": eval_id, "item_id": result["item_id"], "as_of": day})
             added += 1
     return added, skipped
 
@@ -267,10 +270,13 @@ def _builtin_item(result: dict[str, Any]) -> dict[str, Any] | None:
 
 def as_suite(db: Database, name: str, owner: str | None) -> Suite:
     dataset = repo.get_dataset(db, name, owner)
-    rows = [row.item for row in repo.dataset_items(db, dataset.id)]
+    rows = repo.dataset_items(db, dataset.id)
     if not rows:
         raise SuiteError(f"dataset {name!r} has no items yet")
-    return from_rows(rows, PREFIX + name, Path(PREFIX + name))
+    suite = from_rows([row.item for row in rows], PREFIX + name, Path(PREFIX + name))
+    for item, row in zip(suite.items, rows):  # each as of the day its source ran
+        item.as_of = date.fromisoformat(row.source["as_of"]) if row.source.get("as_of") else None
+    return suite
 
 
 def load_suite(db: Database, spec: str, limit: int | None, owner: str | None) -> Suite:

@@ -5,6 +5,7 @@ and the CLI."""
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -40,10 +41,12 @@ def test_a_session_with_a_question_becomes_a_tool_item_that_the_harness_runs_and
     first = datasets.add_session(runner, "weather", session.id, None)
     second = datasets.add_session(runner, "weather", _weather_session(runner, text="Weather, please").id, None)
     assert (first["item"]["query_id"], second["item"]["query_id"]) == (1, 2)
-    assert first["source"] == {"session_id": session.id}
+    ran = datetime.fromtimestamp(session.created_at, timezone.utc).date()
+    assert first["source"] == {"session_id": session.id, "as_of": ran.isoformat()}
 
     suite = datasets.load_suite(runner.db, "dataset:weather", None, None)
     assert [i.id for i in suite.items] == ["IMKI-1", "IMKI-2"]
+    assert suite.items[0].as_of == ran  # its "tomorrow" is the day after the session ran, whenever it is re-run
     figures, _ = _scores(runner, suite)
     assert (figures["A1"], figures["A2"], figures["A3"]) == (1.0, 1.0, 1.0)  # the items are well formed
     figures, _ = _scores(runner, suite, agent="awn")  # the agent that made them asks and calls the same again
@@ -91,6 +94,8 @@ def test_the_failures_of_an_eval_run_are_saved_as_the_suite_had_them(runner):
     originals = {i.id: i.data for i in suite.items}
     assert [e["item"]["query"] for e in kept] == [originals[r["item_id"]]["query"] for r in failed]
     assert all(e["source"]["eval_id"] == report["eval_id"] for e in kept)
+    assert all(e["source"]["as_of"] == "2026-11-22" for e in kept)  # as ntb-dev was written
+    assert {i.as_of for i in datasets.load_suite(runner.db, "dataset:hard", None, None).items} == {date(2026, 11, 22)}
     assert "item" not in report["items"][0]  # the report itself does not repeat the items
 
     datasets.create(runner.db, "intents", "intent", None)
