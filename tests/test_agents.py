@@ -83,3 +83,16 @@ def test_a_redundant_question_is_counted(db_url):
     runner.turn(session.id, answer="alone")  # the user already said so
     metrics = trace_document(runner.db, session.id)["metrics"]["clarification"]
     assert metrics["redundant"] == 1
+
+
+def test_awn_asks_which_of_the_users_alternatives_and_uses_the_answer(runner):
+    """#23: "to Lyon or Nice" left open; the model picked Lyon. AwN asks with both as options, then flies to
+    the one the person chose (in process: the runner, the real graph, the demo model)."""
+    session = runner.new_session("awn", "demo/offline", tools=["search_flights"])
+    asked = runner.play(session.id, "Find flights from Paris to Lyon or Nice on 2027-03-03", [])
+    pending = runner.pending_question(session.id)
+    assert asked.status == "needs_clarification" and pending.kind == "ambiguous_argument"
+    assert pending.options == ["Lyon", "Nice"] and pending.field == "destination"
+    done = runner.play(session.id, None, ["Nice"])
+    calls = [s["input"] for s in runner.trace(session.id)["steps"] if s["kind"] == "tool"]
+    assert done.status == "done" and calls == [{"origin": "Paris", "destination": "Nice", "date": "2027-03-03"}]
