@@ -51,7 +51,7 @@ def mark(db: Database, session_id: str, owner: str | None, step_id: str | None =
     another owner's session or a step not in it."""
     repo.get_session(db, session_id, owner)
     step_id = step_id or ""
-    if step_id and not any(s.id == step_id for s in repo.steps_for_session(db, session_id)):
+    if step_id and not repo.step_in_session(db, session_id, step_id):
         raise NotFound(f"no step {step_id!r} in session {session_id!r}")
     if rating not in (None, "", *RATINGS):
         raise DatasetError(f"a rating is 'up' or 'down', not {rating!r}")

@@ -265,6 +265,13 @@ def steps_for_session(db: Database, session_id: str, run_id: str | None = None, 
         return list(s.exec(query.order_by(StepRow.seq)).all())
 
 
+def step_in_session(db: Database, session_id: str, step_id: str) -> bool:
+    """Whether the step is one of the session's: one row by its key, however long the trace."""
+    with db.session() as s:
+        step = s.get(StepRow, step_id)
+    return step is not None and step.session_id == session_id
+
+
 def count_steps(db: Database, session_id: str) -> int:
     with db.session() as s:
         return s.exec(select(func.count()).select_from(StepRow).where(StepRow.session_id == session_id)).one()
