@@ -226,3 +226,11 @@ def test_a_value_picked_from_alternatives_the_user_left_open_is_ambiguous():
     composed = [user("Leave a note: tea or coffee for Ana")]
     assert check_tool_call(hotel, {"city": "Ghent", "nights": 4, "note": "tea for Ana"},
                            [user("Ghent, 4 nights"), *composed], today=TODAY) == []
+
+
+def test_alternatives_all_taken_by_the_same_replys_calls_are_not_ambiguous():
+    said = [user("Is it raining in Paris or London?")]
+    assert kinds(check_tool_call(WEATHER, {"city": "Paris"}, said, today=TODAY)) == [
+        ("ambiguous_argument", "city", "grounding")]
+    assert check_tool_call(WEATHER, {"city": "Paris"}, said, today=TODAY, siblings=[{"city": "London"}]) == []
+    assert check_tool_call(WEATHER, {"city": "Paris"}, said, today=TODAY, siblings=[{"city": "Paris"}])

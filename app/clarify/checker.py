@@ -137,12 +137,13 @@ def example_default(field: str, schema: dict, required: list[str]) -> bool:
 
 def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
                     answers: list[int] | None = None, today: date | None = None,
-                    grounding_check: bool = True) -> list[dict]:
+                    grounding_check: bool = True, siblings: list[dict] | None = None) -> list[dict]:
     """Clarification requests for one call (empty when it is complete, valid and grounded).
 
     `tool` is an OpenAI function schema {"name", "description", "parameters"} (a {"type": "function",
     "function": {...}} wrapper is accepted too); `arguments` the call's arguments; `conversation` the
-    OpenAI-format messages so far. `answers` marks message indexes that are clarification answers.
+    OpenAI-format messages so far. `answers` marks message indexes that are clarification answers;
+    `siblings` the arguments of the same reply's other calls of this tool.
     """
     if "function" in tool and "name" not in tool:
         tool = tool["function"]
@@ -189,7 +190,9 @@ def check_tool_call(tool: dict, arguments: dict, conversation: list[dict], *,
             if grounding.grounded_in(value, text, today, composed=bool(grounding.COMPOSED_FIELDS.match(field)),
                                      search=bool(grounding.SEARCH_FIELDS.match(field))):
                 composed = grounding.COMPOSED_FIELDS.match(field)
-                if not composed and (left_open := grounding.open_alternatives(value, conversation, answers or [])):
+                others = [s.get(field) for s in siblings or [] if isinstance(s, dict)]
+                if not composed and (left_open := grounding.open_alternatives(value, conversation, answers or [],
+                                                                              also=others)):
                     found.append(ClarificationRequest(
                         kind="ambiguous_argument", tool=tool["name"], field=field, detected_by="grounding",
                         reason=f"you said {' or '.join(left_open)}; the call picked {value!r}",

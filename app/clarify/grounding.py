@@ -336,10 +336,13 @@ _EITHER = re.compile(r"\b(?:either|whichever|any of (?:them|those|these)|(?:does
                      r"(?:do ?n[o']t|don't) mind)\b", re.I)
 
 
-def open_alternatives(value: Any, conversation: list[dict], answers: Iterable[int] = ()) -> list[str]:
+def open_alternatives(value: Any, conversation: list[dict], answers: Iterable[int] = (),
+                      also: Iterable[Any] = ()) -> list[str]:
     """The alternatives the user left open when `value` is one of them ("to Lyon or Nice" and the call says
-    Lyon): the pick is a guess to ask about. Empty when no later message chose, the value keeps every
-    alternative (a search for "pizza or pasta"), or the user said either will do."""
+    Lyon): the pick is a guess to ask about. Empty when a later message chose, the value keeps every
+    alternative (a search for "pizza or pasta"), other calls of the same reply take the rest (`also`: rain in
+    Paris or London, both looked up), or the user said either will do."""
+    also = list(also)
     said = [s for s in sources(conversation, answers) if s.kind in ("user", "clarification")]
     years = " ".join(re.findall(r"\b(?:19|20)\d\d\b", " ".join(s.text for s in said)))
     for source in reversed(said):  # the latest message that mentions the value decides
@@ -351,7 +354,9 @@ def open_alternatives(value: Any, conversation: list[dict], answers: Iterable[in
         for left, right in _or_pairs(source.text):
             picked = [_is_alternative(value, side, years) for side in (left, right)]
             if picked.count(True) == 1:
-                return [left, right]
+                covered = any(_is_alternative(other, side, years) for other in also
+                              for side, mine in zip((left, right), picked) if not mine)
+                return [] if covered else [left, right]
         return []
     return []
 
