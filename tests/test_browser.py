@@ -669,6 +669,36 @@ def test_every_tab_fits_the_window_at_projector_sizes(server, page, width, heigh
         assert worst is None, f"{tab} at {width}x{height}: {worst[0]!r} reaches {worst[1]} px of {inner}"
 
 
+def test_with_every_tool_chosen_the_setup_column_scrolls_on_its_own_and_the_conversation_stays(server, page):
+    """With many tools chosen the chat's setup column grew past a 1366x768 window, and picking one more scrolled
+    the page: the conversation's top left the screen. The column now scrolls by itself; each pick still lands."""
+    from tools import default_registry
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    names = default_registry().names()
+    page.locator("#tools .token").first.wait_for()  # the default tool set's, already chosen
+    chosen = set(page.locator("#tools .token").all_inner_texts())
+    for name in [n for n in names if n not in {c.strip() for c in chosen}]:
+        box = page.locator("#tools input")
+        box.click()
+        box.fill(name)
+        page.locator("#tools").get_by_role("option", name=name, exact=True).first.click()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / "chat-all-tools-1366x768.png"))
+    assert page.locator("#tools .token").count() == len(names)
+    assert page.evaluate("() => window.scrollY") == 0, "picking tools scrolled the page"
+    assert _on_screen(page, "#chat") and _on_screen(page, "#message textarea")
+    setup = page.evaluate("() => { const c = document.querySelector('#chat-setup'); "
+                          "return [c.scrollHeight > c.clientHeight, getComputedStyle(c).overflowY]; }")
+    assert setup == [True, "auto"]
+    page.locator("#chat-setup").get_by_text("Arithmetic chain").click()  # the column's bottom is reachable
+    page.wait_for_function("() => document.querySelector('#message textarea').value.startsWith('Compute 12*7')")
+
+
 def test_an_mcp_servers_question_is_asked_in_the_chat_and_the_answer_reaches_it(cli, page):
     """#25: an MCP server's elicitation during a tool call shows as the chat's question, its enum as the answer
     buttons (with Decline and Cancel); clicking one sends it to the server and the call's result comes back."""

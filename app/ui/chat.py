@@ -39,6 +39,12 @@ body:has(#ask-panel:not(.hidden)) {--chat-offset: 430px}
 #chat {height: calc(100vh - var(--chat-offset)) !important; min-height: 200px}
 #composer {position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill);
            padding-top: 6px; box-shadow: 0 -6px 12px -8px rgba(0, 0, 0, .25)}
+/* The setup column scrolls on its own: with many tools chosen it grew past the window, and picking one more
+   scrolled the page so that the conversation's top left the screen. Its children keep their height (a flex
+   column would squeeze them) and it stays above the conversation, so a menu that opens over it is clickable. */
+#chat-setup {max-height: calc(100vh - 120px); overflow-y: auto; position: sticky; top: 8px; align-self: flex-start;
+             flex-wrap: nowrap; z-index: 30}
+#chat-setup > * {flex-shrink: 0}
 #ask-panel {border: 2px solid #ec4899 !important; border-radius: 10px; padding: 8px 12px}
 #question {font-size: 1.15rem}
 #question .prose p:first-child {font-size: 1.2rem; font-weight: 600}
