@@ -9,18 +9,9 @@ written for the first set hold on cases they were not tuned on.
 import json
 from pathlib import Path
 
+from make_grounding_patterns import S, a, tool, u
+
 cases = []
-
-
-def tool(name, desc, props, required):
-    return {"name": name, "description": desc, "parameters": {"type": "object", "properties": props, "required": required}}
-
-
-def u(t): return {"role": "user", "content": t}  # noqa: E704
-def a(t): return {"role": "assistant", "content": t}  # noqa: E704
-
-
-S = lambda d, **k: {"type": "string", "description": d, **k}  # noqa: E731
 
 
 def case(cat, tl, query, flawed_conv, flawed_args, rep_conv, rep_args, note):

@@ -96,6 +96,7 @@ mail = tool("send_message", "Send a text message.", {"to": S("Recipient"), "text
 said = "Text Ana that I will be late for the meeting"
 case("free_text", mail, said, [u(said)], {"to": "Ana", "text": "I will be late for the meeting, arriving at 10:30 at the Oslo office"},
      [u(said)], {"to": "Ana", "text": "I will be late for the meeting"}, "an invented time and place")
-from pathlib import Path
-json.dump(cases, open(Path(__file__).parent / "data" / "grounding_patterns.json", "w"), indent=1)
-print(len(cases))
+if __name__ == "__main__":  # bench/make_grounding_heldout.py imports the helpers above
+    from pathlib import Path
+    json.dump(cases, open(Path(__file__).parent / "data" / "grounding_patterns.json", "w"), indent=1)
+    print(len(cases))

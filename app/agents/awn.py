@@ -69,11 +69,9 @@ def build(ctx: AgentContext) -> StateGraph:
         scratch = _scratch(state)
         calls = scratch["pending"]["tool_calls"]
         findings: list[dict] = []
-        parsed = [(c["function"]["name"], parse_arguments(c["function"].get("arguments") or "")[0]) for c in calls]
+        parsed = [(c["function"]["name"], *parse_arguments(c["function"].get("arguments") or "")) for c in calls]
         with step("check", "check", "check_tool_call", input=[c["function"] for c in calls]) as s:
-            for index, call in enumerate(calls):
-                name = call["function"]["name"]
-                arguments, error = parse_arguments(call["function"].get("arguments") or "")
+            for index, (name, arguments, error) in enumerate(parsed):
                 if name not in schemas:
                     findings.append(ClarificationRequest(
                         kind="unsupported_request", tool=name, detected_by="schema",
@@ -83,7 +81,7 @@ def build(ctx: AgentContext) -> StateGraph:
                     continue
                 if error:
                     continue  # malformed JSON is returned to the model as a tool error, not asked about
-                siblings = [a for i, (n, a) in enumerate(parsed) if n == name and i != index]
+                siblings = [a for i, (n, a, _) in enumerate(parsed) if n == name and i != index]
                 for request in check_tool_call(schemas[name], arguments, state["messages"],
                                                answers=scratch.get("answers", []), siblings=siblings):
                     if strictness == "missing_only" and request["detected_by"] == "grounding":

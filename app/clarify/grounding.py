@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from app.dates import current_day, find_date
+from app.dates import MONTH_WORD, WEEKDAYS, current_day, find_date
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -113,7 +113,7 @@ def dates_in(text: str, today: date | None = None) -> set[str]:
 
 
 _ORD = r"(?:st|nd|rd|th)?"
-_RANGE_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_RANGE_MONTH = rf"({MONTH_WORD})"
 _SEP = r"\s*(?:-|–|to|until|till|through|and)\s*(?:the\s+)?"
 
 
@@ -253,9 +253,8 @@ def grounded_in(value: Any, text: str, today: date | None = None, composed: bool
     return present / len(words) >= 0.6
 
 
-_DATE_WORDS = re.compile(r"(?:\d+(?:st|nd|rd|th)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|"
-                         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|tomorrow|day|days|after|next|"
-                         r"this|week|morning|evening|afternoon|am|pm|t)")
+_DATE_WORDS = re.compile(rf"\d+(?:st|nd|rd|th)?|{MONTH_WORD}|{'|'.join(WEEKDAYS)}|today|tonight|tomorrow|day|days|"
+                         r"after|next|this|week|morning|evening|afternoon|am|pm|t")
 
 
 def is_date_like(value: str) -> bool:
@@ -263,8 +262,8 @@ def is_date_like(value: str) -> bool:
     is compared as a date. A free text that mentions one ("closed today for repairs") is not a date."""
     lower = value.lower()
     words = re.findall(r"[a-z0-9]+", lower)
-    dated = re.search(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/-]\d{1,2}|today|tonight|tomorrow|day\b|"
-                      r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", lower)
+    dated = re.search(rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[/-]\d{{1,2}}|today|tonight|tomorrow|day\b|\b{MONTH_WORD}",
+                      lower)
     return bool(words) and dated is not None and all(w in STOPWORDS or _DATE_WORDS.fullmatch(w) for w in words)
 
 
@@ -363,7 +362,7 @@ def open_alternatives(value: Any, conversation: list[dict], answers: Iterable[in
 
 def _or_pairs(text: str) -> Iterable[tuple[str, str]]:
     """("Lyon", "Nice") for "to Lyon or Nice"; dates and amounts whole ("March 3", "March 4, 2028")."""
-    month = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    month = rf"(?i:{MONTH_WORD})"
     date = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{month}(?:,?\s+\d{{4}})?|"
             rf"{month}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}}")
     word = r"[\w$€£'-]+"

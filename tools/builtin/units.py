@@ -28,6 +28,8 @@ _ALIASES = {
     "days": "day", "weeks": "week", "celsius": "c", "°c": "c", "fahrenheit": "f", "°f": "f", "kelvin": "k",
 }
 
+UNIT_NAMES = (*_UNITS, *_ALIASES)  # every name the tool takes (the demo model reads units with these)
+
 
 def normalise_unit(unit: str) -> str:
     key = unit.strip().lower()

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from app.llm.demo import parse
+from tools.builtin.units import UNIT_NAMES
 
 _PLACE = re.compile(r"city|location|place|town|destination|origin|address|country|region|\bq\b|where", re.I)
 _CODE = re.compile(r"currency|symbol|ticker|code|iata|airport", re.I)
@@ -110,9 +111,8 @@ def answer_into(calls: list, tools: dict[str, dict], messages: list[dict]) -> No
                 call.arguments[field] = value_for(field, spec or {}, "", messages, taken)
 
 
-_UNITS = ("km|kilomet(?:er|re)s?|mi|miles?|m|met(?:er|re)s?|cm|centimet(?:er|re)s?|mm|ft|feet|foot|in|inch(?:es)?|"
-          "yd|yards?|kg|kilograms?|g|grams?|lbs?|pounds?|oz|ounces?|l|lit(?:er|re)s?|ml|gal|gallons?|c|celsius|f|"
-          "fahrenheit|k|kelvin|mph|kph|km/h|m/s")
+# The names convert_units takes, longest first so "km/h" is not read as "km".
+_UNITS = "|".join(re.escape(u) for u in sorted({u.lstrip("°") for u in UNIT_NAMES}, key=len, reverse=True))
 _TEXTLIKE = re.compile(r"text|message|body|content|query|q\b|search|title|name|subject|note|comment|keyword|term|"
                        r"description|prompt|question|sentence|phrase|word", re.I)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from app.dates import find_date  # noqa: F401  (the demo model reads dates like everyone else)
+from app.dates import WEEKDAYS, find_date  # noqa: F401  (the demo model reads dates like everyone else)
 
 CITIES = [
     "Amsterdam", "Athens", "Bangkok", "Barcelona", "Beijing", "Berlin", "Boston", "Buenos Aires", "Cairo",
@@ -26,9 +26,8 @@ TIMEZONES = {
 }
 
 
-_NOT_PLACES = {"the", "a", "my", "me", "i", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-               "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
-               "october", "november", "december", "today", "tomorrow"}
+_NOT_PLACES = {"the", "a", "my", "me", "i", "today", "tomorrow", *WEEKDAYS, "january", "february", "march", "april",
+               "may", "june", "july", "august", "september", "october", "november", "december"}
 
 
 def find_cities(text: str) -> list[str]:
