@@ -356,6 +356,13 @@ def test_teach_scenario_playback_replay_and_presenter_view(server, page):
     assert "In Paris it is" not in transcript.inner_text()  # the answer comes later
     page.locator("#pb-prev").click()
     step.get_by_text("Step 3 of 9").wait_for()
+    # A burst of clicks, none waiting for the one before: each is a step (they were dropped, or read the same
+    # slider value, while the first was pending).
+    burst = "(id) => { const b = document.querySelector(id); b.click(); b.click(); b.click(); }"
+    page.evaluate(burst, "#pb-next")
+    step.get_by_text("Step 6 of 9").wait_for()
+    page.evaluate(burst, "#pb-prev")
+    step.get_by_text("Step 3 of 9").wait_for()
 
     slider = page.locator("#pb-jump input[type=number]")
     slider.fill("9")

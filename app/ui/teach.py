@@ -95,16 +95,22 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
         transcript = gr.Chatbot(label="The conversation up to this step", height=420, elem_id="pb-transcript",
                                 allow_tags=False)
 
-    def show(sid: str | None, who: str | None, number: float | None):
+    # The step shown is kept on the server (a State is read when its event is processed, not when it is
+    # sent), and every move goes through one queue in order: two quick clicks on Next are two steps. Reading
+    # the slider instead sent the value it had when clicked, so a second click before the first came back
+    # asked for the same step again (or was dropped while the first was pending).
+    position = gr.State(0)
+
+    def show(sid: str | None, who: str | None, index: int):
         if not sid or not who:
-            return gr.update(), "_Pick or run a session to play it back._", "", []
+            return 0, gr.update(), "_Pick or run a session to play it back._", "", []
         try:
             trace = runner.trace(sid, who)
         except NotFound:
-            return gr.update(), "_That session is gone._", "", []
-        view = teaching.playback(trace, int(number or 1) - 1)
+            return 0, gr.update(), "_That session is gone._", "", []
+        view = teaching.playback(trace, index)
         slider = gr.update(maximum=max(2, view["count"]), value=view["index"] + 1)
-        return slider, step_card(view), note_card(view), render.chat_from_trace(view["shown"])
+        return view["index"], slider, step_card(view), note_card(view), render.chat_from_trace(view["shown"])
 
     def run_scenario(scenario_id: str, who: str, model: str = DEMO_MODEL):
         who = need_owner(who)
@@ -147,10 +153,11 @@ def build(runner: Runner, owner: gr.State, session_choices) -> gr.Dropdown:
     scenario_dd.change(latest_run_of, [scenario_dd, owner], [session_dd, status_md])
     run_btn.click(run_scenario, [scenario_dd, owner, model_dd], [status_md, session_dd], api_name="run_scenario")
     replay_btn.click(replay, [session_dd, owner], [status_md, session_dd])
-    outputs = [jump, step_md, note_md, transcript]
-    session_dd.change(lambda sid, who: show(sid, who, 1), [session_dd, owner], outputs)
-    jump.release(show, [session_dd, owner, jump], outputs)
-    prev_btn.click(lambda sid, who, n: show(sid, who, (n or 1) - 1), [session_dd, owner, jump], outputs)
-    next_btn.click(lambda sid, who, n: show(sid, who, (n or 1) + 1), [session_dd, owner, jump], outputs)
+    outputs = [position, jump, step_md, note_md, transcript]
+    ordered = {"concurrency_id": "teach-playback", "concurrency_limit": 1, "trigger_mode": "multiple"}
+    session_dd.change(lambda sid, who: show(sid, who, 0), [session_dd, owner], outputs, **ordered)
+    jump.release(lambda sid, who, n: show(sid, who, int(n or 1) - 1), [session_dd, owner, jump], outputs, **ordered)
+    prev_btn.click(lambda sid, who, i: show(sid, who, i - 1), [session_dd, owner, position], outputs, **ordered)
+    next_btn.click(lambda sid, who, i: show(sid, who, i + 1), [session_dd, owner, position], outputs, **ordered)
     presenter.change(None, presenter, None, js=PRESENTER_JS)
     return session_dd
