@@ -7,6 +7,7 @@ suite runs on both.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -35,9 +36,79 @@ def _pg(sql: str) -> None:
         conn.execute(sql)
 
 
+# What a test needs of the machine, read from its code and its fixtures' code (and the module's functions they
+# call by name): the CI's passes and scripts/check select by these markers, never by file lists. A test that
+# makes a database is `database` (the PostgreSQL pass runs exactly those); `bubblewrap` runs custom tool code in
+# the sandbox, `netns` gives it a network (slirp4netns). `browser` and `local_model` are marked by hand (a
+# module's pytestmark); both are `slow`, like the tests marked so by hand (scripts/check leaves them out).
+NEEDS = {
+    "database": re.compile(r"\b(new_db_url|make_runner|Server|open_database|db_url)\b"),
+    "bubblewrap": re.compile(r"\b(tools_from_source|add_custom_tools|bwrap)\b|/add_tools\b|/api/tools\", json"),
+    "netns": re.compile(r"\bnetwork=True\b|slirp4netns"),
+}
+SLOW = ("browser", "local_model")
+
+
+def _code_of(item) -> list[str]:
+    """The source of a test, of every fixture it uses and of the module-level functions those call by name."""
+    todo = [getattr(item, "obj", None)] + [d.func for defs in item._fixtureinfo.name2fixturedefs.values()
+                                           for d in defs]
+    seen: set[int] = set()
+    sources = []
+    while todo:
+        func = todo.pop()
+        if not callable(func) or id(func) in seen:
+            continue
+        seen.add(id(func))
+        try:
+            sources.append(inspect.getsource(func))
+        except (OSError, TypeError):
+            continue
+        names = set(getattr(getattr(func, "__code__", None), "co_names", ()))
+        for const in getattr(getattr(func, "__code__", None), "co_consts", ()):  # nested functions, lambdas
+            names |= set(getattr(const, "co_names", ()))
+        for name in names:
+            found = getattr(func, "__globals__", {}).get(name)
+            if inspect.isfunction(found) and found.__module__ == func.__module__:
+                todo.append(found)
+            elif inspect.isclass(found) and found.__module__ == func.__module__:
+                todo.extend(v for v in vars(found).values() if inspect.isfunction(v))
+    return sources
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        code = "\n".join(_code_of(item))
+        for marker, pattern in NEEDS.items():
+            if pattern.search(code):
+                item.add_marker(marker)
+        if any(item.get_closest_marker(m) for m in SLOW):
+            item.add_marker("slow")
+        if item.get_closest_marker("local_model"):
+            item.add_marker(pytest.mark.xdist_group("local_model"))  # one worker loads the model, once
+
+
+_made_database: list[str] = []  # the databases new_db_url made during the current test (its fixtures' too)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _made_database.clear()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    """A test that made a database but is not marked `database` would be missing from the PostgreSQL pass."""
+    if _made_database and not item.get_closest_marker("database"):
+        raise AssertionError(f"{item.nodeid} makes a database but is not marked `database` (the PostgreSQL pass "
+                             "would leave it out): mark it, or name new_db_url/make_runner/db_url where the "
+                             "marker reader sees it (tests/conftest.py NEEDS)")
+
+
 def new_db_url(folder: Path, name: str = "playground", own: bool = False) -> str:
     """A new, empty database: a file in `folder`, or a fresh database on the test PostgreSQL server, dropped
     after the test that made it; with `own`, not then: a module's fixture drops its own (drop_db)."""
+    _made_database.append(name)
     if not ON_POSTGRES:
         return f"sqlite:///{folder / (name + '.db')}"
     import uuid
@@ -161,25 +232,50 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes started, directly or not, by process `pid` (from /proc): a test looks at its own children
+    only, never at those of a test running beside it (pytest -n)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, todo = [], [pid]
+    while todo:
+        of = todo.pop()
+        children = [child for child, parent in parents.items() if parent == of]
+        found += children
+        todo += children
+    return found
+
+
 class Server:
     def __init__(self, db_url: str, *extra: str, env: dict | None = None, port: int | None = None):
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [*PLAYGROUND, "serve", "--port", str(self.port), "--db", db_url, *extra],
-            cwd=ROOT, env=env or clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stdout.read()}")
-            try:
-                if httpx.get(self.url + "/api/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("server did not answer /api/health")
+        for attempt in range(3):  # a free port may be taken before the server binds it (another test, pytest -n)
+            self.port = port or free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.proc = subprocess.Popen(
+                [*PLAYGROUND, "serve", "--port", str(self.port), "--db", db_url, *extra],
+                cwd=ROOT, env=env or clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    output = self.proc.stdout.read()
+                    if port is None and attempt < 2 and "address already in use" in output.lower():
+                        break
+                    raise RuntimeError(f"server exited: {output}")
+                try:
+                    if httpx.get(self.url + "/api/health", timeout=2).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+            else:
+                self.stop()
+                raise RuntimeError("server did not answer /api/health")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -4,13 +4,12 @@ attacked through its JSON API. Each test is one attack of issue #19; each failed
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import ON_POSTGRES, Listener, Server, clean_env, drop_db, new_db_url, sql
+from conftest import ON_POSTGRES, Listener, Server, clean_env, descendants, drop_db, new_db_url, sql
 
 MODEL_KEY = "sk-live-MODELKEY-4f8a9c2e7b1d6a3f"
 ATTACKS = (Path(__file__).parent / "data" / "attack_tools.py").read_text()
@@ -97,7 +96,7 @@ def test_the_sandbox_starts_no_process_and_cannot_reach_the_server(target, attac
     assert run_attack(c, h, "raw_connect", f"127.0.0.1:{port}").startswith("blocked: connect errno")
     assert run_attack(c, h, "connect", f"127.0.0.1:{port}").startswith("blocked:")
     run_attack(c, h, "detach", "/tmp/x")
-    jailed = [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid).find("tools.sandbox") >= 0]
+    jailed = [pid for pid in descendants(target.proc.pid) if _cmdline(str(pid)).find("tools.sandbox") >= 0]
     assert jailed == [], "a sandboxed process outlived its call"
     assert c.get("/api/health").json()["status"] == "ok"
     assert target.proc.poll() is None

@@ -4,6 +4,7 @@ session on a live playground server calling an MCP tool."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ import pytest
 from tools.execute import run_tool
 from tools.mcp_client import MCPError, ServerConfig, call_tool, client, list_tools
 
-from conftest import Server, clean_env, free_port
+from conftest import Server, clean_env, descendants, free_port
 
 SERVER = Path(__file__).parent / "data" / "mcp_server.py"
 COMMAND = f"{sys.executable} {SERVER}"
@@ -41,10 +42,9 @@ def test_a_hung_or_dead_server_gives_an_error_and_the_next_call_reconnects(runne
         call_tool(config, "slow", {"seconds": 30}, timeout=1)
     assert call_tool(config, "stock_level", {"item": "pear"}, timeout=30) == 0  # a fresh connection
     link = client().links[config]
-    pid_file = tmp_path / "pids"
-    subprocess.run(f"pgrep -f '{SERVER}' > {pid_file}", shell=True)
-    for pid in pid_file.read_text().split():
-        subprocess.run(["kill", "-9", pid])
+    for pid in descendants(os.getpid()):  # this test's own server, not one of a test beside it (pytest -n)
+        if str(SERVER) in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+            os.kill(pid, 9)
     time.sleep(0.5)
     with pytest.raises(Exception):  # the server died under the open connection: this call fails, clearly
         call_tool(config, "stock_level", {"item": "pear"}, timeout=10)
