@@ -55,6 +55,7 @@ class Settings:
     auth: tuple[str, ...] = ()  # "name:password" logins (--auth, PLAYGROUND_AUTH): with any, every route needs one
     auth_file: str | None = None  # a file of name:hash lines (--auth-file, PLAYGROUND_AUTH_FILE)
     graphs: tuple[str, ...] = ()  # bring-your-own graphs, "package.module:factory"
+    configs: tuple[str, ...] = ()  # LangGraph projects opened unchanged: paths of their langgraph.json
     tool_modules: tuple[str, ...] = ()  # LangChain tools, "package.module:attribute"
     # Whether the UI and the JSON API may start MCP servers by command (the CLI always may). None: only when
     # serving on a loopback address, where the person at the browser is the person at the machine.
@@ -86,6 +87,7 @@ class Settings:
             auth=(env["PLAYGROUND_AUTH"],) if env.get("PLAYGROUND_AUTH") else (),
             auth_file=env.get("PLAYGROUND_AUTH_FILE") or None,
             graphs=_names(env.get("PLAYGROUND_GRAPHS", "")),
+            configs=tuple(p for p in env.get("PLAYGROUND_CONFIGS", "").split(os.pathsep) if p.strip()),
             tool_modules=_names(env.get("PLAYGROUND_TOOL_MODULES", "")),
             mcp_commands={"1": True, "true": True, "0": False, "false": False}.get(
                 env.get("PLAYGROUND_MCP_COMMANDS", "").lower()),
@@ -102,14 +104,17 @@ class Settings:
 
         return Accounts.load(self.auth, self.auth_file)
 
-    def with_graphs(self, graphs: list[str] | None, tool_modules: list[str] | None = None) -> "Settings":
-        """These settings plus the bring-your-own graphs and LangChain tool modules given on the command line."""
+    def with_graphs(self, graphs: list[str] | None, tool_modules: list[str] | None = None,
+                    configs: list[str] | None = None) -> "Settings":
+        """These settings plus the bring-your-own graphs, LangChain tool modules and LangGraph projects
+        (langgraph.json files) given on the command line."""
         more_graphs = tuple(g for g in graphs or [] if g not in self.graphs)
         more_tools = tuple(m for m in tool_modules or [] if m not in self.tool_modules)
-        if not more_graphs and not more_tools:
+        more_configs = tuple(c for c in configs or [] if c not in self.configs)
+        if not more_graphs and not more_tools and not more_configs:
             return self
         return Settings(**{**self.__dict__, "graphs": self.graphs + more_graphs,
-                           "tool_modules": self.tool_modules + more_tools})
+                           "tool_modules": self.tool_modules + more_tools, "configs": self.configs + more_configs})
 
 
 def _names(value: str) -> tuple[str, ...]:

@@ -81,25 +81,34 @@ class Graphs:
                 self._graphs.move_to_end(key)
                 return self._graphs[key]
         graph = agents.build_graph(session.agent, self.context_for(session, tools))
-        compiled = self._compile(session.agent, graph)
+        compiled = self._compile(session.agent, graph, (session.settings or {}).get("interrupt_before"))
         with self._guard:
             self._graphs[key] = compiled
             while len(self._graphs) > self._cache_size:
                 self._graphs.popitem(last=False)
         return compiled
 
-    def _compile(self, agent: str, graph):
-        """Compile with our checkpointer. A graph compiled elsewhere (a bring-your-own factory) is recompiled
-        from its builder with its interrupt points, since interrupts and resumption need the checkpointer."""
+    def _compile(self, agent: str, graph, breakpoints: list[str] | None = None):
+        """Compile with our checkpointer. A graph compiled elsewhere (a bring-your-own factory, an opened
+        project) is recompiled from its builder with its interrupt points, since interrupts and resumption need
+        the checkpointer; `breakpoints` (the session's `interrupt_before` setting) are nodes to pause before."""
         from langgraph.graph import StateGraph
 
+        extra = list(breakpoints or [])
+        checkpointer = self.checkpointer
+        if agents.get_agent(agent).io is not None:  # an opened project's graph runs with astream (async nodes)
+            from storage.checkpoints import async_capable
+
+            checkpointer = async_capable(checkpointer)
         if isinstance(graph, StateGraph):
-            return graph.compile(checkpointer=self.checkpointer)
+            return graph.compile(checkpointer=checkpointer, interrupt_before=extra or None)
         builder = getattr(graph, "builder", None)
         if isinstance(builder, StateGraph):
-            return builder.compile(checkpointer=self.checkpointer,
-                                   interrupt_before=getattr(graph, "interrupt_before_nodes", None) or None,
-                                   interrupt_after=getattr(graph, "interrupt_after_nodes", None) or None)
+            before = getattr(graph, "interrupt_before_nodes", None) or []
+            before = before if before == "*" else list(dict.fromkeys([*before, *extra]))
+            return builder.compile(checkpointer=checkpointer, interrupt_before=before or None,
+                                   interrupt_after=getattr(graph, "interrupt_after_nodes", None) or None,
+                                   store=getattr(graph, "store", None), name=getattr(graph, "name", None) or "LangGraph")
         raise TurnError(f"agent {agent!r} built a {type(graph).__name__}; expected a LangGraph StateGraph or a "
                         "graph compiled from one")
 

@@ -45,6 +45,10 @@ class Runner:
             from app.agents.byo import register_graphs
 
             register_graphs(settings.graphs)
+        if settings.configs:
+            from app.agents.project import register_configs
+
+            register_configs(settings.configs)
         self.catalog = ToolCatalog(db, settings, tools)
         self.checkpointer = make_checkpointer(db)
         self._assemble(self.catalog, cache_size)

@@ -18,10 +18,13 @@ from langgraph.types import Command
 
 from app import agents
 from app.agents.base import final_answer
+from app.agents.schema import InputError, answer_of
+from app.clarify import interrupts as asked
 from app.clarify.request import ClarificationRequest
 from app.config import Settings
 from app.errors import TurnError
 from app.llm import gateway
+from app.protocols import models
 from app.tracing import otel
 from app.tracing.recorder import Recorder
 from app.tracing.redact import redact_text
@@ -96,6 +99,56 @@ def _in_order(answers: Iterable[str]) -> Callable[[Any], str | None]:
 def _drain(events: list[Event]) -> Iterator[Event]:
     while events:
         yield events.pop(0)
+
+
+_loop: Any = None
+_loop_guard = threading.Lock()
+
+
+def _event_loop():
+    """One event loop of this process, in a thread of its own, for the graphs that run with astream."""
+    global _loop
+    with _loop_guard:
+        if _loop is None:
+            import asyncio
+
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, daemon=True, name="graphs-async").start()
+    return _loop
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def stream_async(graph_input: Any, config: dict, *, graph, **options) -> Iterator[Any]:
+    """`graph.astream(...)` run on the shared event loop, its chunks handed to this thread one by one: a graph
+    with async nodes (LangGraph's templates are) runs, and the turn engine reads it as it reads `stream`.
+    Leaving early (a stop, an error here) cancels the run."""
+    import asyncio
+    import queue
+
+    pipe: queue.Queue = queue.Queue()
+    end = object()
+
+    async def pump():
+        try:
+            async for chunk in graph.astream(graph_input, config, **options):
+                pipe.put(chunk)
+        except BaseException as exc:  # noqa: BLE001  (handed to the reading thread, which raises it)
+            pipe.put(_Failed(exc))
+        finally:
+            pipe.put(end)
+
+    running = asyncio.run_coroutine_threadsafe(pump(), _event_loop())
+    try:
+        while (item := pipe.get()) is not end:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        running.cancel()
 
 
 def _node_step(node: str, update: Any, started: float) -> Step:
@@ -214,6 +267,7 @@ class Turns:
     def _stream(self, start: repo.TurnStart, message: str | None, answer: str | None, deltas: bool,
                 proceed: str | None = None, stop: threading.Event | None = None) -> Iterator[Event]:
         session, pending = start.session, start.pending
+        spec = agents.get_agent(session.agent)
         if (session.settings or {}).get("read_only"):
             raise TurnError("this session is an imported trace and is read-only; start a new session to chat")
         if answer is None and pending is not None and message is not None:
@@ -232,6 +286,11 @@ class Turns:
             if message is None or not message.strip():
                 raise TurnError("the message is empty")
             run_id, graph_input = None, {"messages": [{"role": "user", "content": message}]}
+            if spec.io is not None:  # an opened project's graph: its own input schema
+                try:
+                    graph_input = spec.io.graph_input(message)
+                except InputError as exc:
+                    raise TurnError(f"{spec.name}: {exc}") from None
         # What a person typed is stored redacted (a pasted key, the server's own key): a title, a run's message.
         # The checkpoint keeps it as typed, since the model must see it.
         title = None if session.title or message is None else redact_text(" ".join(message.split()))[:80]
@@ -249,6 +308,14 @@ class Turns:
         error: str | None = None
         graph = None
         stored: list[Event] = []  # steps a node stored itself, to pass on
+        link = None  # the run's token at the model endpoint: the calls its graph makes there are its steps
+        if models.pointed():
+            link = models.open_run(session.model, lambda s: stored.append(Event("step", step=recorder.record(s))),
+                                   timeout=self.settings.model_timeout, retries=self.settings.model_retries)
+            config["configurable"][models.RUN_KEY] = link
+        options: dict[str, Any] = {}
+        if spec.io is not None and spec.io.context:
+            options["context"] = spec.io.context_value(session.settings or {})
         final: dict[str, Any] | None = None  # the state after the last step (and a question, if one is asked)
         try:
             if message is not None and proceed is None:
@@ -259,7 +326,9 @@ class Turns:
                 offered = self.retrieval.offered_in_run(session.id, run_id)
             graph = self.graphs.graph_for(session, offered)
             # A bring-your-own graph may not record its own steps: its node updates become `node` steps.
-            node_steps = agents.get_agent(session.agent).source != "built-in"
+            node_steps = spec.source != "built-in"
+            if node_steps and answer is not None and pending is not None:
+                graph_input = self._resume(graph, session, pending, answer)
             stepped: set[str] = set()
             if deltas:  # steps and answer deltas on the custom stream, read while a node runs
                 modes = ["custom", "updates"] if node_steps else ["custom"]
@@ -283,7 +352,9 @@ class Turns:
             # the stream ends either way; a process killed mid-run may lose its last checkpoint, and a retry
             # then goes on from the one before.
             durability = "async" if self.db.is_postgres else "sync"
-            for mode, chunk in graph.stream(graph_input, config, stream_mode=modes, durability=durability):
+            run = stream_async if spec.io is not None else graph.stream  # an opened project may have async nodes
+            for mode, chunk in run(graph_input, config, stream_mode=modes, durability=durability, **options,
+                                   **({"graph": graph} if spec.io is not None else {})):
                 yield from _drain(stored)
                 if mode == "values":
                     if stop is not None and (stop.is_set() or self._asked_elsewhere(session.id)):
@@ -311,6 +382,8 @@ class Turns:
                 failed = Step(kind=StepKind.ERROR, node="runner", status=StepStatus.ERROR, error=error,
                               name="run stopped" if isinstance(exc, RunStopped) else "run failed")
                 yield Event("step", step=recorder.record(failed.end(failed.started_at)))
+        finally:
+            models.close_run(link)
         try:
             result = self._finish(session, run_id, recorder, graph, config, error, final)
         except Exception as exc:
@@ -342,12 +415,23 @@ class Turns:
                 snapshot = graph.get_state(config)
                 final = {**snapshot.values, "__interrupt__": snapshot.interrupts}
             interrupts = final.get("__interrupt__") or ()
+            paused = None
+            if not interrupts and agents.get_agent(session.agent).source != "built-in":
+                paused = graph.get_state(config)  # a breakpoint (interrupt_before/after) leaves nodes to run
             if interrupts:
                 status = "needs_clarification"
                 clarification = self._store_question(session, run_id, interrupts[0])
+            elif paused is not None and paused.next:
+                status = "needs_clarification"
+                request = asked.breakpoint_request(paused.next, paused.config["configurable"].get("checkpoint_id"))
+                row = repo.add_clarification(self.db, session_id=session.id, run_id=run_id, **request.to_dict())
+                clarification = ClarificationRequest.from_row(row)
             else:
                 status = "done"
-                answer = final_answer(message_dicts(final.get("messages", [])))
+                if "messages" in final or agents.get_agent(session.agent).io is None:
+                    answer = final_answer(message_dicts(final.get("messages", [])))
+                else:  # a graph of other channels: its output state is the answer
+                    answer = answer_of(final, agents.get_agent(session.agent).io)
         repo.end_turn(self.db, session.id, run_id, status, final_answer=None if answer is None else redact_text(answer),
                       error=None if error is None else redact_text(error))
         if recorder.resumed:  # a resumed run: its steps from before the question are in the database
@@ -369,9 +453,21 @@ class Turns:
 
     def _store_question(self, session: SessionRow, run_id: str, interrupt) -> ClarificationRequest:
         # LangGraph's interrupt id is unique per question asked (the payload's id is per kind of question).
-        request = ClarificationRequest.from_payload(interrupt.value, id=interrupt.id).redacted(redact_text)
+        request = asked.request_of(interrupt.value, id=interrupt.id).redacted(redact_text)
         row = repo.add_clarification(self.db, session_id=session.id, run_id=run_id, **request.to_dict())
         return ClarificationRequest.from_row(row)
+
+    def _resume(self, graph, session: SessionRow, pending, answer: str):
+        """How an opened graph goes on after `answer`: from a breakpoint with no input; from an interrupt with
+        the answer in the shape its payload asks for, to that interrupt alone (others pending at once, from
+        parallel branches, are asked next)."""
+        if pending.field == asked.BREAKPOINT and pending.id.startswith("bp_"):
+            return None
+        state = graph.get_state({"configurable": {"thread_id": session.id}})
+        for waiting in state.interrupts:
+            if waiting.id == pending.id:
+                return Command(resume={waiting.id: asked.resume_value(waiting.value, answer)})
+        return Command(resume=answer)
 
     def pending_question(self, session_id: str) -> ClarificationRequest | None:
         row = repo.pending_clarification(self.db, session_id)

@@ -4,6 +4,7 @@ connection pool. Storage's side of LangGraph: it knows the database, never the a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 
@@ -76,3 +77,62 @@ def _postgres_saver(db: Database):
         pool.close()
         raise StorageError(describe_error(db.label, exc)) from None
     return saver
+
+
+def async_capable(saver):
+    """`saver` for LangGraph's async API too (a graph with async nodes runs with `astream`): SQLite's and
+    PostgreSQL's sync savers refuse their async methods; these run the sync ones in a worker thread."""
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
+    if getattr(saver, "async_capable", False):
+        return saver
+    cached = getattr(saver, "_async_view", None)
+    if cached is not None:
+        return cached
+
+    class AsyncView(BaseCheckpointSaver):
+        async_capable = True
+
+        def __init__(self):
+            super().__init__(serde=saver.serde)
+
+        def __getattr__(self, name):  # everything else (conn, setup, lock...) is the saver's own
+            return getattr(saver, name)
+
+        def get_tuple(self, config):
+            return saver.get_tuple(config)
+
+        def list(self, config, *, filter=None, before=None, limit=None):
+            return saver.list(config, filter=filter, before=before, limit=limit)
+
+        def put(self, config, checkpoint, metadata, new_versions):
+            return saver.put(config, checkpoint, metadata, new_versions)
+
+        def put_writes(self, config, writes, task_id, task_path=""):
+            return saver.put_writes(config, writes, task_id, task_path)
+
+        def delete_thread(self, thread_id):
+            return saver.delete_thread(thread_id)
+
+        def get_next_version(self, current, channel):
+            return saver.get_next_version(current, channel)
+
+        async def aget_tuple(self, config):
+            return await asyncio.to_thread(saver.get_tuple, config)
+
+        async def alist(self, config, *, filter=None, before=None, limit=None):
+            for item in await asyncio.to_thread(lambda: [*saver.list(config, filter=filter, before=before,
+                                                                     limit=limit)]):
+                yield item
+
+        async def aput(self, config, checkpoint, metadata, new_versions):
+            return await asyncio.to_thread(saver.put, config, checkpoint, metadata, new_versions)
+
+        async def aput_writes(self, config, writes, task_id, task_path=""):
+            return await asyncio.to_thread(saver.put_writes, config, writes, task_id, task_path)
+
+        async def adelete_thread(self, thread_id):
+            return await asyncio.to_thread(saver.delete_thread, thread_id)
+
+    view = saver._async_view = AsyncView()
+    return view

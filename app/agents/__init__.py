@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from langgraph.graph import StateGraph
 
@@ -39,10 +39,13 @@ class AgentSpec:
     edit_call: Callable[[dict, str | None, dict], dict | None] = edit_call_in_messages
     # A check of the eval harness, not a design to chat with: offered in the Eval tab and the CLI only.
     harness: bool = False
+    # An opened LangGraph project's graph (app.agents.project): its input, context and output (a GraphIO).
+    io: Any = None
 
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "description": self.description, "paper": self.paper,
-                "settings": [*self.settings, "tool_gate"], "source": self.source, "harness": self.harness}
+                "settings": [*self.settings, "tool_gate"], "source": self.source, "harness": self.harness,
+                **({"io": self.io.to_dict()} if self.io is not None else {})}
 
 
 AGENTS: dict[str, AgentSpec] = {}

@@ -66,8 +66,17 @@ def check_settings(spec, settings: dict[str, Any] | None) -> dict[str, Any]:
     """`settings` if `spec`'s design takes every one of them as given; else SettingsError naming the first problem."""
     settings = dict(settings or {})
     takes = tuple(dict.fromkeys((*COMMON, *spec.settings)))
+    io = getattr(spec, "io", None)
     for name, value in settings.items():
         if name in MARKS:
+            continue
+        if name == "interrupt_before" and io is not None:  # breakpoints of an opened graph: some of its nodes
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"setting 'interrupt_before' of {spec.name} must be a list of node names")
+            unknown = [v for v in value if v not in io.nodes]
+            if unknown:
+                raise SettingsError(f"{spec.name} has no node {unknown[0]!r} to pause before: its nodes are "
+                                    f"{', '.join(io.nodes)}")
             continue
         if name not in takes and spec.source == "built-in":
             raise SettingsError(f"{spec.name} has no setting {name!r}: it takes {', '.join(takes)}")

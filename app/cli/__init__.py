@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "each login is an owner of its own)")
     p.add_argument("--auth-file", help="logins from a file of name:hash lines (see hash-password)")
     p.add_argument("--graph", action="append", help="add your own agent design: package.module:factory (repeatable)")
+    p.add_argument("--config", action="append", help="open a LangGraph project unchanged: the path of its "
+                   "langgraph.json (repeatable); each graph is an agent")
     p.add_argument("--tool-module", action="append", help="LangChain tools: [PREFIX=]package.module:attribute (a tool, a "
                    "list, a toolkit or a function returning one; repeatable)")
 
@@ -53,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("message", nargs="?")
     p.add_argument("--agent", help="agent design (default: react, or the --graph design)")
     p.add_argument("--graph", action="append", help="your own agent design: package.module:factory")
+    p.add_argument("--config", action="append", help="open a LangGraph project unchanged: the path of its "
+                   "langgraph.json (repeatable); each graph is an agent")
+    p.add_argument("--input", help="the input of a graph that takes other fields than messages, as a JSON object "
+                   "(instead of a message)")
+    p.add_argument("--interrupt-before", action="append", metavar="NODE",
+                   help="pause before this node of an opened graph (repeatable); answer Continue to go on")
     p.add_argument("--tool-module", action="append", help="LangChain tools: [PREFIX=]package.module:attribute (a tool, a "
                    "list, a toolkit or a function returning one; repeatable)")
     p.add_argument("--model", default=DEMO_MODEL)
@@ -150,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     agents = sub.add_parser("agents", help="agent designs").add_subparsers(dest="agents_command", required=True)
     p = add("list", cmd_agents_list, "list agent designs", under=agents)
     p.add_argument("--graph", action="append", help="also load package.module:factory")
+    p.add_argument("--config", action="append", help="open a LangGraph project unchanged: the path of its "
+                   "langgraph.json (repeatable); each graph is an agent")
 
     scenarios = sub.add_parser("scenarios", help="teaching scenarios").add_subparsers(dest="scenarios_command",
                                                                                       required=True)
@@ -242,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 # imports only what it needs, and an error of a module it never imported cannot have been raised: looking the
 # classes up among the loaded modules keeps `trace` or `share` from importing LangGraph just to catch them.
 PROBLEMS = (("app.agents", "UnknownAgentError"), ("app.agents.settings", "SettingsError"), ("app.agents.byo", "GraphSpecError"),
+            ("app.agents.project", "ProjectError"), ("app.agents.schema", "InputError"),
             ("app.datasets", "DatasetError"),
             ("app.llm.gateway", "ModelConfigError"), ("app.errors", "TurnError"), ("app.auth", "AuthConfigError"),
             ("storage.repo", "NotFound"), ("storage.engine", "StorageError"), ("tools.registry", "UnknownToolError"),

@@ -23,7 +23,8 @@ def _open(args):
     from storage import open_database
 
     settings = Settings.from_env(getattr(args, "db", None)).with_graphs(getattr(args, "graph", None),
-                                                                        getattr(args, "tool_module", None))
+                                                                        getattr(args, "tool_module", None),
+                                                                        getattr(args, "config", None))
     return settings, open_database(settings.database_url)
 
 

@@ -202,7 +202,12 @@ def cmd_agents_list(args) -> int:
 
     from app.agents.byo import register_graphs
 
-    register_graphs(Settings.from_env(args.db).with_graphs(args.graph).graphs)
+    settings = Settings.from_env(args.db).with_graphs(args.graph, configs=args.config)
+    register_graphs(settings.graphs)
+    if settings.configs:
+        from app.agents.project import register_configs
+
+        register_configs(settings.configs)
     listed = [a.to_dict() for a in agents.AGENTS.values()]
     if args.json:
         _print_json({"agents": listed})

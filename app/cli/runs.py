@@ -14,6 +14,14 @@ def _question(result) -> dict[str, Any] | None:
 
 
 def cmd_run(args) -> int:
+    if args.input is not None:
+        if args.message:
+            raise CliError("give a message or --input JSON, not both")
+        try:
+            json.loads(args.input)
+        except json.JSONDecodeError as exc:
+            raise CliError(f"--input is not valid JSON: {exc.msg} at column {exc.colno}") from None
+        args.message = args.input
     runner = _runner(args)
     answers = list(args.answer or [])
     if args.session:
@@ -24,13 +32,19 @@ def cmd_run(args) -> int:
         if not args.message:
             raise CliError("a message is required, e.g. playground run \"What is 2+2?\"")
         agent = args.agent
-        if agent is None:
+        if agent is None and args.config:
+            from app.agents.project import read
+
+            agent = next(iter(read(args.config[-1]).graphs))
+        elif agent is None:
             from app.agents.byo import load
 
             agent = load(args.graph[-1]).name if args.graph else "react"
+        settings = _settings(args.settings)
+        if args.interrupt_before:
+            settings = {**(settings or {}), "interrupt_before": _split(args.interrupt_before)}
         session = runner.new_session(
-            agent=agent, model=args.model, tools=_split(args.tools), toolset=args.toolset,
-            settings=_settings(args.settings),
+            agent=agent, model=args.model, tools=_split(args.tools), toolset=args.toolset, settings=settings,
         )
         result = runner.play(session.id, args.message, answers)
     return _print_turn(runner, result, args.json)

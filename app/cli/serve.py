@@ -47,7 +47,7 @@ def cmd_serve(args) -> int:
 
     from app.api import create_app
 
-    settings = Settings.from_env(args.db).with_graphs(args.graph, args.tool_module)
+    settings = Settings.from_env(args.db).with_graphs(args.graph, args.tool_module, args.config)
     if args.auth or args.auth_file:
         settings = Settings(**{**settings.__dict__, "auth": settings.auth + tuple(args.auth or ()),
                                "auth_file": args.auth_file or settings.auth_file})
@@ -58,6 +58,10 @@ def cmd_serve(args) -> int:
         print(f"playground: {stage} ({time.monotonic() - started:.1f} s)", flush=True)
 
     sock = _listen(args.host, args.port)  # before the work: a busy port is said at once, not after it
+    if settings.configs:  # opened projects' model clients call this server's own endpoint, on loopback
+        from app.protocols import models
+
+        models.set_base(f"http://{_loopback(args.host)}:{sock.getsockname()[1]}")
     app = create_app(settings, say=say)
     # A server will call models: LiteLLM (seconds to import) loads before it answers, not in its first turns
     # (bench/load.py: 50 first turns queued 2.5 s behind the import; importing it in a thread beside the UI's
@@ -80,6 +84,15 @@ def cmd_serve(args) -> int:
     server.startup = startup
     server.run(sockets=[sock])
     return 0
+
+
+def _loopback(host: str) -> str:
+    """The address this machine reaches a server listening on `host` at."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _listen(host: str, port: int):

@@ -134,8 +134,29 @@ def _provider_of(model: str) -> str:
     return provider
 
 
+# The operator's own model settings, kept before an opened project's graphs are pointed at the playground's model
+# endpoint (app.protocols.models sets OPENAI_BASE_URL, OPENAI_API_KEY and Anthropic's for them): the gateway's
+# real providers read these, never what the graphs' clients are given.
+OPERATOR_VARIABLES = ("OPENAI_BASE_URL", "OPENAI_API_BASE", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL",
+                      "ANTHROPIC_API_URL", "ANTHROPIC_API_KEY")
+_operator: dict[str, str | None] | None = None
+
+
+def keep_operator_env() -> None:
+    global _operator
+    if _operator is None:
+        _operator = {name: os.environ.get(name) for name in OPERATOR_VARIABLES}
+
+
+def env(name: str) -> str | None:
+    """An environment variable as the operator set it (see keep_operator_env)."""
+    if _operator is not None and name in _operator:
+        return _operator[name]
+    return os.environ.get(name)
+
+
 def _openai_compatible_base() -> str | None:
-    return os.environ.get("PLAYGROUND_OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or os.environ.get("OPENAI_BASE_URL")
+    return os.environ.get("PLAYGROUND_OPENAI_BASE_URL") or env("OPENAI_API_BASE") or env("OPENAI_BASE_URL")
 
 
 def check_model(model: str) -> None:
@@ -162,7 +183,7 @@ def check_model(model: str) -> None:
     variables = PROVIDERS.get(provider, ((),))[0]
     if provider == "openai" and _openai_compatible_base():
         return  # a local OpenAI-compatible server may need no key
-    if variables and not any(os.environ.get(v) for v in variables):
+    if variables and not any(env(v) for v in variables):
         raise ModelConfigError(f"model {model!r} needs {' or '.join(variables)} set in the environment")
     if not variables:
         missing = litellm().validate_environment(model).get("missing_keys") or []
@@ -182,7 +203,7 @@ def available_models() -> list[ModelInfo]:
         name = os.environ.get("PLAYGROUND_OPENAI_MODEL", "openai/local-model")
         models.append(ModelInfo(name=name, provider="openai-compatible", ready=True))
     for provider, (variables, names) in PROVIDERS.items():
-        ready = any(os.environ.get(v) for v in variables)
+        ready = any(env(v) for v in variables)
         for name in names:
             models.append(ModelInfo(name=name, provider=provider, ready=ready, needs=None if ready else variables[0]))
     return models
@@ -279,10 +300,20 @@ def _cost(response: Any, model: str) -> float:
 
 
 def _endpoint(model: str, kwargs: dict[str, Any]) -> None:
-    """A local OpenAI-compatible server for `openai/...` models when one is configured and no key is set."""
-    if model.startswith("openai/") and _openai_compatible_base() and not os.environ.get("OPENAI_API_KEY"):
+    """A local OpenAI-compatible server for `openai/...` models when one is configured and no key is set. Once
+    the graphs' clients are pointed at our own endpoint, OpenAI and Anthropic models get the operator's address
+    and key explicitly (LiteLLM would read the pointed variables: a call to ourselves)."""
+    if model.startswith("openai/") and _openai_compatible_base() and not env("OPENAI_API_KEY"):
         kwargs.setdefault("api_base", _openai_compatible_base())
         kwargs.setdefault("api_key", "not-needed")
+    if _operator is None:
+        return
+    if model.startswith("openai/"):
+        kwargs.setdefault("api_base", _openai_compatible_base() or "https://api.openai.com/v1")
+        kwargs.setdefault("api_key", env("OPENAI_API_KEY") or "not-needed")
+    elif model.startswith("anthropic/"):
+        kwargs.setdefault("api_base", env("ANTHROPIC_API_URL") or env("ANTHROPIC_BASE_URL") or "https://api.anthropic.com")
+        kwargs.setdefault("api_key", env("ANTHROPIC_API_KEY"))
 
 
 def embed(model: str, texts: list[str], timeout: float = 60.0) -> list[list[float]]:

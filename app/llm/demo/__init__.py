@@ -80,3 +80,53 @@ def register() -> None:
     from app.llm.handler import register_provider
 
     register_provider(PROVIDER, answer)
+
+
+def shaped(schema: dict, text: str) -> str:
+    """The demo model's reply in a JSON schema's shape (structured output, `response_format`): its reply when
+    that already is such JSON, else an instance of the schema with the reply's text in its text fields."""
+    try:
+        value = json.loads(text)
+        import jsonschema
+
+        jsonschema.validate(value, schema)
+        return text
+    except Exception:  # not JSON, or not of this shape
+        pass
+    return json.dumps(_instance(schema, schema, text or "", 0), ensure_ascii=False)
+
+
+def _instance(node: dict, root: dict, text: str, depth: int) -> Any:
+    if not isinstance(node, dict) or depth > 8:
+        return None
+    if "$ref" in node:  # "#/$defs/Name", as pydantic writes them
+        target: Any = root
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        return _instance(target, root, text, depth + 1)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if node.get(key):
+            options = [o for o in node[key] if o.get("type") != "null"] or node[key]
+            return _instance(options[0], root, text, depth + 1)
+    if "const" in node:
+        return node["const"]
+    if node.get("enum"):
+        return node["enum"][0]
+    if "default" in node:
+        return node["default"]
+    kind = node.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind == "object" or "properties" in node:
+        return {name: _instance(spec, root, text, depth + 1) for name, spec in (node.get("properties") or {}).items()}
+    if kind == "array":
+        return [_instance(node.get("items") or {"type": "string"}, root, text, depth + 1)]
+    if kind == "integer":
+        return int(node.get("minimum", 0))
+    if kind == "number":
+        return float(node.get("minimum", 0))
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    return text

@@ -1,0 +1,117 @@
+"""What an opened graph takes and gives (app.agents.project): its input schema (a chat of messages, or a form of
+its own fields), its context schema (the session's settings), and the answer its output state makes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class InputError(ValueError):
+    """An input that does not fit the graph's input schema: one line naming the field."""
+
+
+@dataclass(frozen=True)
+class ContextField:
+    name: str
+    type: str
+    default: Any = None
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class GraphIO:
+    messages: bool  # its input has a `messages` channel: a chat message goes there
+    input_schema: dict[str, Any] = field(default_factory=dict)
+    context: tuple[ContextField, ...] = ()
+    nodes: tuple[str, ...] = ()  # its nodes (a breakpoint may be set before any)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return dict(self.input_schema.get("properties") or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"messages": self.messages, "input_schema": self.input_schema,
+                "context": [f.__dict__ for f in self.context], "nodes": list(self.nodes)}
+
+    def graph_input(self, message: str) -> dict[str, Any]:
+        """The graph's input for what a person sent: a chat message, or for a graph of other inputs a JSON
+        object of its fields (a graph of one text field takes plain text too). InputError names a bad field."""
+        if self.messages:
+            return {"messages": [{"role": "user", "content": message}]}
+        text = message.strip()
+        value: Any = None
+        if text.startswith("{"):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"the input is not valid JSON: {exc.msg} at column {exc.colno}") from None
+        else:
+            texts = [k for k, v in self.fields.items() if v.get("type") == "string"]
+            if len(self.fields) == 1 and texts:
+                value = {texts[0]: message}
+            else:
+                raise InputError(f"this graph takes {', '.join(self.fields) or 'no fields'} as input: send a JSON "
+                                 f"object, e.g. {json.dumps(self.example())}")
+        return self.check(value)
+
+    def example(self) -> dict[str, Any]:
+        return {k: v.get("default", _EXAMPLES.get(v.get("type"), "")) for k, v in self.fields.items()}
+
+    def check(self, value: Any) -> dict[str, Any]:
+        """`value` if it fits the input schema, else InputError naming the first field that does not."""
+        if not isinstance(value, dict):
+            raise InputError(f"the input must be a JSON object of {', '.join(self.fields)}")
+        unknown = [k for k in value if self.fields and k not in self.fields]
+        if unknown:
+            raise InputError(f"input field {unknown[0]!r} is not one this graph takes ({', '.join(self.fields)})")
+        import jsonschema
+
+        validator = jsonschema.Draft202012Validator(self.input_schema)
+        for problem in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path)):
+            where = ".".join(str(p) for p in problem.absolute_path)
+            if not where and problem.validator == "required":
+                missing = [r for r in problem.validator_value if r not in value]
+                raise InputError(f"input field {missing[0]!r} is required")
+            raise InputError(f"input field {where!r}: {problem.message[:200]}")
+        return value
+
+    def context_value(self, settings: dict[str, Any]) -> dict[str, Any] | None:
+        """The run's context (LangGraph makes a dataclass or model of it): the session's settings it names."""
+        if not self.context:
+            return None
+        return {f.name: settings[f.name] for f in self.context if f.name in settings}
+
+
+_EXAMPLES = {"string": "...", "integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}
+
+
+def describe(compiled) -> GraphIO:
+    try:
+        schema = compiled.get_input_jsonschema()
+    except Exception:  # a schema pydantic cannot draw: take any object
+        schema = {"type": "object"}
+    nodes = tuple(n for n in getattr(compiled, "nodes", {}) if not n.startswith("__"))
+    return GraphIO(messages="messages" in (schema.get("properties") or {}), input_schema=schema,
+                   context=context_fields(compiled), nodes=nodes)
+
+
+def context_fields(compiled) -> tuple[ContextField, ...]:
+    try:
+        schema = compiled.get_context_jsonschema() or {}
+    except Exception:
+        return ()
+    required = set(schema.get("required") or ())
+    return tuple(ContextField(name=name, type=str(spec.get("type") or "any"), default=spec.get("default"),
+                              description=str(spec.get("description") or ""), required=name in required)
+                 for name, spec in (schema.get("properties") or {}).items())
+
+
+def answer_of(output: dict[str, Any], io: GraphIO | None) -> str | None:
+    """The answer of a graph whose output has no messages: its output state, as JSON."""
+    if not output:
+        return None
+    shown = {k: v for k, v in output.items() if not k.startswith("__")}
+    return json.dumps(shown, ensure_ascii=False, default=str, indent=1) if shown else None
