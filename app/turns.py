@@ -309,13 +309,25 @@ class Turns:
         graph = None
         stored: list[Event] = []  # steps a node stored itself, to pass on
         link = None  # the run's token at the model endpoint: the calls its graph makes there are its steps
+        recording = threading.Lock()  # steps come from the endpoint's threads and the graph's at once
+
+        def record(s: Step) -> None:
+            with recording:
+                stored.append(Event("step", step=recorder.record(s)))
+
         if models.pointed():
-            link = models.open_run(session.model, lambda s: stored.append(Event("step", step=recorder.record(s))),
-                                   timeout=self.settings.model_timeout, retries=self.settings.model_retries)
+            link = models.open_run(session.model, record, timeout=self.settings.model_timeout,
+                                   retries=self.settings.model_retries)
             config["configurable"][models.RUN_KEY] = link
         options: dict[str, Any] = {}
-        if spec.io is not None and spec.io.context:
-            options["context"] = spec.io.context_value(session.settings or {})
+        traced = spec.io is not None  # an opened project: every node, model, tool and retriever call is a step
+        if traced:
+            from app.tracing.callbacks import StepCallbacks
+
+            served = models.served_by(link)
+            config["callbacks"] = [StepCallbacks(record, served)]
+            if spec.io.context:
+                options["context"] = spec.io.context_value(session.settings or {})
         final: dict[str, Any] | None = None  # the state after the last step (and a question, if one is asked)
         try:
             if message is not None and proceed is None:
@@ -326,8 +338,8 @@ class Turns:
                 offered = self.retrieval.offered_in_run(session.id, run_id)
             graph = self.graphs.graph_for(session, offered)
             # A bring-your-own graph may not record its own steps: its node updates become `node` steps.
-            node_steps = spec.source != "built-in"
-            if node_steps and answer is not None and pending is not None:
+            node_steps = spec.source != "built-in" and not traced
+            if spec.source != "built-in" and answer is not None and pending is not None:
                 graph_input = self._resume(graph, session, pending, answer)
             stepped: set[str] = set()
             if deltas:  # steps and answer deltas on the custom stream, read while a node runs
@@ -417,7 +429,10 @@ class Turns:
             interrupts = final.get("__interrupt__") or ()
             paused = None
             if not interrupts and agents.get_agent(session.agent).source != "built-in":
-                paused = graph.get_state(config)  # a breakpoint (interrupt_before/after) leaves nodes to run
+                # Questions still pending from parallel branches (one was answered), or a breakpoint
+                # (interrupt_before/after), which leaves nodes to run and asks nothing.
+                paused = graph.get_state(config)
+                interrupts = paused.interrupts
             if interrupts:
                 status = "needs_clarification"
                 clarification = self._store_question(session, run_id, interrupts[0])

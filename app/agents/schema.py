@@ -91,18 +91,42 @@ _EXAMPLES = {"string": "...", "integer": 1, "number": 1.0, "boolean": True, "arr
 def describe(compiled) -> GraphIO:
     try:
         schema = compiled.get_input_jsonschema()
-    except Exception:  # a schema pydantic cannot draw: take any object
-        schema = {"type": "object"}
+    except Exception:  # one pydantic cannot draw (typing.TypedDict before Python 3.12): from its annotations
+        schema = _from_annotations(getattr(getattr(compiled, "builder", None), "input_schema", None))
     nodes = tuple(n for n in getattr(compiled, "nodes", {}) if not n.startswith("__"))
     return GraphIO(messages="messages" in (schema.get("properties") or {}), input_schema=schema,
                    context=context_fields(compiled), nodes=nodes)
+
+
+_JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}
+
+
+def _from_annotations(cls) -> dict[str, Any]:
+    """A JSON schema of a class's annotated fields (their plain types; anything else: any value)."""
+    import typing
+
+    try:
+        hints = typing.get_type_hints(cls) if cls is not None else {}
+    except Exception:
+        hints = dict(getattr(cls, "__annotations__", {}) or {})
+    properties = {}
+    for name, hint in hints.items():
+        origin = typing.get_origin(hint)
+        if origin is typing.Annotated:
+            hint = typing.get_args(hint)[0]
+            origin = typing.get_origin(hint)
+        kind = _JSON_TYPES.get(origin or hint)
+        properties[name] = {"type": kind} if kind else {}
+    required = sorted(getattr(cls, "__required_keys__", ()) or ())
+    return {"type": "object", "properties": properties, **({"required": required} if required else {})}
 
 
 def context_fields(compiled) -> tuple[ContextField, ...]:
     try:
         schema = compiled.get_context_jsonschema() or {}
     except Exception:
-        return ()
+        schema = _from_annotations(getattr(compiled, "context_schema", None)) if getattr(
+            compiled, "context_schema", None) else {}
     required = set(schema.get("required") or ())
     return tuple(ContextField(name=name, type=str(spec.get("type") or "any"), default=spec.get("default"),
                               description=str(spec.get("description") or ""), required=name in required)

@@ -43,6 +43,7 @@ class RunLink:
     timeout: float = 60.0
     retries: int = 2
     guard: threading.Lock = field(default_factory=threading.Lock)
+    served: set = field(default_factory=set)  # ids of the model steps recorded here (callbacks record no twin)
 
 
 _runs: dict[str, RunLink] = {}
@@ -57,6 +58,12 @@ def open_run(model: str, record: Callable[[Any], None], timeout: float = 60.0, r
 
 def close_run(token: str | None) -> None:
     _runs.pop(token or "", None)
+
+
+def served_by(token: str | None) -> Callable[[str], bool]:
+    """Whether the endpoint recorded the model step of this id for the run (its callbacks then record none)."""
+    link = _runs.get(token or "")
+    return (lambda step_id: step_id in link.served) if link is not None else (lambda _id: False)
 
 
 def pointed() -> bool:
@@ -131,6 +138,11 @@ def _tag(request) -> None:
             node = (config_.get("metadata") or {}).get("langgraph_node")
             if node:
                 request.headers["x-playground-node"] = str(node)
+            from app.tracing.callbacks import MODEL_CALL
+
+            call = MODEL_CALL.get()  # the chat model call's step, made by the run's callbacks
+            if call is not None:
+                request.headers["x-playground-step"] = call[0] + ("/" + call[1] if call[1] else "")
 
 
 def _tagged(sync_send, async_send):
@@ -147,6 +159,14 @@ def _tagged(sync_send, async_send):
 
 
 # -- the calls ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in its run a call was made: the node, and the step id (and parent) its callbacks gave it."""
+    node: str | None = None
+    step: str | None = None
+    parent: str | None = None
 
 
 class EndpointError(Exception):
@@ -197,7 +217,7 @@ def _openai_messages(messages: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: RunLink | None, node: str | None,
+def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: RunLink | None, place: Place,
               options: dict[str, Any], on_delta: Callable[[str], None] | None = None):
     """One call of the answering model, recorded as a step of the run that made it."""
     from app.llm import demo, gateway
@@ -207,11 +227,13 @@ def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: 
     schema = _json_schema(options.get("response_format"))
     if model.startswith(demo.PROVIDER + "/"):
         options = {k: v for k, v in options.items() if k != "response_format"}  # it shapes its reply below
-    step = Step(kind=StepKind.MODEL, node=node or "model", name=model, input={
+    step = Step(kind=StepKind.MODEL, node=place.node or "model", name=model, parent_id=place.parent, input={
         "model": model, "asked_for": asked, "messages": messages,
         "tools": [t.get("function", {}).get("name") for t in tools or []],
         **({"response_format": options["response_format"]} if "response_format" in options else {})})
     step.meta.update({"model": model, "asked_for": asked, "via": "the playground's model endpoint"})
+    if place.step:
+        step.id = place.step
     try:
         reply = gateway.complete(model, messages, tools or None, timeout=link.timeout if link else 60.0,
                                  retries=link.retries if link else 2, on_delta=on_delta, **options)
@@ -219,10 +241,13 @@ def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: 
         if link is not None:
             step.status, step.error = StepStatus.ERROR, str(exc)
             with link.guard:
+                link.served.add(step.id)
                 link.record(step.end())
         raise EndpointError(502, str(exc), "api_error") from None
     if schema is not None and model.startswith(demo.PROVIDER + "/") and not reply.tool_calls:
-        reply.content = demo.shaped(schema, reply.content)
+        asked_text = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        reply.content = demo.shaped(schema, reply.content if reply.content.lstrip().startswith(("{", "[")) else
+                                    asked_text)  # the request's words in its text fields
     step.output = reply.message
     step.prompt_tokens, step.completion_tokens, step.cost = (reply.usage.prompt_tokens, reply.usage.completion_tokens,
                                                              reply.cost)
@@ -230,6 +255,7 @@ def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: 
     step.meta["latency_ms"] = round(reply.latency_ms, 3)
     if link is not None:
         with link.guard:
+            link.served.add(step.id)
             link.record(step)
     return model, reply
 
@@ -248,16 +274,16 @@ OPTIONS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stop"
            "response_format", "parallel_tool_calls")
 
 
-def chat_completion(body: dict[str, Any], link: RunLink | None, node: str | None):
+def chat_completion(body: dict[str, Any], link: RunLink | None, place: Place):
     """OpenAI's chat completion: a JSON reply, or (stream) an iterator of server-sent events."""
     asked = str(body.get("model") or "")
     messages = _openai_messages(body.get("messages"))
     tools = body.get("tools") or None
     options = {k: body[k] for k in OPTIONS if body.get(k) is not None}
     if not body.get("stream"):
-        model, reply = _complete(asked, messages, tools, link, node, options)
+        model, reply = _complete(asked, messages, tools, link, place, options)
         return _completion_json(asked, reply)
-    return _stream_completion(asked, messages, tools, link, node, options,
+    return _stream_completion(asked, messages, tools, link, place, options,
                               bool((body.get("stream_options") or {}).get("include_usage")))
 
 
@@ -277,14 +303,14 @@ def _usage(reply) -> dict[str, int]:
             "total_tokens": reply.usage.total_tokens}
 
 
-def _stream_completion(asked, messages, tools, link, node, options, include_usage) -> Iterator[str]:
+def _stream_completion(asked, messages, tools, link, place, options, include_usage) -> Iterator[str]:
     """The reply's words as they come, then its tool calls, its finish and (when asked) its usage."""
     pipe: queue.Queue = queue.Queue()
     done = object()
 
     def work():
         try:
-            pipe.put(("reply", _complete(asked, messages, tools, link, node, options,
+            pipe.put(("reply", _complete(asked, messages, tools, link, place, options,
                                          on_delta=lambda text: pipe.put(("delta", text)))[1]))
         except Exception as exc:  # noqa: BLE001  (sent to the client as an error event)
             pipe.put(("error", exc))
@@ -362,13 +388,13 @@ def _from_anthropic(body: dict[str, Any]) -> tuple[list[dict], list[dict] | None
     return messages, tools or None
 
 
-def anthropic_message(body: dict[str, Any], link: RunLink | None, node: str | None):
+def anthropic_message(body: dict[str, Any], link: RunLink | None, place: Place):
     asked = str(body.get("model") or "")
     messages, tools = _from_anthropic(body)
     options = {k: body[k] for k in ("temperature", "top_p", "max_tokens") if body.get(k) is not None}
     if body.get("stop_sequences"):
         options["stop"] = body["stop_sequences"]
-    _model, reply = _complete(asked, messages, tools, link, node, options)
+    _model, reply = _complete(asked, messages, tools, link, place, options)
     content: list[dict[str, Any]] = [{"type": "text", "text": reply.content}] if reply.content else []
     content += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in reply.tool_calls]
     message = {"id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message", "role": "assistant", "model": asked,
@@ -418,7 +444,7 @@ def router(who: Callable[[Any], str | None]):
     def refused(status: int, message: str, kind: str) -> JSONResponse:
         return JSONResponse({"type": "error", "error": {"message": message, "type": kind}}, status_code=status)
 
-    async def serve(request: Request, answer: Callable[[dict, RunLink | None, str | None], Any]):
+    async def serve(request: Request, answer: Callable[[dict, RunLink | None, Place], Any]):
         if not allowed(request):
             return refused(401, "this endpoint answers the playground's own graphs, and logged-in people when "
                                 "logins are on", "authentication_error")
@@ -429,8 +455,10 @@ def router(who: Callable[[Any], str | None]):
         if not isinstance(body, dict):
             return refused(400, "the body must be a JSON object", "invalid_request_error")
         link = _runs.get(request.headers.get(RUN_HEADER, ""))
+        place = Place(request.headers.get("x-playground-node"), *(
+            (request.headers.get("x-playground-step") or "").split("/", 1) + [None])[:2]) if link else Place()
         try:
-            result = await run_in_threadpool(answer, body, link, request.headers.get("x-playground-node"))
+            result = await run_in_threadpool(answer, body, link, place)
         except EndpointError as exc:
             return refused(exc.status, str(exc), exc.kind)
         if isinstance(result, dict):
