@@ -197,6 +197,18 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     def health() -> dict[str, Any]:
         return {"status": "ok", "database": db.engine.dialect.name}
 
+    @app.get("/api/agents")
+    def list_agents() -> dict[str, Any]:
+        from app import agents
+
+        return {"agents": [a.to_dict() for a in agents.AGENTS.values() if not a.harness]}
+
+    # The playground's models behind OpenAI's and Anthropic's APIs, for opened projects' graphs (their key) and,
+    # with logins on, for a person logged in.
+    from app.protocols import models
+
+    app.include_router(models.router(login_name if accounts else (lambda _request: None)))
+
     @app.post("/api/sessions", status_code=201)
     def create_session(body: NewSession, owner: str = Depends(owner_of)) -> dict[str, Any]:
         try:

@@ -224,13 +224,14 @@ def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: 
     from app.tracing.steps import Step, StepKind, StepStatus
 
     model = answering_model(asked, link)
-    schema = _json_schema(options.get("response_format"))
+    requested = options.get("response_format")
+    schema = _json_schema(requested)
     if model.startswith(demo.PROVIDER + "/"):
         options = {k: v for k, v in options.items() if k != "response_format"}  # it shapes its reply below
     step = Step(kind=StepKind.MODEL, node=place.node or "model", name=model, parent_id=place.parent, input={
         "model": model, "asked_for": asked, "messages": messages,
         "tools": [t.get("function", {}).get("name") for t in tools or []],
-        **({"response_format": options["response_format"]} if "response_format" in options else {})})
+        **({"response_format": requested} if requested is not None else {})})
     step.meta.update({"model": model, "asked_for": asked, "via": "the playground's model endpoint"})
     if place.step:
         step.id = place.step

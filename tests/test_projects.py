@@ -1,0 +1,279 @@
+"""Open any LangGraph project unchanged (#33): two public templates as published (tests/data/projects, MIT, see
+its README) and a project of our own that asks in every way LangGraph users write it, opened with their
+langgraph.json; their models answered offline through the playground's model endpoint, with the official OpenAI
+and Anthropic clients as the counterparts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import Server, clean_env, make_runner
+
+PROJECTS = Path(__file__).parent / "data" / "projects"
+REACT = str(PROJECTS / "react-agent" / "langgraph.json")
+NEW = str(PROJECTS / "new-langgraph-project" / "langgraph.json")
+ASKING = str(PROJECTS / "asking" / "langgraph.json")
+
+
+@pytest.fixture(scope="module")
+def opened():
+    """What opening projects in this process changes (the clients' environment, the agent registry, the
+    gateway's copy of the operator's settings), put back after the module: other tests' servers and models
+    must not see the endpoint."""
+    from app import agents
+    from app.llm import gateway
+    from app.protocols import models
+
+    environ, registered = dict(os.environ), dict(agents.AGENTS)
+    yield
+    os.environ.clear()
+    os.environ.update(environ)
+    agents.AGENTS.clear()
+    agents.AGENTS.update(registered)
+    gateway._operator = None
+    models._state["base"] = None
+
+
+def steps_of(runner, session_id: str) -> list[dict]:
+    return runner.trace(session_id)["steps"]
+
+
+def test_a_graph_of_other_inputs_takes_them_and_its_context_as_settings(opened, db_url):
+    """new-langgraph-project: a dataclass state (`changeme`), a TypedDict context, an async node."""
+    runner = make_runner(db_url, configs=(NEW,))
+    try:
+        spec = runner_agent(runner, NEW)
+        assert spec["settings"][:1] == ["my_configurable_param"] and spec["io"]["messages"] is False
+        assert spec["description"] == "LangGraph single-node graph template."
+        session = runner.new_session(spec["name"], "demo/offline", settings={"my_configurable_param": "blue"})
+        done = runner.turn(session.id, message='{"changeme": "hi"}')
+        assert done.status == "done", done.error
+        assert json.loads(done.final_answer) == {"changeme": "output from call_model. Configured with blue"}
+        [node] = steps_of(runner, session.id)
+        assert node["kind"] == "node" and node["name"] == "call_model"
+        assert runner.turn(session.id, message="plain text goes to its one text field").status == "done"
+        from app.errors import TurnError
+
+        with pytest.raises(TurnError, match="input field 'changeme': 3 is not of type 'string'"):
+            runner.turn(session.id, message='{"changeme": 3}')
+        with pytest.raises(TurnError, match="input field 'nope' is not one this graph takes"):
+            runner.turn(session.id, message='{"nope": 1}')
+    finally:
+        runner.close()
+
+
+def runner_agent(runner, config: str, key: str = "agent") -> dict:
+    from app import agents
+
+    return next(a.to_dict() for a in agents.AGENTS.values() if a.source == f"{Path(config).resolve()}:{key}")
+
+
+def test_the_react_agent_template_runs_offline_and_each_model_call_is_one_step_of_its_node(opened, db_url):
+    """react-agent as published: init_chat_model("anthropic/claude-sonnet-4-5-...") inside an async node, a
+    ToolNode with Tavily search (no key, no network: the tool fails in its own step), answered by demo/offline."""
+    runner = make_runner(db_url, configs=(REACT,))
+    try:
+        name = runner_agent(runner, REACT)["name"]
+        session = runner.new_session(name, "demo/offline")
+        result = runner.turn(session.id, message="Search for news about LangGraph")
+        assert result.status == "done", result.error
+        steps = steps_of(runner, session.id)
+        by_id = {s["id"]: s for s in steps}
+        models = [s for s in steps if s["kind"] == "model"]
+        assert len(models) == 2 and all(m["name"] == "demo/offline" for m in models)
+        assert models[0]["input"]["asked_for"] == "claude-sonnet-4-5-20250929"
+        assert models[0]["input"]["tools"] == ["search"] and models[0]["output"]["tool_calls"]
+        assert all(by_id[m["parent_id"]]["name"] == "call_model" for m in models)  # a step of its node
+        [tool] = [s for s in steps if s["kind"] == "tool"]
+        assert tool["name"] == "search" and tool["status"] == "error" and by_id[tool["parent_id"]]["name"] == "tools"
+        assert [s["name"] for s in steps if s["kind"] == "node"] == ["call_model", "tools", "call_model"]
+
+        # Its own context setting picks an OpenAI model: ChatOpenAI, answered by the session's model all the same
+        other = runner.new_session(name, "demo/offline", settings={"model": "openai/gpt-4o-mini"})
+        assert runner.turn(other.id, message="Hello there").status == "done"
+        [call] = [s for s in steps_of(runner, other.id) if s["kind"] == "model"]
+        assert call["input"]["asked_for"] == "gpt-4o-mini" and call["prompt_tokens"] > 0
+    finally:
+        runner.close()
+
+
+def test_every_way_of_asking_is_a_question_and_each_answer_goes_back_in_its_shape(opened, db_url):
+    runner = make_runner(db_url, configs=(ASKING,))
+    try:
+        session = runner.new_session("asking", "demo/offline")
+        asked = runner.turn(session.id, message="shirt")
+        assert asked.clarification.question == "Hello! What is your name?"  # the project's env, a string
+        asked = runner.turn(session.id, answer="Ann")
+        assert (asked.clarification.question, asked.clarification.options) == ("Which size?", ["S", "M", "L"])
+        asked = runner.turn(session.id, answer="M")
+        inbox = asked.clarification  # the agent inbox's HumanInterrupt
+        assert inbox.question == "Place the order of a M shirt?" and inbox.options == ["accept", "respond", "ignore"]
+        assert 'order({"size": "M"})' in inbox.reason and inbox.tool == "order"
+        asked = runner.turn(session.id, answer='{"size": "L"}')  # typed arguments: an edit
+        first = asked.clarification.question
+        asked = runner.turn(session.id, answer="yes")  # two branches (Send) asked at once: each in turn
+        second = asked.clarification.question
+        assert {first, second} == {"Is the stock right?", "Is the price right?"}
+        asked = runner.turn(session.id, answer="fine")
+        assert (asked.clarification.question, asked.clarification.options) == ("Paused before summarize", ["Continue"])
+        done = runner.turn(session.id, answer="Continue")
+        assert done.status == "done", done.error
+        final = json.loads(done.final_answer)
+        assert final["decision"] == {"type": "edit", "args": {"action": "order", "args": {"size": "L"}}}
+        assert sorted(final["checks"]) == sorted([f"{first.split()[2]}: yes", f"{second.split()[2]}: fine"])
+        assert set(final["summary"]) == {"title", "items"} and isinstance(final["summary"]["items"], int)
+
+        steps = steps_of(runner, session.id)
+        by_id = {s["id"]: s for s in steps}
+        [model] = [s for s in steps if s["kind"] == "model"]  # structured output, inside the subgraph's node
+        assert model["input"]["response_format"]["type"] == "json_schema" and model["input"]["asked_for"] == "gpt-4o-mini"
+        write = by_id[model["parent_id"]]
+        assert write["name"] == "write" and by_id[write["parent_id"]]["name"] == "summarize"
+        assert sum(s["kind"] == "clarification" for s in steps) == 6
+    finally:
+        runner.close()
+
+
+def test_a_factory_calling_the_openai_sdk_itself(opened, db_url):
+    runner = make_runner(db_url, configs=(ASKING,))
+    try:
+        session = runner.new_session("chatty", "demo/offline")
+        done = runner.turn(session.id, message="What's the weather in Paris?")
+        assert done.status == "done" and "21 C" in done.final_answer, done.final_answer
+        calls = [s for s in steps_of(runner, session.id) if s["kind"] == "model"]
+        assert [c["input"]["asked_for"] for c in calls] == ["gpt-4o", "gpt-4o"]
+        assert calls[0]["output"]["tool_calls"][0]["function"]["name"] == "weather"
+        assert all(c["node"] == "agent" for c in calls)
+    finally:
+        runner.close()
+
+
+def test_the_endpoint_speaks_openai_and_anthropic_to_their_own_clients(opened):
+    """The official SDKs against the endpoint: chat, streaming, tool calls, structured output, usage, models;
+    Anthropic's messages. Without the key (or a login, when logins are on) it answers no one."""
+    import anthropic
+    import openai
+
+    from app.protocols import models
+
+    base = models.point_clients()
+    client = openai.OpenAI(base_url=base + "/v1", api_key=models.KEY)
+    assert "demo/offline" in [m.id for m in client.models.list()]
+    reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hello"}])
+    assert reply.choices[0].message.content and reply.usage.total_tokens > 0
+    tools = [{"type": "function", "function": {"name": "weather", "description": "The weather in a city.",
+                                               "parameters": {"type": "object", "required": ["city"], "properties": {
+                                                   "city": {"type": "string"}}}}}]
+    called = client.chat.completions.create(model="gpt-4o", tools=tools,
+                                            messages=[{"role": "user", "content": "Weather in Paris?"}])
+    call = called.choices[0].message.tool_calls[0]
+    assert call.function.name == "weather" and json.loads(call.function.arguments) == {"city": "Paris"}
+    assert called.choices[0].finish_reason == "tool_calls"
+    chunks = list(client.chat.completions.create(model="gpt-4o", stream=True, stream_options={"include_usage": True},
+                                                 messages=[{"role": "user", "content": "Hello"}]))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == reply.choices[0].message.content and chunks[-1].usage.total_tokens > 0
+    shaped = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Rate Paris"}],
+                                            response_format={"type": "json_schema", "json_schema": {
+                                                "name": "rating", "schema": {"type": "object", "required": ["city", "stars"],
+                                                                             "properties": {"city": {"type": "string"},
+                                                                                            "stars": {"type": "integer"}}}}})
+    assert set(json.loads(shaped.choices[0].message.content)) == {"city", "stars"}
+
+    claude = anthropic.Anthropic(base_url=base, api_key=models.KEY)
+    message = claude.messages.create(model="claude-sonnet-4-5", max_tokens=200, tools=[
+        {"name": "weather", "description": "The weather in a city.", "input_schema": tools[0]["function"]["parameters"]}],
+        messages=[{"role": "user", "content": "Weather in Paris?"}])
+    assert message.stop_reason == "tool_use" and message.content[-1].input == {"city": "Paris"}
+    answered = claude.messages.create(model="claude-sonnet-4-5", max_tokens=200, messages=[
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": message.content[-1].id, "name": "weather",
+                                           "input": {"city": "Paris"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": message.content[-1].id,
+                                      "content": "Paris: 21 C"}]}], tools=[
+        {"name": "weather", "description": "The weather in a city.", "input_schema": tools[0]["function"]["parameters"]}])
+    assert answered.stop_reason == "end_turn" and "21" in answered.content[0].text and answered.usage.output_tokens > 0
+    with claude.messages.stream(model="claude-sonnet-4-5", max_tokens=100,
+                                messages=[{"role": "user", "content": "Hello"}]) as stream:
+        assert "".join(stream.text_stream) == reply.choices[0].message.content
+
+    for headers in ({}, {"Authorization": "Bearer sk-guess"}, {"x-api-key": "sk-guess"}):
+        refused = httpx.post(base + "/v1/chat/completions", headers=headers,
+                             json={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
+        assert refused.status_code == 401, refused.text
+    assert httpx.get(base + "/v1/models").status_code == 401
+    bad = httpx.post(base + "/v1/chat/completions", headers={"Authorization": f"Bearer {models.KEY}"},
+                     json={"model": "gpt-4o", "messages": []})
+    assert bad.status_code == 400 and "messages" in bad.json()["error"]["message"]
+
+
+def _project(tmp_path: Path, files: dict[str, str], config: dict) -> str:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "langgraph.json").write_text(json.dumps(config))
+    return str(tmp_path / "langgraph.json")
+
+
+@pytest.mark.parametrize("files, config, expected", [
+    ({"g.py": "import os\n\ndef broken(:\n"}, {"graphs": {"g": "./g.py:graph"}}, "g.py:3"),
+    ({"g.py": "x = 1\nraise RuntimeError('no database here')\n"}, {"graphs": {"g": "./g.py:graph"}},
+     "g.py:2: RuntimeError: no database here"),
+    ({"g.py": "import not_a_package_anywhere\n"}, {"graphs": {"g": "./g.py:graph"}},
+     "needs the package 'not_a_package_anywhere', which is not installed"),
+    ({"g.py": "graph = 1\n"}, {"graphs": {"g": "./g.py:graph"}, "dependencies": [".", "langchain-nowhere"]},
+     "dependency 'langchain-nowhere' is not installed"),
+    ({"g.py": "graph = 1\n"}, {"graphs": {"g": "./g.py:graph"}}, "is a int, not a graph"),
+    ({"g.py": "graph = 1\n"}, {"graphs": {"g": "./g.py:nothing"}}, "has no attribute 'nothing'"),
+    ({}, {"graphs": {"g": "./missing.py:graph"}}, "no such file ./missing.py"),
+    ({}, {"graph": {}}, "\"graphs\" must name at least one graph"),
+])
+def test_a_project_that_cannot_be_opened_is_one_line_naming_the_place(cli, tmp_path, files, config, expected):
+    proc = cli("agents", "list", "--config", _project(tmp_path, files, config))
+    assert proc.returncode == 2 and expected in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_the_cli_runs_a_project_with_its_input_a_breakpoint_and_answers(cli):
+    listed = cli.json("agents", "list", "--config", NEW)["agents"]
+    assert [a["name"] for a in listed if a["source"] != "built-in"] == ["agent"]
+    paused = cli.json("run", "--config", NEW, "--input", '{"changeme": "x"}', "--interrupt-before", "call_model")
+    assert paused["status"] == "needs_clarification"
+    assert paused["clarification"]["question"] == "Paused before call_model"
+    done = cli.json("run", "--config", NEW, "--session", paused["session_id"], "--answer", "Continue")
+    assert done["status"] == "done" and "output from call_model" in done["final_answer"]
+    bad = cli("run", "--config", NEW, "--input", '{"changeme": 3}')
+    assert bad.returncode == 2 and bad.stderr.strip() == "playground: agent: input field 'changeme': 3 is not of type " \
+                                                        "'string'"
+    unknown = cli("run", "--config", NEW, "--input", "{}", "--interrupt-before", "nowhere")
+    assert unknown.returncode == 2 and "has no node 'nowhere' to pause before: its nodes are call_model" in unknown.stderr
+
+
+def test_a_served_project_over_the_json_api_and_its_endpoint_behind_the_login(db_url):
+    server = Server(db_url, "--config", REACT, "--auth", "ann:pw-1234",
+                    env=clean_env(OPENAI_API_KEY="sk-operator-0000000000000000"))
+    try:
+        login = {"Authorization": "Basic " + base64.b64encode(b"ann:pw-1234").decode()}
+        with httpx.Client(base_url=server.url, timeout=120, headers=login) as c:
+            agent = next(a for a in c.get("/api/agents").json()["agents"] if a["source"].endswith("react-agent/"
+                                                                                                    "langgraph.json:agent"))
+            sid = c.post("/api/sessions", json={"agent": agent["name"], "model": "demo/offline"}).json()["session_id"]
+            turn = c.post(f"/api/sessions/{sid}/turns", json={"message": "Hello there"}).json()
+            assert turn["status"] == "done", turn
+            [call] = [s for s in turn["steps"] if s["kind"] == "model"]
+            assert call["name"] == "demo/offline" and call["input"]["asked_for"] == "claude-sonnet-4-5-20250929"
+            models = c.get("/v1/models").json()["data"]  # a person logged in may use it too
+            assert "demo/offline" in [m["id"] for m in models]
+        assert httpx.get(server.url + "/v1/models").status_code == 401  # nobody else, with no key
+        refused = httpx.post(server.url + "/v1/chat/completions", headers={"Authorization": "Bearer sk-operator-"
+                                                                                            "0000000000000000"},
+                             json={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
+        assert refused.status_code == 401  # the operator's own key is not ours
+    finally:
+        server.stop()
