@@ -807,3 +807,61 @@ def test_a_marked_session_becomes_a_dataset_item_that_exports_and_runs_from_the_
     session = next(r for r in repo.list_sessions(db) if r.title.startswith("What's the weather like today"))
     assert {(m.step_id == "", m.rating) for m in repo.marks_for_session(db, session.id)} == {(True, "up"),
                                                                                          (False, "down")}
+
+
+def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_asked_for(tmp_path, page):
+    """#33 in Chromium: our asking project (a string question, options, the agent inbox, two at once, a
+    breakpoint) answered by typing and by its buttons; the react-agent template's model call says which model
+    the graph asked for and which answered."""
+    from conftest import Server, new_db_url
+
+    projects = Path(__file__).parent / "data" / "projects"
+    server = Server(new_db_url(tmp_path, "projects"), "--config", str(projects / "asking" / "langgraph.json"),
+                    "--config", str(projects / "react-agent" / "langgraph.json"))
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(server.url + "/")
+        pick_agent(page, "asking")
+        page.locator("#agent-info").get_by_text("Breakpoints").first.wait_for()
+
+        def send(text: str) -> None:
+            page.locator("#message textarea").fill(text)
+            page.locator("#send").click()
+
+        def asked(question: str) -> None:
+            page.locator("#question").get_by_text(question).first.wait_for()
+
+        send("shirt")
+        asked("What is your name?")
+        send("Ann")
+        asked("Which size?")
+        assert [page.locator(f"#option-{i}").inner_text().strip() for i in range(3)] == ["S", "M", "L"]
+        page.locator("#option-1").click()
+        asked("Place the order of a M shirt?")
+        assert page.locator("#option-0").inner_text().strip() == "accept"
+        page.locator("#option-0").click()
+        asked("right?")
+        first = page.locator("#question").inner_text()
+        send("yes")  # two branches asked at once: the other one next
+        page.wait_for_function("(first) => { const q = document.querySelector('#question'); "
+                               "return q && q.innerText.includes('right?') && q.innerText !== first; }", arg=first)
+        send("fine")
+        asked("Paused before summarize")
+        page.screenshot(path=str(ARTIFACTS / "project-breakpoint.png"), full_page=True)
+        page.locator("#option-0").click()  # Continue
+        page.locator("#chat").get_by_text('"summary"').last.wait_for()
+
+        pick_agent(page, "agent")  # react-agent's graph, by its key
+        send("Hello there")
+        page.locator("#chat").get_by_text("the graph asked for claude-sonnet-4-5-20250929").first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "project-react-agent.png"), full_page=True)
+    finally:
+        server.stop()
+
+
+def pick_agent(page, name: str) -> None:
+    """Choose an agent in the chat's menu by its name (the option reads "Title (name)")."""
+    box = page.locator("#agent input")
+    box.click()
+    box.fill(name)
+    page.locator("#agent").get_by_role("option").filter(has_text=re.compile(rf"\({re.escape(name)}\)$")).first.click()

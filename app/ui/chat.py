@@ -101,7 +101,42 @@ def agent_info(name: str) -> str:
         spec = agents.get_agent(name)
     except KeyError:
         return ""
-    return f"{render.plain(spec.description)}\n\n<sub>{render.plain(spec.paper)}</sub>"
+    return f"{render.plain(spec.description)}{_io_info(spec.io)}\n\n<sub>{render.plain(spec.paper)}</sub>"
+
+
+def _io_info(io) -> str:
+    """What an opened project's graph takes: its input fields (when they are not a chat) and its settings."""
+    if io is None:
+        return ""
+    import json
+
+    lines = []
+    if not io.messages:
+        fields = ", ".join(f"{render.inline_code(k)} ({v.get('type', 'any')})" for k, v in io.fields.items())
+        lines.append(f"**Input:** {fields or 'no fields'}: send a JSON object, e.g. "
+                     f"{render.inline_code(json.dumps(io.example()))}"
+                     + (" (or plain text, for its one text field)" if len(io.fields) == 1 else ""))
+    if io.context:
+        lines.append("**Settings** (its context): " + "; ".join(
+            f"{render.inline_code(f.name)}" + (f" = {render.inline_code(json.dumps(f.default))}" if f.default is not None else "")
+            + (f": {render.plain(f.description[:120])}" if f.description else "") for f in io.context))
+    if io.nodes:
+        lines.append("**Breakpoints:** set `interrupt_before` to a list of its nodes: "
+                     + ", ".join(render.inline_code(n) for n in io.nodes))
+    return "\n\n" + "\n\n".join(lines) if lines else ""
+
+
+def message_hint(name: str) -> str:
+    """The message box's placeholder: a JSON example for a graph whose input is not a chat."""
+    import json
+
+    try:
+        io = agents.get_agent(name).io
+    except KeyError:
+        io = None
+    if io is not None and not io.messages:
+        return f"Input as JSON, e.g. {json.dumps(io.example())}"
+    return "Message the agent. When it asks, your reply answers."
 
 def design_graph(runner: Runner, name: str, gate: bool = False, refine: float | None = 0) -> str:
     try:
@@ -185,7 +220,7 @@ def build(shell: Shell) -> ChatTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=280, elem_id="chat-setup"):
             agent_dd = gr.Dropdown(agent_choices, value="awn", label="Agent", elem_id="agent")
-            agent_md = gr.Markdown(agent_info("awn"))
+            agent_md = gr.Markdown(agent_info("awn"), elem_id="agent-info")
             with gr.Accordion("Its graph", open=False, elem_id="design-graph-panel"):
                 design_md = gr.Markdown(design_graph(runner, "awn"), elem_id="design-graph")
             model_dd = gr.Dropdown(all_models, value=gateway.default_model(), label="Model",
@@ -231,8 +266,9 @@ def build(shell: Shell) -> ChatTab:
     ask_outputs = [ask_panel, ask_md, *option_btns]
 
     agent_dd.change(lambda name, gate, refine: [agent_info(name), design_graph(runner, name, gate, refine),
-                                                 gr.update(placeholder=settings_hint(name))],
-                    [agent_dd, gate_cb, refine_num], [agent_md, design_md, extra_tb])
+                                                 gr.update(placeholder=settings_hint(name)),
+                                                 gr.update(placeholder=message_hint(name))],
+                    [agent_dd, gate_cb, refine_num], [agent_md, design_md, extra_tb, message])
     for control in (gate_cb, refine_num):
         control.change(lambda *a: design_graph(runner, *a), [agent_dd, gate_cb, refine_num], design_md)
 

@@ -79,6 +79,9 @@ def step_title(step: Step) -> str:
         output = step.output or {}
         calls = [c["function"]["name"] for c in (output.get("tool_calls") or [])] if isinstance(output, dict) else []
         label = f"{name}: calls {', '.join(calls)}" if calls else f"{name}"
+        asked = step.meta.get("asked_for")
+        if asked and asked != name:  # an opened graph's call, answered through the playground's endpoint
+            label += f" (the graph asked for {asked})"
     elif kind == "tool":
         label = f"{name}({', '.join(f'{k}={v!r}' for k, v in (step.input or {}).items())})"[:90]
     elif kind == "retrieval":
@@ -120,6 +123,9 @@ def step_body(step: Step) -> str:
         elif isinstance(output, dict) and output.get("content"):
             parts.append(code(output["content"], "text"))
         parts.append(f"{step.prompt_tokens} prompt + {step.completion_tokens} completion tokens")
+        if step.meta.get("asked_for") and step.meta["asked_for"] != step.name:
+            parts.append(f"The graph asked for {inline_code(step.meta['asked_for'])}; answered by "
+                         f"{inline_code(step.name)} (the session's model).")
     elif kind == "tool":
         parts.append("**Arguments**\n" + code(step.input))
         parts.append(provenance_lines(step))
