@@ -277,3 +277,27 @@ def test_a_served_project_over_the_json_api_and_its_endpoint_behind_the_login(db
         assert refused.status_code == 401  # the operator's own key is not ours
     finally:
         server.stop()
+
+
+@pytest.mark.local_model
+def test_the_templates_run_on_the_local_model(opened, tmp_path):
+    """react-agent's Anthropic model and our asking project's structured output, answered by the real local model."""
+    from test_local_model import MODEL, _real_model_or_skip
+
+    _real_model_or_skip()
+    runner = make_runner(f"sqlite:///{tmp_path / 'local.db'}", configs=(REACT, ASKING))
+    try:
+        name = runner_agent(runner, REACT)["name"]
+        session = runner.new_session(name, MODEL)
+        result = runner.turn(session.id, message="Search the web for the weather in Paris")
+        assert result.status == "done", result.error
+        calls = [s for s in steps_of(runner, session.id) if s["kind"] == "model"]
+        assert calls and all(c["name"] == MODEL and c["input"]["asked_for"] == "claude-sonnet-4-5-20250929"
+                             for c in calls)
+        assert all(c["prompt_tokens"] > 0 and c["completion_tokens"] > 0 for c in calls)
+
+        chatty = runner.new_session("chatty", MODEL)
+        done = runner.turn(chatty.id, message="What's the weather in Paris?")
+        assert done.status == "done" and done.final_answer, done.error
+    finally:
+        runner.close()

@@ -68,7 +68,24 @@ def add_file(registry, source: str, filename: str, limits: Limits, owner: str | 
     return tools
 
 
+# bwrap's own setup of the jail's loopback can fail when several jails start at once (seen on Linux 6.18:
+# "bwrap: loopback: Failed RTM_NEWADDR", a netlink reply it did not expect). The tool has not started then:
+# starting the jail again is safe, and two or three tries have always been enough.
+SETUP_RACES = (b"bwrap: loopback:",)
+SETUP_TRIES = 4
+
+
 def _run_child(mode: str, payload: dict[str, Any], limits: Limits) -> Any:
+    for attempt in range(1, SETUP_TRIES + 1):
+        returncode, out, err = _run_jailed(mode, payload, limits)
+        raced = returncode == 1 and RESULT_MARK.encode() not in out and err.lstrip().startswith(SETUP_RACES)
+        if not raced or attempt == SETUP_TRIES:
+            break
+        time.sleep(0.02 * attempt)
+    return _result(returncode, out, err, limits)
+
+
+def _run_jailed(mode: str, payload: dict[str, Any], limits: Limits) -> tuple[int, bytes, bytes]:
     from tools.jail import jail as make_jail  # here: the jailed child itself never needs it
 
     request = json.dumps({"mode": mode, "limits": asdict(limits), **payload}).encode()
@@ -91,16 +108,20 @@ def _run_child(mode: str, payload: dict[str, Any], limits: Limits) -> Any:
         finally:
             proc.stdout.close()
             proc.stderr.close()
+    return proc.returncode, out, err
+
+
+def _result(returncode: int, out: bytes, err: bytes, limits: Limits) -> Any:
     stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
     marker = stdout.rfind(RESULT_MARK)
     killed = {-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU, 128 + signal.SIGKILL}  # bwrap: 128 + n
-    if marker < 0 and proc.returncode in killed:
-        what = "CPU-time" if proc.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU) else "CPU-time or memory"
+    if marker < 0 and returncode in killed:
+        what = "CPU-time" if returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU) else "CPU-time or memory"
         raise SandboxError(f"was killed for going over its {what} limit ({limits.cpu_seconds} s CPU, "
                            f"{limits.memory_mb} MB)")
     if marker < 0:
         tail = " ".join(stderr.split())[-300:]
-        raise SandboxError(f"the tool process exited with code {proc.returncode} without a result: {tail}")
+        raise SandboxError(f"the tool process exited with code {returncode} without a result: {tail}")
     result = json.loads(stdout[marker + len(RESULT_MARK):])
     if not result.get("ok"):
         raise SandboxError(result["error"])
