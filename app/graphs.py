@@ -7,7 +7,7 @@ import contextlib
 import json
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Iterator
 
 from app import agents
 from app.agents.base import AgentContext
@@ -124,3 +124,53 @@ class Graphs:
             return self.design_mermaid(session.agent, {k: v for k, v in session.settings.items()
                                                        if k in ("tool_gate", "refine")})
         return self.graph_for(session).get_graph().draw_mermaid()
+
+
+_loop: Any = None
+_loop_guard = threading.Lock()
+
+
+def _event_loop():
+    """One event loop of this process, in a thread of its own, for the graphs that run with astream."""
+    global _loop
+    with _loop_guard:
+        if _loop is None:
+            import asyncio
+
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, daemon=True, name="graphs-async").start()
+    return _loop
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def stream_async(graph_input: Any, config: dict, *, graph, **options) -> Iterator[Any]:
+    """`graph.astream(...)` run on the shared event loop, its chunks handed to this thread one by one: a graph
+    with async nodes (LangGraph's templates are) runs, and the turn engine reads it as it reads `stream`.
+    Leaving early (a stop, an error here) cancels the run."""
+    import asyncio
+    import queue
+
+    pipe: queue.Queue = queue.Queue()
+    end = object()
+
+    async def pump():
+        try:
+            async for chunk in graph.astream(graph_input, config, **options):
+                pipe.put(chunk)
+        except BaseException as exc:  # noqa: BLE001  (handed to the reading thread, which raises it)
+            pipe.put(_Failed(exc))
+        finally:
+            pipe.put(end)
+
+    running = asyncio.run_coroutine_threadsafe(pump(), _event_loop())
+    try:
+        while (item := pipe.get()) is not end:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        running.cancel()

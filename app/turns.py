@@ -27,7 +27,9 @@ from app.llm import gateway
 from app.protocols import models
 from app.tracing import otel
 from app.tracing.recorder import Recorder
+from app.tracing.messages import message_dicts, node_step as _node_step
 from app.tracing.redact import redact_text
+from app.graphs import stream_async as graph_stream_async
 from app.tracing.steps import CLARIFICATION_ID, STEP_SINK, Step, StepKind, StepStatus, step_dict, usage_of
 from storage import repo
 from storage.engine import Database
@@ -82,15 +84,6 @@ class TurnResult:
         }
 
 
-def message_dicts(messages: list[Any]) -> list[dict[str, Any]]:
-    """OpenAI-format dicts, also from LangChain message objects (bring-your-own graphs using MessagesState)."""
-    if all(isinstance(m, dict) for m in messages):
-        return messages
-    from langchain_core.messages import convert_to_openai_messages
-
-    return [m if isinstance(m, dict) else convert_to_openai_messages(m) for m in messages]
-
-
 def _in_order(answers: Iterable[str]) -> Callable[[Any], str | None]:
     queue = iter(list(answers))
     return lambda _question: next(queue, None)
@@ -99,62 +92,6 @@ def _in_order(answers: Iterable[str]) -> Callable[[Any], str | None]:
 def _drain(events: list[Event]) -> Iterator[Event]:
     while events:
         yield events.pop(0)
-
-
-_loop: Any = None
-_loop_guard = threading.Lock()
-
-
-def _event_loop():
-    """One event loop of this process, in a thread of its own, for the graphs that run with astream."""
-    global _loop
-    with _loop_guard:
-        if _loop is None:
-            import asyncio
-
-            _loop = asyncio.new_event_loop()
-            threading.Thread(target=_loop.run_forever, daemon=True, name="graphs-async").start()
-    return _loop
-
-
-class _Failed:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
-
-
-def stream_async(graph_input: Any, config: dict, *, graph, **options) -> Iterator[Any]:
-    """`graph.astream(...)` run on the shared event loop, its chunks handed to this thread one by one: a graph
-    with async nodes (LangGraph's templates are) runs, and the turn engine reads it as it reads `stream`.
-    Leaving early (a stop, an error here) cancels the run."""
-    import asyncio
-    import queue
-
-    pipe: queue.Queue = queue.Queue()
-    end = object()
-
-    async def pump():
-        try:
-            async for chunk in graph.astream(graph_input, config, **options):
-                pipe.put(chunk)
-        except BaseException as exc:  # noqa: BLE001  (handed to the reading thread, which raises it)
-            pipe.put(_Failed(exc))
-        finally:
-            pipe.put(end)
-
-    running = asyncio.run_coroutine_threadsafe(pump(), _event_loop())
-    try:
-        while (item := pipe.get()) is not end:
-            if isinstance(item, _Failed):
-                raise item.exc
-            yield item
-    finally:
-        running.cancel()
-
-
-def _node_step(node: str, update: Any, started: float) -> Step:
-    if isinstance(update, dict) and "messages" in update:
-        update = {**update, "messages": message_dicts(list(update["messages"] or []))}
-    return Step(kind=StepKind.NODE, node=node, name=node, output=update, started_at=started).end()
 
 
 class Turns:
@@ -308,24 +245,21 @@ class Turns:
         error: str | None = None
         graph = None
         stored: list[Event] = []  # steps a node stored itself, to pass on
-        link = None  # the run's token at the model endpoint: the calls its graph makes there are its steps
         recording = threading.Lock()  # steps come from the endpoint's threads and the graph's at once
 
         def record(s: Step) -> None:
             with recording:
                 stored.append(Event("step", step=recorder.record(s)))
 
-        if models.pointed():
-            link = models.open_run(session.model, record, timeout=self.settings.model_timeout,
-                                   retries=self.settings.model_retries)
-            config["configurable"][models.RUN_KEY] = link
+        # An opened project: the calls its graph makes to the model endpoint, and (its callbacks) every node,
+        # model, tool and retriever call, are steps of this run; its context comes from the session's settings.
+        link = models.link_run(config, session.model, record, self.settings) if models.pointed() else None
+        traced = spec.io is not None
         options: dict[str, Any] = {}
-        traced = spec.io is not None  # an opened project: every node, model, tool and retriever call is a step
         if traced:
             from app.tracing.callbacks import StepCallbacks
 
-            served = models.served_by(link)
-            config["callbacks"] = [StepCallbacks(record, served)]
+            config["callbacks"] = [StepCallbacks(record, models.served_by(link))]
             if spec.io.context:
                 options["context"] = spec.io.context_value(session.settings or {})
         final: dict[str, Any] | None = None  # the state after the last step (and a question, if one is asked)
@@ -340,7 +274,7 @@ class Turns:
             # A bring-your-own graph may not record its own steps: its node updates become `node` steps.
             node_steps = spec.source != "built-in" and not traced
             if spec.source != "built-in" and answer is not None and pending is not None:
-                graph_input = self._resume(graph, session, pending, answer)
+                graph_input = asked.resume_input(graph, session.id, pending, answer)
             stepped: set[str] = set()
             if deltas:  # steps and answer deltas on the custom stream, read while a node runs
                 modes = ["custom", "updates"] if node_steps else ["custom"]
@@ -364,7 +298,7 @@ class Turns:
             # the stream ends either way; a process killed mid-run may lose its last checkpoint, and a retry
             # then goes on from the one before.
             durability = "async" if self.db.is_postgres else "sync"
-            run = stream_async if spec.io is not None else graph.stream  # an opened project may have async nodes
+            run = graph_stream_async if spec.io is not None else graph.stream  # a project's nodes may be async
             for mode, chunk in run(graph_input, config, stream_mode=modes, durability=durability, **options,
                                    **({"graph": graph} if spec.io is not None else {})):
                 yield from _drain(stored)
@@ -426,27 +360,15 @@ class Turns:
             if final is None:  # the run streamed no state: read it from the checkpoint
                 snapshot = graph.get_state(config)
                 final = {**snapshot.values, "__interrupt__": snapshot.interrupts}
-            interrupts = final.get("__interrupt__") or ()
-            paused = None
-            if not interrupts and agents.get_agent(session.agent).source != "built-in":
-                # Questions still pending from parallel branches (one was answered), or a breakpoint
-                # (interrupt_before/after), which leaves nodes to run and asks nothing.
-                paused = graph.get_state(config)
-                interrupts = paused.interrupts
-            if interrupts:
+            spec = agents.get_agent(session.agent)
+            waiting = asked.waiting(graph, config, final.get("__interrupt__") or (), spec.source != "built-in")
+            if waiting is not None:
                 status = "needs_clarification"
-                clarification = self._store_question(session, run_id, interrupts[0])
-            elif paused is not None and paused.next:
-                status = "needs_clarification"
-                request = asked.breakpoint_request(paused.next, paused.config["configurable"].get("checkpoint_id"))
-                row = repo.add_clarification(self.db, session_id=session.id, run_id=run_id, **request.to_dict())
-                clarification = ClarificationRequest.from_row(row)
+                clarification = self._store_question(session, run_id, waiting)
             else:
                 status = "done"
-                if "messages" in final or agents.get_agent(session.agent).io is None:
-                    answer = final_answer(message_dicts(final.get("messages", [])))
-                else:  # a graph of other channels: its output state is the answer
-                    answer = answer_of(final, agents.get_agent(session.agent).io)
+                chat = "messages" in final or spec.io is None  # else its output state is the answer
+                answer = final_answer(message_dicts(final.get("messages", []))) if chat else answer_of(final, spec.io)
         repo.end_turn(self.db, session.id, run_id, status, final_answer=None if answer is None else redact_text(answer),
                       error=None if error is None else redact_text(error))
         if recorder.resumed:  # a resumed run: its steps from before the question are in the database
@@ -466,23 +388,10 @@ class Turns:
                     started_at=row.asked_at, checkpoint_id=state.config["configurable"].get("checkpoint_id"),
                     meta={CLARIFICATION_ID: row.id}).end(row.answered_at)
 
-    def _store_question(self, session: SessionRow, run_id: str, interrupt) -> ClarificationRequest:
-        # LangGraph's interrupt id is unique per question asked (the payload's id is per kind of question).
-        request = asked.request_of(interrupt.value, id=interrupt.id).redacted(redact_text)
+    def _store_question(self, session: SessionRow, run_id: str, request: ClarificationRequest) -> ClarificationRequest:
+        request = request.redacted(redact_text)
         row = repo.add_clarification(self.db, session_id=session.id, run_id=run_id, **request.to_dict())
         return ClarificationRequest.from_row(row)
-
-    def _resume(self, graph, session: SessionRow, pending, answer: str):
-        """How an opened graph goes on after `answer`: from a breakpoint with no input; from an interrupt with
-        the answer in the shape its payload asks for, to that interrupt alone (others pending at once, from
-        parallel branches, are asked next)."""
-        if pending.field == asked.BREAKPOINT and pending.id.startswith("bp_"):
-            return None
-        state = graph.get_state({"configurable": {"thread_id": session.id}})
-        for waiting in state.interrupts:
-            if waiting.id == pending.id:
-                return Command(resume={waiting.id: asked.resume_value(waiting.value, answer)})
-        return Command(resume=answer)
 
     def pending_question(self, session_id: str) -> ClarificationRequest | None:
         row = repo.pending_clarification(self.db, session_id)

@@ -160,9 +160,9 @@ def test_the_endpoint_speaks_openai_and_anthropic_to_their_own_clients(opened):
     import anthropic
     import openai
 
-    from app.protocols import models
+    from app.protocols import clients, models
 
-    base = models.point_clients()
+    base = clients.point_clients()
     client = openai.OpenAI(base_url=base + "/v1", api_key=models.KEY)
     assert "demo/offline" in [m.id for m in client.models.list()]
     reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hello"}])

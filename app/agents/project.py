@@ -265,9 +265,9 @@ def _first_paragraph(text: str | None) -> str:
 
 def load(project: Project) -> list[AgentSpec]:
     """Each of the project's graphs as an agent (imported now: a broken one is refused before the server starts)."""
-    from app.protocols import models
+    from app.protocols import clients
 
-    models.point_clients()  # before the project's modules are imported: they may make clients at import
+    clients.point_clients()  # before the project's modules are imported: they may make clients at import
     prepare(project)
     specs = []
     for name in project.graphs:

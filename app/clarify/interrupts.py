@@ -93,3 +93,29 @@ def breakpoint_request(nodes: list[str] | tuple[str, ...], checkpoint_id: str | 
     return ClarificationRequest(kind="confirm_action", question=f"Paused before {where}", options=[CONTINUE],
                                 field=BREAKPOINT, reason="a breakpoint: Continue runs on from here",
                                 detected_by="schema", id=f"bp_{checkpoint_id or ''}_{where}"[:120])
+
+
+def resume_input(graph, thread_id: str, pending, answer: str):
+    """How an opened graph goes on after `answer` to its stored question `pending`: from a breakpoint with no
+    input; from an interrupt with the answer in the shape its payload asks for, to that interrupt alone (others
+    pending at once, from parallel branches, are asked next)."""
+    from langgraph.types import Command
+
+    if pending.field == BREAKPOINT and pending.id.startswith("bp_"):
+        return None
+    for waiting in graph.get_state({"configurable": {"thread_id": thread_id}}).interrupts:
+        if waiting.id == pending.id:
+            return Command(resume={waiting.id: resume_value(waiting.value, answer)})
+    return Command(resume=answer)
+
+
+def waiting(graph, config: dict, interrupts, opened: bool) -> ClarificationRequest | None:
+    """The question a run ends on: its first interrupt (LangGraph's interrupt id, unique per question asked,
+    is the question's); for an opened graph also one still pending from a parallel branch after another was
+    answered, or the breakpoint it stopped at (nodes left to run, nothing asked)."""
+    if not interrupts and opened:
+        paused = graph.get_state(config)
+        interrupts = paused.interrupts
+        if not interrupts and paused.next:
+            return breakpoint_request(paused.next, paused.config["configurable"].get("checkpoint_id"))
+    return request_of(interrupts[0].value, id=interrupts[0].id) if interrupts else None

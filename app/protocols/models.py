@@ -1,14 +1,14 @@
 """The playground's models behind the two APIs most graphs call: OpenAI's (`/v1/chat/completions`, `/v1/models`)
 and Anthropic's (`/v1/messages`). An opened LangGraph project's `ChatOpenAI(model="gpt-4o")`,
 `init_chat_model("anthropic/...")` or OpenAI SDK client is pointed here before its modules are imported
-(`point_clients`), so it runs unchanged with no key and no network, answered by a model the playground has.
+(`app.protocols.clients`), so it runs unchanged with no key and no network, answered by a model the playground has.
 
 Which model answers is the session's choice: the model of the session whose run made the call (the chat's model
 menu); a call from outside a run gets the model it names if the playground has it, else the demo model. Every
 call made inside a run is a model step of that run, with the messages, the tools offered, the reply, tokens,
 cost and latency, and "asked for X, answered by Y".
 
-A run is told apart by a header: `point_clients` makes every httpx request to this endpoint carry the token of
+A run is told apart by a header: `clients.point_clients` makes every httpx request to this endpoint carry the token of
 the run whose graph node made it (read from the node's LangGraph config, which LangGraph keeps in a context
 variable through sync nodes, async nodes and their threads). Who may call: the playground's own graphs (a key
 made at start, given only to them through their environment) and, with logins on, a logged-in person.
@@ -17,7 +17,6 @@ made at start, given only to them through their environment) and, with logins on
 
 import hmac
 import json
-import os
 import queue
 import secrets
 import threading
@@ -56,6 +55,13 @@ def open_run(model: str, record: Callable[[Any], None], timeout: float = 60.0, r
     return token
 
 
+def link_run(config: dict, model: str, record: Callable[[Any], None], settings) -> str:
+    """Open a run at the endpoint and put its token in the run's LangGraph config (the requests read it)."""
+    token = open_run(model, record, timeout=settings.model_timeout, retries=settings.model_retries)
+    config["configurable"][RUN_KEY] = token
+    return token
+
+
 def close_run(token: str | None) -> None:
     _runs.pop(token or "", None)
 
@@ -73,89 +79,6 @@ def pointed() -> bool:
 def set_base(url: str) -> None:
     """Where this process serves the endpoint (`serve`: its own port on loopback), before point_clients."""
     _state["base"] = url.rstrip("/")
-
-
-def point_clients() -> str:
-    """Point OpenAI- and Anthropic-style clients of this process at the endpoint (starting one on a free loopback
-    port when this process serves none: `run`, `agents list`); the operator's own settings are kept for the
-    gateway's real providers. Returns the endpoint's address."""
-    from app.llm import gateway
-
-    gateway.keep_operator_env()
-    if _state["base"] is None:
-        _state["base"] = _serve_here()
-    base = _state["base"]
-    for name, value in POINTED.items():
-        os.environ[name] = value if value == KEY else base + value
-    _tag_requests()
-    return base
-
-
-def _serve_here() -> str:
-    """The endpoint alone, on a free loopback port, in a thread of this process."""
-    import socket
-
-    import uvicorn
-    from fastapi import FastAPI
-
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(router(lambda _request: None))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(256)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="model-endpoint").start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    _state["server"] = server
-    return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-def _tag_requests() -> None:
-    """Every request to the endpoint from httpx (the OpenAI SDK's) or httpx2 (the Anthropic SDK's) carries the
-    token of the run whose node sends it."""
-    import importlib
-
-    for name in ("httpx", "httpx2"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if not getattr(module.Client.send, "playground_tagged", False):
-            module.Client.send, module.AsyncClient.send = _tagged(module.Client.send, module.AsyncClient.send)
-
-
-def _tag(request) -> None:
-    base = _state["base"]
-    if base and str(request.url).startswith(base) and RUN_HEADER not in request.headers:
-        from langchain_core.runnables.config import var_child_runnable_config
-
-        config_ = var_child_runnable_config.get() or {}
-        token = (config_.get("configurable") or {}).get(RUN_KEY)
-        if token:
-            request.headers[RUN_HEADER] = token
-            node = (config_.get("metadata") or {}).get("langgraph_node")
-            if node:
-                request.headers["x-playground-node"] = str(node)
-            from app.tracing.callbacks import MODEL_CALL
-
-            call = MODEL_CALL.get()  # the chat model call's step, made by the run's callbacks
-            if call is not None:
-                request.headers["x-playground-step"] = call[0] + ("/" + call[1] if call[1] else "")
-
-
-def _tagged(sync_send, async_send):
-    def send(self, request, *args, **kwargs):
-        _tag(request)
-        return sync_send(self, request, *args, **kwargs)
-
-    async def asend(self, request, *args, **kwargs):
-        _tag(request)
-        return await async_send(self, request, *args, **kwargs)
-
-    send.playground_tagged = asend.playground_tagged = True
-    return send, asend
 
 
 # -- the calls ---------------------------------------------------------------------------------------------------
@@ -352,80 +275,6 @@ def _stream_completion(asked, messages, tools, link, place, options, include_usa
     yield "data: [DONE]\n\n"
 
 
-# -- Anthropic's Messages API ------------------------------------------------------------------------------------
-
-
-def _from_anthropic(body: dict[str, Any]) -> tuple[list[dict], list[dict] | None]:
-    messages: list[dict] = []
-    system = body.get("system")
-    if system:
-        messages.append({"role": "system", "content": _text(system)})
-    for i, m in enumerate(body.get("messages") or []):
-        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
-            raise EndpointError(400, f"messages[{i}] must be an object with a role of user or assistant")
-        content = m.get("content")
-        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
-        if m["role"] == "assistant":
-            calls = [{"id": b.get("id"), "type": "function", "function": {
-                "name": b.get("name"), "arguments": json.dumps(b.get("input") or {})}}
-                for b in blocks if isinstance(b, dict) and b.get("type") == "tool_use"]
-            message = {"role": "assistant", "content": _text([b for b in blocks if b.get("type") == "text"])}
-            if calls:
-                message["tool_calls"] = calls
-            messages.append(message)
-            continue
-        for b in blocks:
-            if isinstance(b, dict) and b.get("type") == "tool_result":
-                messages.append({"role": "tool", "tool_call_id": b.get("tool_use_id"),
-                                 "content": _text(b.get("content"))})
-        text = _text([b for b in blocks if not (isinstance(b, dict) and b.get("type") == "tool_result")])
-        if text:
-            messages.append({"role": "user", "content": text})
-    if len(messages) == (1 if system else 0):
-        raise EndpointError(400, "messages must be a non-empty list")
-    tools = [{"type": "function", "function": {"name": t.get("name"), "description": t.get("description", ""),
-                                               "parameters": t.get("input_schema") or {"type": "object"}}}
-             for t in body.get("tools") or [] if isinstance(t, dict) and t.get("name")]
-    return messages, tools or None
-
-
-def anthropic_message(body: dict[str, Any], link: RunLink | None, place: Place):
-    asked = str(body.get("model") or "")
-    messages, tools = _from_anthropic(body)
-    options = {k: body[k] for k in ("temperature", "top_p", "max_tokens") if body.get(k) is not None}
-    if body.get("stop_sequences"):
-        options["stop"] = body["stop_sequences"]
-    _model, reply = _complete(asked, messages, tools, link, place, options)
-    content: list[dict[str, Any]] = [{"type": "text", "text": reply.content}] if reply.content else []
-    content += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in reply.tool_calls]
-    message = {"id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message", "role": "assistant", "model": asked,
-               "content": content, "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
-               "stop_sequence": None,
-               "usage": {"input_tokens": reply.usage.prompt_tokens, "output_tokens": reply.usage.completion_tokens}}
-    return message if not body.get("stream") else _anthropic_events(message)
-
-
-def _anthropic_events(message: dict[str, Any]) -> Iterator[str]:
-    def event(name: str, data: dict) -> str:
-        return f"event: {name}\ndata: {json.dumps({'type': name, **data}, ensure_ascii=False)}\n\n"
-
-    usage = message["usage"]
-    yield event("message_start", {"message": {**message, "content": [], "stop_reason": None,
-                                              "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 0}}})
-    for i, block in enumerate(message["content"]):
-        if block["type"] == "text":
-            yield event("content_block_start", {"index": i, "content_block": {"type": "text", "text": ""}})
-            yield event("content_block_delta", {"index": i, "delta": {"type": "text_delta", "text": block["text"]}})
-        else:
-            yield event("content_block_start", {"index": i, "content_block": {**block, "input": {}}})
-            yield event("content_block_delta", {"index": i, "delta": {"type": "input_json_delta",
-                                                                       "partial_json": json.dumps(block["input"])}})
-        yield event("content_block_stop", {"index": i})
-    yield event("message_delta", {"delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-                                  "usage": {"output_tokens": usage["output_tokens"]}})
-    yield event("message_stop", {})
-
-
 # -- the routes --------------------------------------------------------------------------------------------------
 
 
@@ -472,6 +321,8 @@ def router(who: Callable[[Any], str | None]):
 
     @routes.post("/v1/messages", include_in_schema=False)
     async def messages(request: Request):
+        from app.protocols.anthropic import anthropic_message
+
         return await serve(request, anthropic_message)
 
     @routes.get("/v1/models", include_in_schema=False)

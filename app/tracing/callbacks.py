@@ -19,6 +19,7 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
+from app.tracing.messages import message_dicts
 from app.tracing.steps import Step, StepKind, StepStatus
 
 # (step id, parent step id) of the chat model call this context is making: read by the endpoint's request tagging
@@ -127,8 +128,6 @@ class StepCallbacks(BaseCallbackHandler):
 
     def on_chat_model_start(self, serialized, messages, *, run_id, parent_run_id=None, metadata=None,
                             invocation_params=None, name=None, **kwargs):
-        from app.turns import message_dicts
-
         params = invocation_params or kwargs.get("invocation_params") or {}
         model = str(params.get("model") or params.get("model_name") or name or "chat model")
         step = self._begin(run_id, parent_run_id, Step(
@@ -159,8 +158,6 @@ class StepCallbacks(BaseCallbackHandler):
             step.prompt_tokens = int(usage.get("input_tokens") or 0)
             step.completion_tokens = int(usage.get("output_tokens") or 0)
             step.meta["latency_ms"] = round((time.time() - step.started_at) * 1000, 3)
-        from app.turns import message_dicts
-
         output = message_dicts([message])[0] if step is not None and message is not None else None
         self._end(run_id, output)
 
@@ -180,8 +177,6 @@ def _node(metadata: dict | None, default: str) -> str:
 
 def _plain(value: Any) -> Any:
     """A JSON-able copy of a node's output or a tool's result (LangChain messages as OpenAI dicts)."""
-    from app.turns import message_dicts
-
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -15,6 +15,7 @@ from app.clarify.request import ClarificationRequest
 from app.llm import gateway
 from app.runner import Runner, TurnError
 from app.ui import marks, render
+from app.ui.agent_panel import agent_info, message_hint, settings_hint
 from app.ui.live import ticking
 from app.ui.owners import known
 from app.ui.shell import Shell
@@ -89,54 +90,6 @@ def settings_controls(settings: dict[str, Any] | None) -> list[Any]:
     refine = int(settings.pop("refine", 0) or 0)
     return [gate, refine, json.dumps(settings) if settings else ""]
 
-
-def settings_hint(name: str) -> str:
-    try:
-        return agents.get_agent(name).settings_hint or "{}"
-    except KeyError:
-        return "{}"
-
-def agent_info(name: str) -> str:
-    try:
-        spec = agents.get_agent(name)
-    except KeyError:
-        return ""
-    return f"{render.plain(spec.description)}{_io_info(spec.io)}\n\n<sub>{render.plain(spec.paper)}</sub>"
-
-
-def _io_info(io) -> str:
-    """What an opened project's graph takes: its input fields (when they are not a chat) and its settings."""
-    if io is None:
-        return ""
-    import json
-
-    lines = []
-    if not io.messages:
-        fields = ", ".join(f"{render.inline_code(k)} ({v.get('type', 'any')})" for k, v in io.fields.items())
-        lines.append(f"**Input:** {fields or 'no fields'}: send a JSON object, e.g. "
-                     f"{render.inline_code(json.dumps(io.example()))}"
-                     + (" (or plain text, for its one text field)" if len(io.fields) == 1 else ""))
-    if io.context:
-        lines.append("**Settings** (its context): " + "; ".join(
-            f"{render.inline_code(f.name)}" + (f" = {render.inline_code(json.dumps(f.default))}" if f.default is not None else "")
-            + (f": {render.plain(f.description[:120])}" if f.description else "") for f in io.context))
-    if io.nodes:
-        lines.append("**Breakpoints:** set `interrupt_before` to a list of its nodes: "
-                     + ", ".join(render.inline_code(n) for n in io.nodes))
-    return "\n\n" + "\n\n".join(lines) if lines else ""
-
-
-def message_hint(name: str) -> str:
-    """The message box's placeholder: a JSON example for a graph whose input is not a chat."""
-    import json
-
-    try:
-        io = agents.get_agent(name).io
-    except KeyError:
-        io = None
-    if io is not None and not io.messages:
-        return f"Input as JSON, e.g. {json.dumps(io.example())}"
-    return "Message the agent. When it asks, your reply answers."
 
 def design_graph(runner: Runner, name: str, gate: bool = False, refine: float | None = 0) -> str:
     try:

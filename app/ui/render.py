@@ -217,19 +217,33 @@ def step_rows(steps: list[Step]) -> list[list[Any]]:
              s.completion_tokens, round(s.cost, 6), (s.checkpoint_id or "")[-8:]] for s in steps]
 
 
+def _nested(steps: list[Step]):
+    """(depth, step) in tree order: each step under its parent (an opened graph's node, subgraph, model call),
+    siblings as they started; the steps without one in their order."""
+    ids = {s.id for s in steps}
+    children: dict[str | None, list[Step]] = {}
+    for s in steps:
+        children.setdefault(s.parent_id if s.parent_id in ids else None, []).append(s)
+    todo = [(0, s) for s in reversed(children.get(None, []))]
+    while todo:
+        depth, step = todo.pop()
+        yield depth, step
+        todo += [(depth + 1, c) for c in sorted(children.get(step.id, []), key=lambda c: c.started_at, reverse=True)]
+
+
 def step_tree(steps: list[Step], runs: list[dict[str, Any]]) -> str:
     lines = []
     by_run = _by_run(steps)
     for run in runs:
         lines.append(f"**Turn {run['seq']}** — {plain(run['user_message'][:80])} · _{run['status']}_")
         node = None
-        for s in by_run.get(run["id"], []):
-            if s.node != node:
+        for depth, s in _nested(by_run.get(run["id"], [])):
+            if depth == 0 and s.node != node and not any(x.parent_id for x in by_run[run["id"]]):
                 lines.append(f"- node {inline_code(s.node)}")
                 node = s.node
             guess = " ⚠️ guessed argument" if any(v.get("source") == "guess" for v in
                                                   (s.meta.get(PROVENANCE) or {}).values()) else ""
-            lines.append(f"    - #{s.seq} {step_title(s)} · {round(s.duration_ms or 0, 1)} ms{guess}")
+            lines.append(f"{'    ' * (depth + 1)}- #{s.seq} {step_title(s)} · {round(s.duration_ms or 0, 1)} ms{guess}")
         for s in (s for s in by_run.get(run["id"], []) if s.kind == StepKind.SEARCH):
             lines.append(search_tree(s))
         if len(lines) > TREE_LINES:
@@ -339,7 +353,7 @@ def summary_markdown(trace: dict[str, Any]) -> str:
     if fork:
         at = f"step {fork['step_seq']}" if fork["step_seq"] else "its open question"
         branch = (f"🔀 **Branch** of [{fork['parent_id'][:8]}](?session={fork['parent_id']}&tab=inspector) at {at}: "
-                  f"{fork['kind']} {_cell(_plain(fork['original']), 80)} → {_cell(_plain(fork['edit']), 80)}\n\n")
+                  f"{fork['kind']} {cell(_plain(fork['original']), 80)} → {cell(_plain(fork['edit']), 80)}\n\n")
     return branch + (f"**{plain(s['title'] or 'Untitled')}** · agent `{s['agent']}` · model `{s['model']}` · "
             f"tools {', '.join(f'`{t}`' for t in s['tools']) or 'none'} · status **{s['status']}**\n\n"
             f"{u['model_calls']} model calls · {u['tool_calls']} tool calls · {u['prompt_tokens']} prompt + "
@@ -355,52 +369,7 @@ def _plain(value: Any) -> str:
 
 # -- compare ----------------------------------------------------------------------------------------------
 
-def _cell(value: Any, limit: int = 220) -> str:
+def cell(value: Any, limit: int = 220) -> str:
     flat = " ".join(str("" if value is None else value).split())
     flat = flat if len(flat) <= limit else flat[: limit - 1] + "…"
     return plain(flat)
-
-
-def comparison_markdown(comparison: dict[str, Any] | None) -> str:
-    """The columns side by side: one table column per (agent, model), one row per figure, and links to each
-    column's session in the chat and the inspector."""
-    if not comparison:
-        return "_Pick 2–4 agent and model pairs, write a prompt and press Compare._"
-    cols = comparison["columns"]
-    head = "| | " + " | ".join(f"**{_cell(c['agent'])}** · `{_cell(c['model'])}`" for c in cols) + " |"
-    rows = [head, "|---" * (len(cols) + 1) + "|"]
-
-    def row(label: str, fn) -> None:
-        rows.append(f"| {label} | " + " | ".join(fn(c) for c in cols) + " |")
-
-    row("status", lambda c: _cell(c["status"]))
-    row("answer", lambda c: _cell(c.get("answer")))
-    for key, label in [("steps", "steps"), ("model_calls", "model calls"), ("tool_calls", "tool calls"),
-                       ("questions", "questions asked"), ("prompt_tokens", "prompt tokens"),
-                       ("completion_tokens", "completion tokens")]:
-        row(label, lambda c, k=key: _cell(c.get(k, "")))
-    row("cost", lambda c: "" if c.get("cost") is None else f"${c['cost']:.6f}")
-    row("latency", lambda c: "" if c.get("latency_ms") is None else f"{c['latency_ms']:.0f} ms")
-    row("settings", lambda c: _cell(json.dumps(c.get("settings") or {})))
-    row("trace", lambda c: (f"[chat](?session={c['session_id']}&tab=chat) · "
-                            f"[inspector](?session={c['session_id']}&tab=inspector)") if c.get("session_id") and
-        c["status"] != "deleted" else "")
-    return f"**Prompt:** {_cell(comparison['prompt'], 500)}\n\n" + "\n".join(rows)
-
-
-def comparison_figure(comparison: dict[str, Any] | None) -> go.Figure:
-    from plotly.subplots import make_subplots
-
-    panels = [("prompt_tokens", "prompt tokens"), ("completion_tokens", "completion tokens"),
-              ("latency_ms", "latency (ms)"), ("steps", "steps"), ("questions", "questions asked")]
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[1] for p in panels])
-    cols = [c for c in (comparison or {}).get("columns", []) if c.get("session_id")]
-    labels = [f"{i}. {c['agent']}<br>{c['model']}" for i, c in enumerate(cols, start=1)]
-    palette = ["#6366f1", "#10b981", "#f59e0b", "#ec4899"]
-    for j, (key, _) in enumerate(panels, start=1):
-        fig.add_trace(go.Bar(x=labels, y=[c.get(key) or 0 for c in cols], marker_color=palette[: len(cols)],
-                             showlegend=False, hovertemplate="%{x}: %{y}<extra></extra>"), row=1, col=j)
-    fig.update_yaxes(rangemode="nonnegative")
-    fig.update_layout(height=360, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
-                      title="Side by side")
-    return fig

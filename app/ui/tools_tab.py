@@ -171,7 +171,7 @@ def build(shell: Shell, toolset_dd: gr.Dropdown, other_tool_lists: list[Any]) ->
         if not found["count"]:
             return f"No warnings for {len(chosen)} tool(s)."
         rows = "\n".join(f"| {render.inline_code(w['tool'])} | {render.inline_code(w['field'])} | {w['code']} | "
-                         f"{render._cell(w['message'], 300)} |" for w in found["warnings"])
+                         f"{render.cell(w['message'], 300)} |" for w in found["warnings"])
         return (f"**{found['count']} warning(s)**: where an agent will have to guess, or ask.\n\n"
                 f"| tool | field | problem | what to do |\n|---|---|---|---|\n{rows}")
 
