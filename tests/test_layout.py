@@ -87,3 +87,23 @@ def test_gradio_writes_no_type_stubs_in_a_server(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.stdout.strip() == "MyBox", done.stderr
     assert not (tmp_path / "my_component.pyi").exists()
+
+
+def test_every_module_imports():
+    """A name moved between modules is found here, not by the first server that fails to start."""
+    import importlib
+    import pkgutil
+
+    import app
+    import storage
+    import tools
+
+    broken = []
+    for package in (app, tools, storage):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not module.name.endswith("__main__"):
+                try:
+                    importlib.import_module(module.name)
+                except Exception as exc:  # noqa: BLE001  (each is reported)
+                    broken.append(f"{module.name}: {type(exc).__name__}: {exc}")
+    assert broken == []

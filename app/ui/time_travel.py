@@ -12,7 +12,7 @@ from app import timetravel
 from app.runner import Runner, TurnError
 from app.ui import render
 from app.ui.owners import need_owner
-from app.ui.render import _cell
+from app.ui.render import cell as _cell
 from storage import NotFound
 
 KIND_LABELS = [("the user message of its turn", "message"), ("the tool call's arguments", "arguments"),

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fetch the public LangGraph projects of tests/data/projects again, as published at the commits its README names
+# (needs git and the network; the tests themselves never fetch anything).
+set -euo pipefail
+cd "$(dirname "$0")/../tests/data/projects"
+fetch() {  # folder, repository, commit
+  local tmp
+  tmp=$(mktemp -d)
+  git clone -q "https://github.com/$2.git" "$tmp/repo"
+  git -C "$tmp/repo" checkout -q "$3"
+  rm -rf "$1" && mkdir -p "$1"
+  git -C "$tmp/repo" archive "$3" LICENSE langgraph.json pyproject.toml src .env.example | tar x -C "$1"
+  rm -rf "$tmp"
+}
+fetch react-agent langchain-ai/react-agent d89d249c2a768e8b166c7c4e3bfeff2c73acb00f
+fetch new-langgraph-project langchain-ai/new-langgraph-project c89ad1943853aea37ad56d1f2ab62ae8194af0ac
