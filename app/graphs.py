@@ -47,11 +47,14 @@ def share_graph_threads() -> None:
 
 
 class Graphs:
-    def __init__(self, settings: Settings, tools: ToolRegistry, checkpointer, cache_size: int = 64):
+    def __init__(self, settings: Settings, tools: ToolRegistry, checkpointer, cache_size: int = 64,
+                 store=None):
         share_graph_threads()
         self.settings = settings
         self.tools = tools
         self.checkpointer = checkpointer
+        self.store = store  # () -> LangGraph's store on the database, made when an opened graph first needs it
+        self._store = None
         self._graphs: OrderedDict[tuple, Any] = OrderedDict()
         self._guard = threading.Lock()
         self._cache_size = cache_size
@@ -75,40 +78,50 @@ class Graphs:
         names = session.tools if tools is None else tools
         # The tools themselves, not their names: two owners' tools may share a name.
         key = (session.agent, session.model, tuple(id(t) for t in self.tools.resolve(names, session.owner)),
-               json.dumps(session.settings, sort_keys=True))
+               json.dumps(session.settings, sort_keys=True), session.owner)  # (an opened graph's memory is per owner)
         with self._guard:
             if key in self._graphs:
                 self._graphs.move_to_end(key)
                 return self._graphs[key]
         graph = agents.build_graph(session.agent, self.context_for(session, tools))
-        compiled = self._compile(session.agent, graph, (session.settings or {}).get("interrupt_before"))
+        compiled = self._compile(session.agent, graph, (session.settings or {}).get("interrupt_before"), session.owner)
         with self._guard:
             self._graphs[key] = compiled
             while len(self._graphs) > self._cache_size:
                 self._graphs.popitem(last=False)
         return compiled
 
-    def _compile(self, agent: str, graph, breakpoints: list[str] | None = None):
+    def memory(self, owner: str | None):
+        """LangGraph's store as `owner` sees it (storage.stores): an opened graph's long-term memory."""
+        from storage.stores import owner_store
+
+        with self._guard:
+            if self._store is None and self.store is not None:
+                self._store = self.store()
+        return None if self._store is None else owner_store(self._store, owner)
+
+    def _compile(self, agent: str, graph, breakpoints: list[str] | None = None, owner: str | None = None):
         """Compile with our checkpointer. A graph compiled elsewhere (a bring-your-own factory, an opened
         project) is recompiled from its builder with its interrupt points, since interrupts and resumption need
         the checkpointer; `breakpoints` (the session's `interrupt_before` setting) are nodes to pause before."""
         from langgraph.graph import StateGraph
 
         extra = list(breakpoints or [])
-        checkpointer = self.checkpointer
+        checkpointer, store = self.checkpointer, None
         if agents.get_agent(agent).io is not None:  # an opened project's graph runs with astream (async nodes)
             from storage.checkpoints import async_capable
 
-            checkpointer = async_capable(checkpointer)
+            checkpointer, store = async_capable(checkpointer), self.memory(owner)
         if isinstance(graph, StateGraph):
-            return graph.compile(checkpointer=checkpointer, interrupt_before=extra or None)
+            return graph.compile(checkpointer=checkpointer, interrupt_before=extra or None, store=store)
         builder = getattr(graph, "builder", None)
         if isinstance(builder, StateGraph):
             before = getattr(graph, "interrupt_before_nodes", None) or []
             before = before if before == "*" else list(dict.fromkeys([*before, *extra]))
             return builder.compile(checkpointer=checkpointer, interrupt_before=before or None,
                                    interrupt_after=getattr(graph, "interrupt_after_nodes", None) or None,
-                                   store=getattr(graph, "store", None), name=getattr(graph, "name", None) or "LangGraph")
+                                   store=store or getattr(graph, "store", None),
+                                   name=getattr(graph, "name", None) or "LangGraph")
         raise TurnError(f"agent {agent!r} built a {type(graph).__name__}; expected a LangGraph StateGraph or a "
                         "graph compiled from one")
 

@@ -56,7 +56,16 @@ class Runner:
     def _assemble(self, catalog: ToolCatalog, cache_size: int, locks=None) -> None:
         self.catalog = catalog
         self.tools = catalog.tools
-        self.graphs = Graphs(self.settings, catalog.tools, self.checkpointer, cache_size)
+        if getattr(self, "_stores", None) is None:
+            self._stores: list = []
+
+        def store():
+            from storage.stores import make_store
+
+            self._stores.append(make_store(self.db))
+            return self._stores[-1]
+
+        self.graphs = Graphs(self.settings, catalog.tools, self.checkpointer, cache_size, store=store)
         self.retrieval = ToolRetrieval(self.db, self.settings, catalog.tools)
         self.turns = Turns(self.db, self.settings, catalog, self.graphs, self.retrieval, locks)
         catalog.on_change(self.graphs.clear)
@@ -65,6 +74,10 @@ class Runner:
     def close(self) -> None:
         """Close the checkpointer's connections (a process that exits needs not; a test that made many does)."""
         close_checkpointer(self.checkpointer)
+        from storage.stores import close_store
+
+        for store in getattr(self, "_stores", []):
+            close_store(store)
 
     def with_tools(self, tools: ToolRegistry) -> "Runner":
         """This runner with a tool registry of its own (a benchmark item's mocked APIs): the same database,
@@ -82,6 +95,14 @@ class Runner:
         names = self.catalog.resolve_tools(tools, toolset, owner)
         return repo.create_session(self.db, agent=agent, model=model, tools=names, toolset=toolset, owner=owner,
                                    settings=settings, title=redact_text(title))
+
+    def memories(self, owner: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """What opened graphs keep in their LangGraph store for `owner`: namespace, key, value, updated."""
+        store = self.graphs.memory(owner)
+        if store is None:
+            return []
+        return [{"namespace": list(i.namespace), "key": i.key, "value": i.value, "updated_at": str(i.updated_at)}
+                for i in store.search((), limit=limit)]
 
     def trace(self, session_id: str, owner: str | None = None) -> dict[str, Any]:
         from app.tracing.document import trace_document

@@ -301,3 +301,26 @@ def test_the_templates_run_on_the_local_model(opened, tmp_path):
         assert done.status == "done" and done.final_answer, done.error
     finally:
         runner.close()
+
+
+def test_a_graph_with_a_store_remembers_per_owner_across_sessions_and_restarts(opened, db_url):
+    runner = make_runner(db_url, configs=(ASKING,))
+    try:
+        first = runner.new_session("memory", "demo/offline", owner="user:ann")
+        assert runner.turn(first.id, message="remember the keys are under the mat", owner="user:ann").final_answer == "noted"
+        again = runner.new_session("memory", "demo/offline", owner="user:ann")
+        assert runner.turn(again.id, message="what do you know?", owner="user:ann").final_answer == \
+            "the keys are under the mat"
+        other = runner.new_session("memory", "demo/offline", owner="user:bob")
+        assert runner.turn(other.id, message="what do you know?", owner="user:bob").final_answer == "nothing yet"
+        assert [(m["namespace"], m["value"]) for m in runner.memories("user:ann")] == [
+            (["notes"], {"text": "the keys are under the mat"})]
+        assert runner.memories("user:bob") == []
+    finally:
+        runner.close()
+    restarted = make_runner(db_url, configs=(ASKING,))
+    try:
+        later = restarted.new_session("memory", "demo/offline", owner="user:ann")
+        assert restarted.turn(later.id, message="and now?", owner="user:ann").final_answer == "the keys are under the mat"
+    finally:
+        restarted.close()

@@ -3,12 +3,13 @@ chart, agent graph and time travel; and its read-only share links (create with a
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
 import gradio as gr
 
-from app import sharing
+from app import agents, sharing
 from app.tracing.steps import Step
 from app.ui import marks, render, step_detail, time_travel
 from app.ui.shell import Shell
@@ -68,6 +69,9 @@ def build(shell: Shell) -> InspectorTab:
     time_travel.build(runner, inspect_dd, owner, steps_df, trace_state, shown_state, shell.session_choices)
     tokens_plot = gr.Plot(label="Tokens", elem_id="tokens")
     graph_md = gr.Markdown(elem_id="agent-graph")
+    with gr.Accordion("Memory: what opened graphs keep in their store for you", open=False, elem_id="memory-panel",
+                      visible=any(a.io is not None for a in agents.AGENTS.values())):
+        memory_md = gr.Markdown(elem_id="memory")
 
     def session_graph(sid: str) -> str:
         try:
@@ -151,6 +155,18 @@ def build(shell: Shell) -> InspectorTab:
         return ("Revoked: the link now answers 404." if done else "That link was already revoked.",
                 gr.update(choices=share_choices(sid, who), value=None))
 
+    def memory(_sid, who) -> str:
+        if not who or not any(a.io is not None for a in agents.AGENTS.values()):
+            return ""
+        rows = runner.memories(who)
+        if not rows:
+            return "_Nothing kept yet._"
+        return "| namespace | key | value | updated |\n|---|---|---|---|\n" + "\n".join(
+            f"| {render.cell(' / '.join(r['namespace']))} | {render.cell(r['key'])} | "
+            f"{render.cell(json.dumps(r['value'], ensure_ascii=False), 300)} | {render.cell(r['updated_at'][:19])} |"
+            for r in rows)
+
+    inspect_dd.change(memory, [inspect_dd, owner], memory_md)
     share_preview_btn.click(share_preview, [inspect_dd, owner], share_md)
     share_btn.click(create_share, [inspect_dd, owner, share_days], [share_md, shares_dd])
     revoke_btn.click(revoke_share, [shares_dd, inspect_dd, owner], [share_md, shares_dd])
