@@ -14,3 +14,4 @@ fetch() {  # folder, repository, commit
 }
 fetch react-agent langchain-ai/react-agent d89d249c2a768e8b166c7c4e3bfeff2c73acb00f
 fetch new-langgraph-project langchain-ai/new-langgraph-project c89ad1943853aea37ad56d1f2ab62ae8194af0ac
+fetch memory-agent langchain-ai/memory-agent 09bf577731b4d5a35157cf4e18aa5af3c7a5095d

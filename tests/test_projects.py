@@ -19,6 +19,7 @@ PROJECTS = Path(__file__).parent / "data" / "projects"
 REACT = str(PROJECTS / "react-agent" / "langgraph.json")
 NEW = str(PROJECTS / "new-langgraph-project" / "langgraph.json")
 ASKING = str(PROJECTS / "asking" / "langgraph.json")
+MEMORY = str(PROJECTS / "memory-agent" / "langgraph.json")
 
 
 @pytest.fixture(scope="module")
@@ -324,3 +325,23 @@ def test_a_graph_with_a_store_remembers_per_owner_across_sessions_and_restarts(o
         assert restarted.turn(later.id, message="and now?", owner="user:ann").final_answer == "the keys are under the mat"
     finally:
         restarted.close()
+
+
+def test_the_memory_agent_template_keeps_what_it_was_told_in_the_store(opened, db_url):
+    """memory-agent as published: its upsert_memory tool writes to `runtime.store`; a later session of the same
+    owner gets the memory in its system prompt."""
+    runner = make_runner(db_url, configs=(MEMORY,))
+    try:
+        name = runner_agent(runner, MEMORY)["name"]
+        told = runner.new_session(name, "demo/offline", settings={"user_id": "ann"}, owner="user:ann")
+        done = runner.turn(told.id, owner="user:ann", message='call upsert_memory with {"content": "Ann loves '
+                                                              'sailing", "context": "she said so"}')
+        assert done.status == "done" and "Stored memory" in done.final_answer, done.error
+        assert [m["value"]["content"] for m in runner.memories("user:ann")] == ["Ann loves sailing"]
+        later = runner.new_session(name, "demo/offline", settings={"user_id": "ann"}, owner="user:ann")
+        assert runner.turn(later.id, message="Hi again", owner="user:ann").status == "done"
+        [call] = [s for s in steps_of(runner, later.id) if s["kind"] == "model"]
+        assert "Ann loves sailing" in call["input"]["messages"][0]["content"]  # its system prompt's <memories>
+    finally:
+        runner.close()
+
