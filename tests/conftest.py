@@ -47,6 +47,8 @@ NEEDS = {
     "netns": re.compile(r"\bnetwork=True\b|slirp4netns"),
 }
 SLOW = ("browser", "local_model")
+# A test that starts the playground as a process (a server, the CLI) spends seconds in each start: slow too.
+STARTS_PROCESSES = re.compile(r"\b(Server|Cli|subprocess)\b|\bcli[(.]")
 
 
 def _code_of(item) -> list[str]:
@@ -82,7 +84,7 @@ def pytest_collection_modifyitems(config, items):
         for marker, pattern in NEEDS.items():
             if pattern.search(code):
                 item.add_marker(marker)
-        if any(item.get_closest_marker(m) for m in SLOW):
+        if any(item.get_closest_marker(m) for m in SLOW) or STARTS_PROCESSES.search(code):
             item.add_marker("slow")
         if item.get_closest_marker("local_model"):
             item.add_marker(pytest.mark.xdist_group("local_model"))  # one worker loads the model, once
