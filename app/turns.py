@@ -43,17 +43,13 @@ if TYPE_CHECKING:
 
 
 STOPPED = "stopped on request after its last finished step, which is kept; Retry goes on from there"
-
-
 STOP_POLL_S = 1.0  # how often a running turn looks for a stop asked through another process
+INTERRUPTED = ("the server stopped during this run; the steps it finished are kept. Retry to go on from the "
+               "last of them, or send a new message")
 
 
 class RunStopped(Exception):
     """A person asked the running turn to stop (Turns.stop)."""
-
-
-INTERRUPTED = ("the server stopped during this run; the steps it finished are kept. Retry to go on from the "
-               "last of them, or send a new message")
 
 
 @dataclass
@@ -182,11 +178,16 @@ class Turns:
                 repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)
             if retry:
                 proceed = self._retryable(start.session)
-            yield from self._stream(start, message, answer, deltas, proceed, stop)
+            for event in self._stream(start, message, answer, deltas, proceed, stop):
+                if event.type == "done":
+                    done = event
+                    break
+                yield event
         finally:
             self._stops.pop(session_id, None)
             self._stop_checked.pop(session_id, None)
             self.locks.release(session_id)
+        yield done  # once the session is free: an answer the moment the question shows is not refused as busy
 
     def _retryable(self, session: SessionRow) -> str:
         """The run a retry goes on with: the session's last run, if it failed, from its last checkpoint (the

@@ -830,6 +830,7 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         page.locator("#agent-info").get_by_text("Breakpoints").first.wait_for()
 
         def send(text: str) -> None:
+            page.locator("#stop").wait_for(state="hidden")  # the last turn's event has ended
             page.locator("#message textarea").fill(text)
             page.locator("#send").click()
 
@@ -860,6 +861,9 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         send("Hello there")
         page.locator("#chat").get_by_text("the graph asked for claude-sonnet-4-5-20250929").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "project-react-agent.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "project-failed.png"), full_page=True)
+        raise
     finally:
         server.stop()
 

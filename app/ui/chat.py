@@ -343,7 +343,9 @@ def build(shell: Shell) -> ChatTab:
         return "Stopping after the current step…" if stopping else "Nothing is running here."
 
     stop_btn.click(stop_turn, [session_id, owner], error_md, api_name="stop")
-    send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat")
+    # A click while the last turn's event is still winding down (the question it asked already shown) is a new
+    # turn, not dropped (Gradio's default trigger mode drops it): a quick answer on a busy server was lost.
+    send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat", trigger_mode="multiple")
 
     def retry_turn(who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
                    request: gr.Request = None):
@@ -351,10 +353,10 @@ def build(shell: Shell) -> ChatTab:
                         request=request)
 
     retry_btn.click(retry_turn, chat_inputs[1:], chat_outputs, api_name="retry")
-    message.submit(chat, chat_inputs, chat_outputs, api_visibility="private")
+    message.submit(chat, chat_inputs, chat_outputs, api_visibility="private", trigger_mode="multiple")
     for i, btn in enumerate(option_btns):
         btn.click(answer_option, [btn, *chat_inputs[1:]], chat_outputs, api_name=f"answer_option_{i}",
-                  api_visibility="private" if i else "public")
+                  api_visibility="private" if i else "public", trigger_mode="multiple")
 
     def new_chat():
         return [None, None, [], session_line(None), *ask_updates(None), "", gr.update(visible=False)]
