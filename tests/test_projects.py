@@ -41,32 +41,43 @@ def opened():
     models._state["base"] = None
 
 
+@pytest.fixture
+def project_runner(opened, db_url):
+    """project_runner(*configs): a Runner on the test's database with these projects opened, closed after."""
+    made = []
+
+    def make(*configs: str):
+        made.append(make_runner(db_url, configs=configs))
+        return made[-1]
+
+    yield make
+    for runner in made:
+        runner.close()
+
+
 def steps_of(runner, session_id: str) -> list[dict]:
     return runner.trace(session_id)["steps"]
 
 
-def test_a_graph_of_other_inputs_takes_them_and_its_context_as_settings(opened, db_url):
+def test_a_graph_of_other_inputs_takes_them_and_its_context_as_settings(project_runner):
     """new-langgraph-project: a dataclass state (`changeme`), a TypedDict context, an async node."""
-    runner = make_runner(db_url, configs=(NEW,))
-    try:
-        spec = runner_agent(runner, NEW)
-        assert spec["settings"][:1] == ["my_configurable_param"] and spec["io"]["messages"] is False
-        assert spec["description"] == "LangGraph single-node graph template."
-        session = runner.new_session(spec["name"], "demo/offline", settings={"my_configurable_param": "blue"})
-        done = runner.turn(session.id, message='{"changeme": "hi"}')
-        assert done.status == "done", done.error
-        assert json.loads(done.final_answer) == {"changeme": "output from call_model. Configured with blue"}
-        [node] = steps_of(runner, session.id)
-        assert node["kind"] == "node" and node["name"] == "call_model"
-        assert runner.turn(session.id, message="plain text goes to its one text field").status == "done"
-        from app.errors import TurnError
+    runner = project_runner(NEW)
+    spec = runner_agent(runner, NEW)
+    assert spec["settings"][:1] == ["my_configurable_param"] and spec["io"]["messages"] is False
+    assert spec["description"] == "LangGraph single-node graph template."
+    session = runner.new_session(spec["name"], "demo/offline", settings={"my_configurable_param": "blue"})
+    done = runner.turn(session.id, message='{"changeme": "hi"}')
+    assert done.status == "done", done.error
+    assert json.loads(done.final_answer) == {"changeme": "output from call_model. Configured with blue"}
+    [node] = steps_of(runner, session.id)
+    assert node["kind"] == "node" and node["name"] == "call_model"
+    assert runner.turn(session.id, message="plain text goes to its one text field").status == "done"
+    from app.errors import TurnError
 
-        with pytest.raises(TurnError, match="input field 'changeme': 3 is not of type 'string'"):
-            runner.turn(session.id, message='{"changeme": 3}')
-        with pytest.raises(TurnError, match="input field 'nope' is not one this graph takes"):
-            runner.turn(session.id, message='{"nope": 1}')
-    finally:
-        runner.close()
+    with pytest.raises(TurnError, match="input field 'changeme': 3 is not of type 'string'"):
+        runner.turn(session.id, message='{"changeme": 3}')
+    with pytest.raises(TurnError, match="input field 'nope' is not one this graph takes"):
+        runner.turn(session.id, message='{"nope": 1}')
 
 
 def runner_agent(runner, config: str, key: str = "agent") -> dict:
@@ -75,84 +86,75 @@ def runner_agent(runner, config: str, key: str = "agent") -> dict:
     return next(a.to_dict() for a in agents.AGENTS.values() if a.source == f"{Path(config).resolve()}:{key}")
 
 
-def test_the_react_agent_template_runs_offline_and_each_model_call_is_one_step_of_its_node(opened, db_url):
+def test_the_react_agent_template_runs_offline_and_each_model_call_is_one_step_of_its_node(project_runner):
     """react-agent as published: init_chat_model("anthropic/claude-sonnet-4-5-...") inside an async node, a
     ToolNode with Tavily search (no key, no network: the tool fails in its own step), answered by demo/offline."""
-    runner = make_runner(db_url, configs=(REACT,))
-    try:
-        name = runner_agent(runner, REACT)["name"]
-        session = runner.new_session(name, "demo/offline")
-        result = runner.turn(session.id, message="Search for news about LangGraph")
-        assert result.status == "done", result.error
-        steps = steps_of(runner, session.id)
-        by_id = {s["id"]: s for s in steps}
-        models = [s for s in steps if s["kind"] == "model"]
-        assert len(models) == 2 and all(m["name"] == "demo/offline" for m in models)
-        assert models[0]["input"]["asked_for"] == "claude-sonnet-4-5-20250929"
-        assert models[0]["input"]["tools"] == ["search"] and models[0]["output"]["tool_calls"]
-        assert all(by_id[m["parent_id"]]["name"] == "call_model" for m in models)  # a step of its node
-        [tool] = [s for s in steps if s["kind"] == "tool"]
-        assert tool["name"] == "search" and tool["status"] == "error" and by_id[tool["parent_id"]]["name"] == "tools"
-        assert [s["name"] for s in steps if s["kind"] == "node"] == ["call_model", "tools", "call_model"]
+    runner = project_runner(REACT)
+    name = runner_agent(runner, REACT)["name"]
+    session = runner.new_session(name, "demo/offline")
+    result = runner.turn(session.id, message="Search for news about LangGraph")
+    assert result.status == "done", result.error
+    steps = steps_of(runner, session.id)
+    by_id = {s["id"]: s for s in steps}
+    models = [s for s in steps if s["kind"] == "model"]
+    assert len(models) == 2 and all(m["name"] == "demo/offline" for m in models)
+    assert models[0]["input"]["asked_for"] == "claude-sonnet-4-5-20250929"
+    assert models[0]["input"]["tools"] == ["search"] and models[0]["output"]["tool_calls"]
+    assert all(by_id[m["parent_id"]]["name"] == "call_model" for m in models)  # a step of its node
+    [tool] = [s for s in steps if s["kind"] == "tool"]
+    assert tool["name"] == "search" and tool["status"] == "error" and by_id[tool["parent_id"]]["name"] == "tools"
+    assert [s["name"] for s in steps if s["kind"] == "node"] == ["call_model", "tools", "call_model"]
 
-        # Its own context setting picks an OpenAI model: ChatOpenAI, answered by the session's model all the same
-        other = runner.new_session(name, "demo/offline", settings={"model": "openai/gpt-4o-mini"})
-        assert runner.turn(other.id, message="Hello there").status == "done"
-        [call] = [s for s in steps_of(runner, other.id) if s["kind"] == "model"]
-        assert call["input"]["asked_for"] == "gpt-4o-mini" and call["prompt_tokens"] > 0
-    finally:
-        runner.close()
+    # Its own context setting picks an OpenAI model: ChatOpenAI, answered by the session's model all the same
+    other = runner.new_session(name, "demo/offline", settings={"model": "openai/gpt-4o-mini"})
+    assert runner.turn(other.id, message="Hello there").status == "done"
+    [call] = [s for s in steps_of(runner, other.id) if s["kind"] == "model"]
+    assert call["input"]["asked_for"] == "gpt-4o-mini" and call["prompt_tokens"] > 0
 
 
-def test_every_way_of_asking_is_a_question_and_each_answer_goes_back_in_its_shape(opened, db_url):
-    runner = make_runner(db_url, configs=(ASKING,))
-    try:
-        session = runner.new_session("asking", "demo/offline")
-        asked = runner.turn(session.id, message="shirt")
-        assert asked.clarification.question == "Hello! What is your name?"  # the project's env, a string
-        asked = runner.turn(session.id, answer="Ann")
-        assert (asked.clarification.question, asked.clarification.options) == ("Which size?", ["S", "M", "L"])
-        asked = runner.turn(session.id, answer="M")
-        inbox = asked.clarification  # the agent inbox's HumanInterrupt
-        assert inbox.question == "Place the order of a M shirt?" and inbox.options == ["accept", "respond", "ignore"]
-        assert 'order({"size": "M"})' in inbox.reason and inbox.tool == "order"
-        asked = runner.turn(session.id, answer='{"size": "L"}')  # typed arguments: an edit
-        first = asked.clarification.question
-        asked = runner.turn(session.id, answer="yes")  # two branches (Send) asked at once: each in turn
-        second = asked.clarification.question
-        assert {first, second} == {"Is the stock right?", "Is the price right?"}
-        asked = runner.turn(session.id, answer="fine")
-        assert (asked.clarification.question, asked.clarification.options) == ("Paused before summarize", ["Continue"])
-        done = runner.turn(session.id, answer="Continue")
-        assert done.status == "done", done.error
-        final = json.loads(done.final_answer)
-        assert final["decision"] == {"type": "edit", "args": {"action": "order", "args": {"size": "L"}}}
-        assert sorted(final["checks"]) == sorted([f"{first.split()[2]}: yes", f"{second.split()[2]}: fine"])
-        assert set(final["summary"]) == {"title", "items"} and isinstance(final["summary"]["items"], int)
+def test_every_way_of_asking_is_a_question_and_each_answer_goes_back_in_its_shape(project_runner):
+    runner = project_runner(ASKING)
+    session = runner.new_session("asking", "demo/offline")
+    asked = runner.turn(session.id, message="shirt")
+    assert asked.clarification.question == "Hello! What is your name?"  # the project's env, a string
+    asked = runner.turn(session.id, answer="Ann")
+    assert (asked.clarification.question, asked.clarification.options) == ("Which size?", ["S", "M", "L"])
+    asked = runner.turn(session.id, answer="M")
+    inbox = asked.clarification  # the agent inbox's HumanInterrupt
+    assert inbox.question == "Place the order of a M shirt?" and inbox.options == ["accept", "respond", "ignore"]
+    assert 'order({"size": "M"})' in inbox.reason and inbox.tool == "order"
+    asked = runner.turn(session.id, answer='{"size": "L"}')  # typed arguments: an edit
+    first = asked.clarification.question
+    asked = runner.turn(session.id, answer="yes")  # two branches (Send) asked at once: each in turn
+    second = asked.clarification.question
+    assert {first, second} == {"Is the stock right?", "Is the price right?"}
+    asked = runner.turn(session.id, answer="fine")
+    assert (asked.clarification.question, asked.clarification.options) == ("Paused before summarize", ["Continue"])
+    done = runner.turn(session.id, answer="Continue")
+    assert done.status == "done", done.error
+    final = json.loads(done.final_answer)
+    assert final["decision"] == {"type": "edit", "args": {"action": "order", "args": {"size": "L"}}}
+    assert sorted(final["checks"]) == sorted([f"{first.split()[2]}: yes", f"{second.split()[2]}: fine"])
+    assert set(final["summary"]) == {"title", "items"} and isinstance(final["summary"]["items"], int)
 
-        steps = steps_of(runner, session.id)
-        by_id = {s["id"]: s for s in steps}
-        [model] = [s for s in steps if s["kind"] == "model"]  # structured output, inside the subgraph's node
-        assert model["input"]["response_format"]["type"] == "json_schema" and model["input"]["asked_for"] == "gpt-4o-mini"
-        write = by_id[model["parent_id"]]
-        assert write["name"] == "write" and by_id[write["parent_id"]]["name"] == "summarize"
-        assert sum(s["kind"] == "clarification" for s in steps) == 6
-    finally:
-        runner.close()
+    steps = steps_of(runner, session.id)
+    by_id = {s["id"]: s for s in steps}
+    [model] = [s for s in steps if s["kind"] == "model"]  # structured output, inside the subgraph's node
+    assert model["input"]["response_format"]["type"] == "json_schema" and model["input"]["asked_for"] == "gpt-4o-mini"
+    write = by_id[model["parent_id"]]
+    assert write["name"] == "write" and by_id[write["parent_id"]]["name"] == "summarize"
+    assert sum(s["kind"] == "clarification" for s in steps) == 6
 
 
-def test_a_factory_calling_the_openai_sdk_itself(opened, db_url):
-    runner = make_runner(db_url, configs=(ASKING,))
-    try:
-        session = runner.new_session("chatty", "demo/offline")
-        done = runner.turn(session.id, message="What's the weather in Paris?")
-        assert done.status == "done" and "21 C" in done.final_answer, done.final_answer
-        calls = [s for s in steps_of(runner, session.id) if s["kind"] == "model"]
-        assert [c["input"]["asked_for"] for c in calls] == ["gpt-4o", "gpt-4o"]
-        assert calls[0]["output"]["tool_calls"][0]["function"]["name"] == "weather"
-        assert all(c["node"] == "agent" for c in calls)
-    finally:
-        runner.close()
+def test_a_factory_calling_the_openai_sdk_itself(project_runner):
+    runner = project_runner(ASKING)
+    session = runner.new_session("chatty", "demo/offline")
+    done = runner.turn(session.id, message="What's the weather in Paris?")
+    assert done.status == "done" and "21 C" in done.final_answer, done.final_answer
+    calls = [s for s in steps_of(runner, session.id) if s["kind"] == "model"]
+    assert [c["input"]["asked_for"] for c in calls] == ["gpt-4o", "gpt-4o"]
+    assert calls[0]["output"]["tool_calls"][0]["function"]["name"] == "weather"
+    assert all(c["node"] == "agent" for c in calls)
 
 
 def test_the_endpoint_speaks_openai_and_anthropic_to_their_own_clients(opened):
@@ -304,44 +306,35 @@ def test_the_templates_run_on_the_local_model(opened, tmp_path):
         runner.close()
 
 
-def test_a_graph_with_a_store_remembers_per_owner_across_sessions_and_restarts(opened, db_url):
-    runner = make_runner(db_url, configs=(ASKING,))
-    try:
-        first = runner.new_session("memory", "demo/offline", owner="user:ann")
-        assert runner.turn(first.id, message="remember the keys are under the mat", owner="user:ann").final_answer == "noted"
-        again = runner.new_session("memory", "demo/offline", owner="user:ann")
-        assert runner.turn(again.id, message="what do you know?", owner="user:ann").final_answer == \
-            "the keys are under the mat"
-        other = runner.new_session("memory", "demo/offline", owner="user:bob")
-        assert runner.turn(other.id, message="what do you know?", owner="user:bob").final_answer == "nothing yet"
-        assert [(m["namespace"], m["value"]) for m in runner.memories("user:ann")] == [
-            (["notes"], {"text": "the keys are under the mat"})]
-        assert runner.memories("user:bob") == []
-    finally:
-        runner.close()
-    restarted = make_runner(db_url, configs=(ASKING,))
-    try:
-        later = restarted.new_session("memory", "demo/offline", owner="user:ann")
-        assert restarted.turn(later.id, message="and now?", owner="user:ann").final_answer == "the keys are under the mat"
-    finally:
-        restarted.close()
+def test_a_graph_with_a_store_remembers_per_owner_across_sessions_and_restarts(project_runner):
+    runner = project_runner(ASKING)
+    first = runner.new_session("memory", "demo/offline", owner="user:ann")
+    assert runner.turn(first.id, message="remember the keys are under the mat", owner="user:ann").final_answer == "noted"
+    again = runner.new_session("memory", "demo/offline", owner="user:ann")
+    assert runner.turn(again.id, message="what do you know?", owner="user:ann").final_answer == \
+        "the keys are under the mat"
+    other = runner.new_session("memory", "demo/offline", owner="user:bob")
+    assert runner.turn(other.id, message="what do you know?", owner="user:bob").final_answer == "nothing yet"
+    assert [(m["namespace"], m["value"]) for m in runner.memories("user:ann")] == [
+        (["notes"], {"text": "the keys are under the mat"})]
+    assert runner.memories("user:bob") == []
+    restarted = project_runner(ASKING)  # another process on the database, as after a restart
+    later = restarted.new_session("memory", "demo/offline", owner="user:ann")
+    assert restarted.turn(later.id, message="and now?", owner="user:ann").final_answer == "the keys are under the mat"
 
 
-def test_the_memory_agent_template_keeps_what_it_was_told_in_the_store(opened, db_url):
+def test_the_memory_agent_template_keeps_what_it_was_told_in_the_store(project_runner):
     """memory-agent as published: its upsert_memory tool writes to `runtime.store`; a later session of the same
     owner gets the memory in its system prompt."""
-    runner = make_runner(db_url, configs=(MEMORY,))
-    try:
-        name = runner_agent(runner, MEMORY)["name"]
-        told = runner.new_session(name, "demo/offline", settings={"user_id": "ann"}, owner="user:ann")
-        done = runner.turn(told.id, owner="user:ann", message='call upsert_memory with {"content": "Ann loves '
-                                                              'sailing", "context": "she said so"}')
-        assert done.status == "done" and "Stored memory" in done.final_answer, done.error
-        assert [m["value"]["content"] for m in runner.memories("user:ann")] == ["Ann loves sailing"]
-        later = runner.new_session(name, "demo/offline", settings={"user_id": "ann"}, owner="user:ann")
-        assert runner.turn(later.id, message="Hi again", owner="user:ann").status == "done"
-        [call] = [s for s in steps_of(runner, later.id) if s["kind"] == "model"]
-        assert "Ann loves sailing" in call["input"]["messages"][0]["content"]  # its system prompt's <memories>
-    finally:
-        runner.close()
+    runner = project_runner(MEMORY)
+    name = runner_agent(runner, MEMORY)["name"]
+    told = runner.new_session(name, "demo/offline", settings={"user_id": "ann"}, owner="user:ann")
+    done = runner.turn(told.id, owner="user:ann", message='call upsert_memory with {"content": "Ann loves '
+                                                          'sailing", "context": "she said so"}')
+    assert done.status == "done" and "Stored memory" in done.final_answer, done.error
+    assert [m["value"]["content"] for m in runner.memories("user:ann")] == ["Ann loves sailing"]
+    later = runner.new_session(name, "demo/offline", settings={"user_id": "ann"}, owner="user:ann")
+    assert runner.turn(later.id, message="Hi again", owner="user:ann").status == "done"
+    [call] = [s for s in steps_of(runner, later.id) if s["kind"] == "model"]
+    assert "Ann loves sailing" in call["input"]["messages"][0]["content"]  # its system prompt's <memories>
 

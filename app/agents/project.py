@@ -36,6 +36,7 @@ from typing import Any
 
 from app.agents import AGENTS, AgentSpec, register
 from app.agents.base import AgentContext
+from app.agents.byo import _first_paragraph
 
 
 class ProjectError(ValueError):
@@ -176,11 +177,18 @@ def _module_name(file: Path) -> str | None:
 
 
 def _where(exc: BaseException, root: Path) -> str:
-    """`file:line` of the deepest frame of the project's own code that raised (a syntax error: its place)."""
+    """`file:line` of the deepest frame of the project's own code that raised (a syntax error: its place), or ""."""
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}"
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).resolve()).startswith(str(root))]
     return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+
+def _failed(label: str, exc: BaseException, root: Path) -> ProjectError:
+    """One line: where in the project's code, what was raised, its message."""
+    where = _where(exc, root)
+    message = " ".join(str(exc.msg if isinstance(exc, SyntaxError) else exc).split())[:300]
+    return ProjectError(f"{label}: {where + ': ' if where else ''}{type(exc).__name__}: {message}")
 
 
 def import_graph(project: Project, name: str):
@@ -218,10 +226,7 @@ def import_graph(project: Project, name: str):
                            f"{' (imported at ' + where + ')' if where else ''}; pip install it, the playground "
                            "installs nothing at run time") from None
     except Exception as exc:
-        where = _where(exc, project.root)
-        message = " ".join(str(exc.msg if isinstance(exc, SyntaxError) else exc).split())[:300]
-        raise ProjectError(f"{project.config}: graph {name!r}: {where + ': ' if where else ''}"
-                           f"{type(exc).__name__}: {message}") from None
+        raise _failed(f"{project.config}: graph {name!r}", exc, project.root) from None
     if not hasattr(module, attr):
         raise ProjectError(f"{project.config}: graph {name!r}: {target} has no attribute {attr!r}")
     return module, getattr(module, attr)
@@ -259,10 +264,6 @@ async def _awaited(awaitable):
     return await awaitable
 
 
-def _first_paragraph(text: str | None) -> str:
-    return " ".join((inspect.cleandoc(text or "").split("\n\n") or [""])[0].split())
-
-
 def load(project: Project) -> list[AgentSpec]:
     """Each of the project's graphs as an agent (imported now: a broken one is refused before the server starts)."""
     from app.protocols import clients
@@ -278,8 +279,7 @@ def load(project: Project) -> list[AgentSpec]:
         except ProjectError:
             raise
         except Exception as exc:
-            raise ProjectError(f"{label}: {_where(exc, project.root) + ': ' if _where(exc, project.root) else ''}"
-                               f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}") from None
+            raise _failed(label, exc, project.root) from None
         source = f"{project.config}:{name}"
         specs.append(_spec(_free_name(name, source, project), source, module, graph))
     return specs
@@ -297,8 +297,8 @@ def _free_name(key: str, source: str, project: Project) -> str:
 def _spec(name: str, source: str, module, graph) -> AgentSpec:
     from app.agents import schema
 
-    compiled = graph if not hasattr(graph, "compile") else graph.compile()
-    context = schema.context_fields(compiled)
+    io = schema.describe(graph if not hasattr(graph, "compile") else graph.compile())
+    context = io.context
 
     def build(_ctx: AgentContext):
         return graph
@@ -309,7 +309,7 @@ def _spec(name: str, source: str, module, graph) -> AgentSpec:
         paper=f"your LangGraph project: {source}", build=build, source=source,
         settings=tuple(f.name for f in context),
         settings_hint=json.dumps({f.name: f.default for f in context if f.default is not None})[:400] if context else "",
-        io=schema.describe(compiled),
+        io=io,
     )
 
 

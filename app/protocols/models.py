@@ -91,6 +91,12 @@ class Place:
     step: str | None = None
     parent: str | None = None
 
+    @classmethod
+    def of(cls, headers) -> "Place":
+        """From the request's headers (app.protocols.clients tags them): node, and "step id[/parent id]"."""
+        step, _, parent = (headers.get("x-playground-step") or "").partition("/")
+        return cls(headers.get("x-playground-node"), step or None, parent or None)
+
 
 class EndpointError(Exception):
     def __init__(self, status: int, message: str, kind: str = "invalid_request_error"):
@@ -305,8 +311,7 @@ def router(who: Callable[[Any], str | None]):
         if not isinstance(body, dict):
             return refused(400, "the body must be a JSON object", "invalid_request_error")
         link = _runs.get(request.headers.get(RUN_HEADER, ""))
-        place = Place(request.headers.get("x-playground-node"), *(
-            (request.headers.get("x-playground-step") or "").split("/", 1) + [None])[:2]) if link else Place()
+        place = Place.of(request.headers) if link else Place()
         try:
             result = await run_in_threadpool(answer, body, link, place)
         except EndpointError as exc:

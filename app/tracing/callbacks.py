@@ -180,12 +180,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        if value and all(hasattr(v, "type") and hasattr(v, "content") for v in value):
-            try:
-                return message_dicts(list(value))
-            except Exception:  # noqa: BLE001  (not messages after all)
-                pass
-        return [_plain(v) for v in value]
+        return [_plain(v) for v in value]  # messages, one by one below
     if hasattr(value, "type") and hasattr(value, "content") and not isinstance(value, (str, bytes)):
         try:
             return message_dicts([value])[0]
@@ -196,8 +191,8 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         try:
             return _plain(value.model_dump())
-        except Exception:  # noqa: BLE001
-            pass
+        except Exception:  # noqa: BLE001  (a model that cannot dump itself: shown as text)
+            return str(value)
     if hasattr(value, "__dataclass_fields__"):
         return _plain({k: getattr(value, k) for k in value.__dataclass_fields__})
     return str(value)

@@ -85,15 +85,17 @@ def register() -> None:
 def shaped(schema: dict, text: str) -> str:
     """The demo model's reply in a JSON schema's shape (structured output, `response_format`): its reply when
     that already is such JSON, else an instance of the schema with the reply's text in its text fields."""
-    try:
-        value = json.loads(text)
-        import jsonschema
+    return text if _fits(text, schema) else json.dumps(_instance(schema, schema, text or "", 0), ensure_ascii=False)
 
-        jsonschema.validate(value, schema)
-        return text
-    except Exception:  # not JSON, or not of this shape
-        pass
-    return json.dumps(_instance(schema, schema, text or "", 0), ensure_ascii=False)
+
+def _fits(text: str, schema: dict) -> bool:
+    import jsonschema
+
+    try:
+        jsonschema.validate(json.loads(text), schema)
+    except (ValueError, jsonschema.ValidationError, jsonschema.SchemaError):  # not JSON, or not of this shape
+        return False
+    return True
 
 
 def _instance(node: dict, root: dict, text: str, depth: int) -> Any:
