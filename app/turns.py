@@ -24,12 +24,11 @@ from app.clarify.request import ClarificationRequest
 from app.config import Settings
 from app.errors import TurnError
 from app.llm import gateway
-from app.protocols import models
+from app.opened_runs import OpenedRun
 from app.tracing import otel
 from app.tracing.recorder import Recorder
 from app.tracing.messages import message_dicts, node_step as _node_step
 from app.tracing.redact import redact_text
-from app.graphs import stream_async as graph_stream_async
 from app.tracing.steps import CLARIFICATION_ID, STEP_SINK, Step, StepKind, StepStatus, step_dict, usage_of
 from storage import repo
 from storage.engine import Database
@@ -85,7 +84,8 @@ def _in_order(answers: Iterable[str]) -> Callable[[Any], str | None]:
     return lambda _question: next(queue, None)
 
 
-def _drain(events: list[Event]) -> Iterator[Event]:
+def _drain(events: list[Event], recorder: Recorder) -> Iterator[Event]:
+    recorder.flush(force=False)  # the deferred steps (written every FLUSH_S, and all before the turn ends)
     while events:
         yield events.pop(0)
 
@@ -245,24 +245,9 @@ class Turns:
         config = {"configurable": {"thread_id": session.id, "stream_deltas": deltas}, "recursion_limit": 200}
         error: str | None = None
         graph = None
-        stored: list[Event] = []  # steps a node stored itself, to pass on
-        recording = threading.Lock()  # steps come from the endpoint's threads and the graph's at once
-
-        def record(s: Step) -> None:
-            with recording:
-                stored.append(Event("step", step=recorder.record(s)))
-
-        # An opened project: the calls its graph makes to the model endpoint, and (its callbacks) every node,
-        # model, tool and retriever call, are steps of this run; its context comes from the session's settings.
-        link = models.link_run(config, session.model, record, self.settings) if models.pointed() else None
-        traced = spec.io is not None
-        options: dict[str, Any] = {}
-        if traced:
-            from app.tracing.callbacks import StepCallbacks
-
-            config["callbacks"] = [StepCallbacks(record, models.served_by(link))]
-            if spec.io.context:
-                options["context"] = spec.io.context_value(session.settings or {})
+        stored: list[Event] = []  # steps stored outside the stream (a node's own, the callbacks'), to pass on
+        opened = OpenedRun(spec, session, config, recorder, lambda s: stored.append(Event("step", step=s)),
+                           self.settings)
         final: dict[str, Any] | None = None  # the state after the last step (and a question, if one is asked)
         try:
             if message is not None and proceed is None:
@@ -273,7 +258,7 @@ class Turns:
                 offered = self.retrieval.offered_in_run(session.id, run_id)
             graph = self.graphs.graph_for(session, offered)
             # A bring-your-own graph may not record its own steps: its node updates become `node` steps.
-            node_steps = spec.source != "built-in" and not traced
+            node_steps = spec.source != "built-in" and not opened.traced
             if spec.source != "built-in" and answer is not None and pending is not None:
                 graph_input = asked.resume_input(graph, session.id, pending, answer)
             stepped: set[str] = set()
@@ -295,14 +280,13 @@ class Turns:
             # ("async") writes it from a background thread on the saver's own connection, and our step inserts
             # then wait in SQLite's busy handler (measured: 2.7 ms an insert instead of 0.2). PostgreSQL locks
             # rows, not the file: "async" takes a round trip per step off the turn's path (the write overlaps
-            # the next model call; bench/load.py p95 42-43 ms instead of 49-50). Every write is done before
-            # the stream ends either way; a process killed mid-run may lose its last checkpoint, and a retry
-            # then goes on from the one before.
-            durability = "async" if self.db.is_postgres else "sync"
-            run = graph_stream_async if spec.io is not None else graph.stream  # a project's nodes may be async
-            for mode, chunk in run(graph_input, config, stream_mode=modes, durability=durability, **options,
-                                   **({"graph": graph} if spec.io is not None else {})):
-                yield from _drain(stored)
+            # the next model call; bench/load.py p95 42-43 ms instead of 49-50). An opened graph's steps are
+            # written deferred (a few inserts a turn), so "async" there too (bench/projects.py). Every write is
+            # done before the stream ends either way; a process killed mid-run may lose its last checkpoint,
+            # and a retry then goes on from the one before.
+            durability = "async" if self.db.is_postgres or opened.traced else "sync"
+            for mode, chunk in opened.stream(graph, graph_input, config, stream_mode=modes, durability=durability):
+                yield from _drain(stored, recorder)
                 if mode == "values":
                     if stop is not None and (stop.is_set() or self._asked_elsewhere(session.id)):
                         raise RunStopped(STOPPED)  # a superstep ended and is checkpointed: stop here
@@ -321,16 +305,16 @@ class Turns:
                     yield Event("delta", text=chunk["text"])
                 elif chunk.get("type") == "status":  # what a step is waiting on (the local model loading)
                     yield Event("status", text=chunk["text"])
-            yield from _drain(stored)
+            yield from _drain(stored, recorder)
         except Exception as exc:  # the run ends; the session and its finished steps stay
-            yield from _drain(stored)
+            yield from _drain(stored, recorder)
             error = str(exc) if isinstance(exc, (gateway.ModelError, RunStopped)) else f"{type(exc).__name__}: {exc}"
             if not recorder.steps or recorder.steps[-1].status != "error" or isinstance(exc, RunStopped):
                 failed = Step(kind=StepKind.ERROR, node="runner", status=StepStatus.ERROR, error=error,
                               name="run stopped" if isinstance(exc, RunStopped) else "run failed")
                 yield Event("step", step=recorder.record(failed.end(failed.started_at)))
         finally:
-            models.close_run(link)
+            opened.close()
         try:
             result = self._finish(session, run_id, recorder, graph, config, error, final)
         except Exception as exc:

@@ -157,10 +157,10 @@ def operations(db, ids: dict[str, str]) -> dict:
     seq = iter(range(10_000, 20_000))
 
     def write_step():
-        writer.add({"id": uuid.uuid4().hex, "session_id": ids["open"], "run_id": ids["run"], "seq": next(seq),
+        writer.add([{"id": uuid.uuid4().hex, "session_id": ids["open"], "run_id": ids["run"], "seq": next(seq),
                     "node": "agent", "kind": "model", "name": "agent", "status": "ok", "started_at": time.time(),
                     "ended_at": time.time(), "input": {"messages": ["hi"]}, "output": {"content": "ok"},
-                    "prompt_tokens": 1, "completion_tokens": 1, "cost": 0.0, "meta": {}})
+                    "prompt_tokens": 1, "completion_tokens": 1, "cost": 0.0, "meta": {}}])
 
     return {
         "list_own_sessions": lambda: repo.list_sessions(db, owner="probe"),

@@ -245,9 +245,9 @@ class StepWriter:
         self._engine = db.autocommit
         self._insert = insert(StepRow)
 
-    def add(self, values: dict[str, Any]) -> None:
+    def add(self, rows: list[dict[str, Any]]) -> None:
         with self._engine.connect() as conn:
-            conn.execute(self._insert, [values])
+            conn.execute(self._insert, rows)
 
 
 def steps_for_session(db: Database, session_id: str, run_id: str | None = None, *, last: int | None = None,

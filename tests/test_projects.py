@@ -64,6 +64,7 @@ def test_a_graph_of_other_inputs_takes_them_and_its_context_as_settings(project_
     runner = project_runner(NEW)
     spec = runner_agent(runner, NEW)
     assert spec["settings"][:1] == ["my_configurable_param"] and spec["io"]["messages"] is False
+    assert spec["io"]["asynchronous"] is True  # its node is `async def`: it runs with astream
     assert spec["description"] == "LangGraph single-node graph template."
     session = runner.new_session(spec["name"], "demo/offline", settings={"my_configurable_param": "blue"})
     done = runner.turn(session.id, message='{"changeme": "hi"}')
@@ -78,6 +79,83 @@ def test_a_graph_of_other_inputs_takes_them_and_its_context_as_settings(project_
         runner.turn(session.id, message='{"changeme": 3}')
     with pytest.raises(TurnError, match="input field 'nope' is not one this graph takes"):
         runner.turn(session.id, message='{"nope": 1}')
+
+
+WAITING = '''"""Two nodes of sync code, each calling a tool; the second waits for the test."""
+import threading
+from typing import TypedDict
+
+from langchain_core.tools import tool
+from langgraph.graph import END, START, StateGraph
+
+release = threading.Event()
+
+
+@tool
+def shout(text: str) -> str:
+    """Upper-case the text."""
+    return text.upper()
+
+
+@tool
+def hold(text: str) -> str:
+    """Wait until released."""
+    release.wait(120)
+    return text
+
+
+class State(TypedDict):
+    text: str
+
+
+def loud(state: State) -> State:
+    return {"text": shout.invoke({"text": state["text"]})}
+
+
+def held(state: State) -> State:
+    return {"text": hold.invoke({"text": state["text"]})}
+
+
+graph = (StateGraph(State).add_node(loud).add_node(held).add_edge(START, "loud").add_edge("loud", "held")
+         .add_edge("held", END).compile())
+'''
+
+
+def test_a_graph_of_sync_code_runs_without_astream_and_its_steps_are_stored_while_it_waits(project_runner, tmp_path):
+    """Steps an opened graph's callbacks make are written in batches, yet none waits for the turn to end: the
+    steps before a tool that hangs are in the database while it hangs."""
+    import sys
+    import threading
+    import time
+
+    from storage import repo
+
+    (tmp_path / "waiting.py").write_text(WAITING)
+    (tmp_path / "langgraph.json").write_text(json.dumps({"graphs": {"waits": "./waiting.py:graph"}}))
+    runner = project_runner(str(tmp_path / "langgraph.json"))
+    spec = runner_agent(runner, str(tmp_path / "langgraph.json"), "waits")
+    assert spec["io"]["asynchronous"] is False
+    release = next(m for m in sys.modules.values() if getattr(m, "__file__", None) == str(tmp_path / "waiting.py")).release
+    session = runner.new_session(spec["name"], "demo/offline")
+    results = []
+    turn = threading.Thread(target=lambda: results.append(runner.turn(session.id, message="hi")))
+    turn.start()
+    try:
+        names: list[str] = []
+        for _ in range(600):  # the first node and its tool call, stored while the second node's tool waits
+            names = [s.name for s in repo.steps_for_session(runner.db, session.id)]
+            if {"loud", "shout"} <= set(names):
+                break
+            time.sleep(0.1)
+        assert {"loud", "shout"} <= set(names) and "held" not in names
+    finally:
+        release.set()
+        turn.join(60)
+    assert results[0].status == "done" and json.loads(results[0].final_answer) == {"text": "HI"}
+    steps = steps_of(runner, session.id)
+    assert [s["name"] for s in steps] == ["shout", "loud", "hold", "held"]
+    by_id = {s["id"]: s for s in steps}
+    assert by_id[steps[0]["parent_id"]]["name"] == "loud" and by_id[steps[2]["parent_id"]]["name"] == "held"
 
 
 def runner_agent(runner, config: str, key: str = "agent") -> dict:

@@ -27,6 +27,7 @@ class GraphIO:
     input_schema: dict[str, Any] = field(default_factory=dict)
     context: tuple[ContextField, ...] = ()
     nodes: tuple[str, ...] = ()  # its nodes (a breakpoint may be set before any)
+    asynchronous: bool = True  # some node, edge or tool of it has only an async form: it runs with astream
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -34,7 +35,8 @@ class GraphIO:
 
     def to_dict(self) -> dict[str, Any]:
         return {"messages": self.messages, "input_schema": self.input_schema,
-                "context": [f.__dict__ for f in self.context], "nodes": list(self.nodes)}
+                "context": [f.__dict__ for f in self.context], "nodes": list(self.nodes),
+                "asynchronous": self.asynchronous}
 
     def graph_input(self, message: str) -> dict[str, Any]:
         """The graph's input for what a person sent: a chat message, or for a graph of other inputs a JSON
@@ -95,7 +97,35 @@ def describe(compiled) -> GraphIO:
         schema = _from_annotations(getattr(getattr(compiled, "builder", None), "input_schema", None))
     nodes = tuple(n for n in getattr(compiled, "nodes", {}) if not n.startswith("__"))
     return GraphIO(messages="messages" in (schema.get("properties") or {}), input_schema=schema,
-                   context=context_fields(compiled), nodes=nodes)
+                   context=context_fields(compiled), nodes=nodes, asynchronous=async_only(compiled))
+
+
+def async_only(graph, _seen: set[int] | None = None) -> bool:
+    """Whether running `graph` needs LangGraph's async API: some node, conditional edge, subgraph node or tool
+    of it exists only as a coroutine. A graph of sync code runs with `stream` in the turn's thread instead,
+    without a thread hop per node and per checkpoint write (bench/projects.py)."""
+    seen = set() if _seen is None else _seen
+    if graph is None or id(graph) in seen or isinstance(graph, (str, bytes, int, float, bool)):
+        return False
+    seen.add(id(graph))
+    if hasattr(graph, "afunc") and getattr(graph, "func", None) is None:  # RunnableCallable / RunnableLambda
+        return True
+    if getattr(graph, "coroutine", None) is not None and getattr(graph, "func", None) is None:  # a tool
+        return True
+    parts: list = []
+    nodes = getattr(graph, "nodes", None)
+    if isinstance(nodes, dict):  # a compiled graph: its nodes' runnables
+        parts += [getattr(n, "bound", n) for n in nodes.values()]
+        branches = getattr(getattr(graph, "builder", None), "branches", None) or {}
+        parts += [getattr(b, "path", None) for by_name in branches.values() for b in by_name.values()]
+    parts += list(getattr(graph, "steps", None) or ())  # a sequence
+    parts += list((getattr(graph, "tools_by_name", None) or {}).values())  # a ToolNode
+    for name in ("bound", "first", "last", "middle"):  # a binding, a RunnableSequence
+        part = getattr(graph, name, None)
+        parts += part if isinstance(part, list) else [part]
+    func = getattr(graph, "func", None)
+    parts += [getattr(func, "__self__", None)]  # a bound method of a runnable (a subgraph's invoke)
+    return any(async_only(p, seen) for p in parts if p is not None)
 
 
 _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}

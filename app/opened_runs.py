@@ -1,0 +1,52 @@
+"""What a turn adds for a graph that does not record its own steps (an opened LangGraph project, a `--graph`):
+the link that makes its calls to the playground's model endpoint steps of this run, LangChain callbacks that
+record its nodes, model, tool and retriever calls (an opened project's), its context from the session's
+settings, and how it streams (`astream` on the shared loop when some of its code is async only).
+
+Its steps are written deferred, one insert per superstep (`Recorder.flush`, called each time the turn engine
+passes steps on): a graph that calls a tool in each node makes two steps a node (bench/projects.py)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterator
+
+from app.graphs import stream_async
+from app.protocols import models
+from app.tracing.recorder import Recorder
+from app.tracing.steps import Step
+
+
+class OpenedRun:
+    def __init__(self, spec, session, config: dict, recorder: Recorder, on_step: Callable[[Step], None], settings):
+        """`on_step(step)`: a step stored (deferred), to pass on; `config` gets this run's callbacks."""
+        self.recorder = recorder
+        self._guard = threading.Lock()  # steps come from the endpoint's threads and the graph's at once
+        self._on_step = on_step
+        self.io = spec.io
+        self.link = models.link_run(config, session.model, self.record, settings) if models.pointed() else None
+        self.options: dict[str, Any] = {}
+        if self.io is not None:
+            from app.tracing.callbacks import StepCallbacks
+
+            config["callbacks"] = [StepCallbacks(self.record, models.served_by(self.link))]
+            if self.io.context:
+                self.options["context"] = self.io.context_value(session.settings or {})
+
+    @property
+    def traced(self) -> bool:
+        """Its callbacks record its steps (else its node updates become node steps)."""
+        return self.io is not None
+
+    def record(self, step: Step) -> None:
+        with self._guard:
+            self._on_step(self.recorder.record(step, defer=True))
+
+    def stream(self, graph, graph_input: Any, config: dict, **options) -> Iterator[Any]:
+        if self.io is not None and self.io.asynchronous:
+            return stream_async(graph_input, config, graph=graph, **self.options, **options)
+        return graph.stream(graph_input, config, **self.options, **options)
+
+    def close(self) -> None:
+        self.recorder.flush()
+        models.close_run(self.link)
