@@ -30,8 +30,11 @@ class OpenedRun:
             from app.tracing.callbacks import StepCallbacks
 
             config["callbacks"] = [StepCallbacks(self.record, models.served_by(self.link))]
-            if self.io.context:
-                self.options["context"] = self.io.context_value(session.settings or {})
+            if self.io.context:  # its settings, as LangGraph 1.x passes them (Runtime.context) and as graphs written
+                # for 0.x read them (config["configurable"], a `config_schema`): both, never over our own keys
+                context = self.io.context_value(session.settings or {})
+                self.options["context"] = context
+                config["configurable"] = {**context, **config["configurable"]}
 
     @property
     def traced(self) -> bool:

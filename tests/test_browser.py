@@ -837,7 +837,13 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         def asked(question: str) -> None:
             page.locator("#question").get_by_text(question).first.wait_for()
 
-        send("shirt")
+        # Its input is not a chat: a form of its one field (and no tool menus, the graph has its own tools)
+        assert page.locator("#toolset").is_hidden()
+        page.locator("#input-form").get_by_text("topic (string, required)").wait_for()
+        page.locator("#run-input").click()
+        page.get_by_text("input field 'topic' is required").first.wait_for()  # nothing sent, nothing lost
+        page.locator("#input-field-0 textarea").fill("shirt")
+        page.locator("#run-input").click()
         asked("What is your name?")
         send("Ann")
         asked("Which size?")

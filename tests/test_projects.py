@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from pathlib import Path
 
 import httpx
@@ -156,6 +157,69 @@ def test_a_graph_of_sync_code_runs_without_astream_and_its_steps_are_stored_whil
     assert [s["name"] for s in steps] == ["shout", "loud", "hold", "held"]
     by_id = {s["id"]: s for s in steps}
     assert by_id[steps[0]["parent_id"]]["name"] == "loud" and by_id[steps[2]["parent_id"]]["name"] == "held"
+
+
+FORMED = '''"""Inputs of every kind."""
+from typing import Literal, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+
+
+class Input(TypedDict):
+    city: str
+    nights: int
+    budget: float
+    late: bool
+    room: Literal["single", "double"]
+    extras: list[str]
+
+
+def book(state: Input) -> dict:
+    return {"city": state["city"].title()}
+
+
+graph = StateGraph(Input).add_node(book).add_edge(START, "book").add_edge("book", END).compile()
+'''
+
+
+def test_the_chat_form_of_an_input_schema_checks_each_field(project_runner, tmp_path):
+    """The chat's form for a graph whose input is not a chat: a box or a menu per field, labelled with its type;
+    its values become the graph's input, each parsed by its type, a wrong one named."""
+    import gradio as gr
+
+    from app.agents.schema import InputError
+    from app.ui import input_form
+
+    (tmp_path / "formed.py").write_text(FORMED)
+    (tmp_path / "langgraph.json").write_text(json.dumps({"graphs": {"booking": "./formed.py:graph"}}))
+    runner = project_runner(str(tmp_path / "langgraph.json"))
+    name = runner_agent(runner, str(tmp_path / "langgraph.json"), "booking")["name"]
+    with gr.Blocks():
+        form = input_form.build()
+    shown = form.updates(name)
+    boxes, menus = shown[2:2 + input_form.MAX_FIELDS], shown[2 + input_form.MAX_FIELDS:]
+    assert shown[0]["visible"] is True
+    assert [b.get("label") for b in boxes[:6]] == ["city (string, required)", "nights (integer, required)",
+                                                   "budget (number, required)", None, None,
+                                                   "extras (array, required)"]
+    assert menus[3]["choices"] == ["true", "false"] and menus[4]["choices"] == ["single", "double"]
+    assert form.updates("react")[0]["visible"] is False  # a chat agent: no form
+
+    values = ["rome", "3", "120.5", "", "", '["breakfast"]', "", "", None, None, None, "true", "double", None,
+              None, None]
+    text = input_form.value_of(name, values)
+    assert json.loads(text) == {"city": "rome", "nights": 3, "budget": 120.5, "late": True, "room": "double",
+                                "extras": ["breakfast"]}
+    session = runner.new_session(name, "demo/offline")
+    done = runner.turn(session.id, message=text)
+    assert done.status == "done" and json.loads(done.final_answer)["city"] == "Rome"
+    for index, value, problem in ((1, "three", "input field 'nights': 'three' is not a whole number"),
+                                  (5, "[breakfast", "input field 'extras' takes JSON (array)"),
+                                  (0, "", "input field 'city' is required")):
+        wrong = list(values)
+        wrong[index] = value
+        with pytest.raises(InputError, match=re.escape(problem)):
+            input_form.value_of(name, wrong)
 
 
 def runner_agent(runner, config: str, key: str = "agent") -> dict:

@@ -132,23 +132,38 @@ _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", 
 
 
 def _from_annotations(cls) -> dict[str, Any]:
-    """A JSON schema of a class's annotated fields (their plain types; anything else: any value)."""
+    """A JSON schema of a class's annotated fields (plain types, lists and dicts of them, a Literal as an enum,
+    an Optional; anything else: any value)."""
     import typing
 
     try:
         hints = typing.get_type_hints(cls) if cls is not None else {}
     except Exception:
         hints = dict(getattr(cls, "__annotations__", {}) or {})
-    properties = {}
-    for name, hint in hints.items():
-        origin = typing.get_origin(hint)
-        if origin is typing.Annotated:
-            hint = typing.get_args(hint)[0]
-            origin = typing.get_origin(hint)
-        kind = _JSON_TYPES.get(origin or hint)
-        properties[name] = {"type": kind} if kind else {}
+    properties = {name: _hint_schema(hint) for name, hint in hints.items()}
     required = sorted(getattr(cls, "__required_keys__", ()) or ())
     return {"type": "object", "properties": properties, **({"required": required} if required else {})}
+
+
+def _hint_schema(hint: Any) -> dict[str, Any]:
+    import types
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Annotated:
+        return _hint_schema(args[0])
+    if origin in (typing.Required, typing.NotRequired):
+        return _hint_schema(args[0])
+    if origin is typing.Literal:
+        kinds = {_JSON_TYPES.get(type(a)) for a in args}
+        return {"enum": list(args), **({"type": kinds.pop()} if len(kinds) == 1 and None not in kinds else {})}
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        return _hint_schema(options[0]) if len(options) == 1 else {}
+    kind = _JSON_TYPES.get(origin or hint)
+    if kind == "array" and args:
+        return {"type": "array", "items": _hint_schema(args[0])}
+    return {"type": kind} if kind else {}
 
 
 def context_fields(compiled) -> tuple[ContextField, ...]:

@@ -14,7 +14,7 @@ from app import agents
 from app.clarify.request import ClarificationRequest
 from app.llm import gateway
 from app.runner import Runner, TurnError
-from app.ui import marks, render
+from app.ui import input_form, marks, render
 from app.ui.agent_panel import agent_info, message_hint, settings_hint
 from app.ui.live import ticking
 from app.ui.owners import known
@@ -63,7 +63,7 @@ body.presenter-chat #question .prose p:first-child, body.presenter-chat #questio
 body.presenter-chat #ask-options button {font-size: 1.3rem !important; min-width: 160px !important}
 body.presenter-chat footer {display: none !important}
 body.presenter-chat #message textarea {font-size: 1.3rem}
-"""
+""" + input_form.CSS
 
 
 def agent_settings(gate: bool, refine: float | None, extra: str | None) -> dict[str, Any]:
@@ -198,6 +198,7 @@ def build(shell: Shell) -> ChatTab:
                                  buttons=["copy"], placeholder="Steps appear here as the agent works.")
             marks.chat_likes(shell, chatbot)  # 👍/👎 under a reply marks the session
             with gr.Column(elem_id="composer"):
+                form = input_form.build()  # a graph whose input is not a chat: a box per field
                 with gr.Group(visible=False, elem_id="ask-panel") as ask_panel:
                     ask_md = gr.Markdown(elem_id="question")
                     with gr.Row(elem_id="ask-options"):
@@ -218,10 +219,14 @@ def build(shell: Shell) -> ChatTab:
 
     ask_outputs = [ask_panel, ask_md, *option_btns]
 
-    agent_dd.change(lambda name, gate, refine: [agent_info(name), design_graph(runner, name, gate, refine),
-                                                 gr.update(placeholder=settings_hint(name)),
-                                                 gr.update(placeholder=message_hint(name))],
-                    [agent_dd, gate_cb, refine_num], [agent_md, design_md, extra_tb, message])
+    def agent_chosen(name, gate, refine):  # an opened project's graph has its own tools: no tool menus
+        own_tools = getattr(agents.AGENTS.get(name), "io", None) is not None
+        return [agent_info(name), design_graph(runner, name, gate, refine), gr.update(placeholder=settings_hint(name)),
+                gr.update(placeholder=message_hint(name)), gr.update(visible=not own_tools),
+                gr.update(visible=not own_tools), *form.updates(name)]
+
+    agent_dd.change(agent_chosen, [agent_dd, gate_cb, refine_num],
+                    [agent_md, design_md, extra_tb, message, toolset_dd, tools_dd, *form.outputs])
     for control in (gate_cb, refine_num):
         control.change(lambda *a: design_graph(runner, *a), [agent_dd, gate_cb, refine_num], design_md)
 
@@ -353,6 +358,15 @@ def build(shell: Shell) -> ChatTab:
                         request=request)
 
     retry_btn.click(retry_turn, chat_inputs[1:], chat_outputs, api_name="retry")
+
+    def form_input(agent, *values):  # the form's fields as the graph's input, into the message box, then sent
+        try:
+            return input_form.value_of(agent, list(values))
+        except ValueError as exc:
+            raise gr.Error(f"{agent}: {exc}") from None
+
+    form.run_btn.click(form_input, [agent_dd, *form.inputs], message, api_visibility="private").success(
+        chat, chat_inputs, chat_outputs, api_visibility="private")
     message.submit(chat, chat_inputs, chat_outputs, api_visibility="private", trigger_mode="multiple")
     for i, btn in enumerate(option_btns):
         btn.click(answer_option, [btn, *chat_inputs[1:]], chat_outputs, api_name=f"answer_option_{i}",
