@@ -92,7 +92,8 @@ class Runner:
                     owner: str | None = None, settings: dict[str, Any] | None = None, title: str = "") -> SessionRow:
         settings = check_settings(agents.get_agent(agent), settings)
         gateway.check_model(model)
-        names = self.catalog.resolve_tools(tools, toolset, owner)
+        names = self.resolve_tools(tools, toolset, owner, agent)
+        toolset = toolset if names or agents.get_agent(agent).io is None else None
         return repo.create_session(self.db, agent=agent, model=model, tools=names, toolset=toolset, owner=owner,
                                    settings=settings, title=redact_text(title))
 
@@ -147,7 +148,11 @@ class Runner:
     # -- tools (app.catalog) and graphs (app.graphs) ----------------------------------------------------
 
     def resolve_tools(self, tools: list[str] | None = None, toolset: str | None = None,
-                      owner: str | None = None) -> list[str]:
+                      owner: str | None = None, agent: str | None = None) -> list[str]:
+        """The tool names a session of `agent` gets; none for an opened project's graph, which has its own."""
+        spec = agents.AGENTS.get(agent) if agent else None
+        if spec is not None and spec.io is not None:
+            return []
         return self.catalog.resolve_tools(tools, toolset, owner)
 
     def sync_tools(self) -> bool:

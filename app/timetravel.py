@@ -227,6 +227,22 @@ def fork(runner: Runner, session_id: str, step: str | int | None, *, message: st
         point = question_point(runner, session_id, owner)
     else:
         point = fork_point(runner, session_id, step, kind, owner)
+    branch_id, go_on = new_branch(runner, point, kind, edit)
+    if kind == "arguments":
+        try:
+            update = _edited_state(runner, point, branch_id, edit)
+        except ForkError:
+            discard(runner, branch_id)
+            raise
+        return proceed_with(runner, branch_id, go_on, update, owner=owner)
+    if kind == "answer":
+        return runner.stream(branch_id, answer=edit, owner=owner)
+    return runner.stream(branch_id, message=edit, owner=owner)
+
+
+def new_branch(runner: Runner, point: ForkPoint, kind: str, edit: Any) -> tuple[str, str | None]:
+    """The branch at `point`: a new session with the parent's rows and checkpoints up to there, and its fork
+    row. Returns its id and the copied run to go on with (None when a new message starts a new run)."""
     parent = point.session
     lineage = repo.fork_of(runner.db, parent.id)
     branch = {"id": uuid.uuid4().hex, "owner": parent.owner, "agent": parent.agent, "model": parent.model,
@@ -236,23 +252,30 @@ def fork(runner: Runner, session_id: str, step: str | int | None, *, message: st
               "created_at": time.time(), "updated_at": time.time()}
     runs, steps, clars, go_on = _copy_rows(runner, point, branch)
     _copy_checkpoints(runner, point, branch["id"])
-    if kind == "arguments":
-        update = _edited_state(runner, point, branch["id"], edit)
     fork_row = {"parent_id": parent.id, "root_id": lineage.root_id if lineage else parent.id,
                 "step_id": point.step.id if point.step else "", "step_seq": point.step.seq if point.step else 0,
                 "kind": kind, "original": point.original, "edit": edit}
     repo.insert_trace(runner.db, branch, runs, steps, clars, fork=fork_row)
-    if kind == "arguments":
-        graph = runner.graph_for(repo.get_session(runner.db, branch["id"]))
-        try:
-            graph.update_state(_thread(runner, branch["id"]), update)
-        except Exception as exc:  # e.g. a graph where LangGraph cannot tell which node made the call
-            repo.delete_session(runner.db, branch["id"])
-            raise ForkError(f"the edit could not be applied to the copied state: {type(exc).__name__}: {exc}") from None
-        return runner.stream(branch["id"], owner=owner, proceed=go_on)
-    if kind == "answer":
-        return runner.stream(branch["id"], answer=edit, owner=owner)
-    return runner.stream(branch["id"], message=edit, owner=owner)
+    return branch["id"], go_on
+
+
+def discard(runner: Runner, branch_id: str) -> None:
+    """A branch that could not be made: its rows and its checkpoints gone."""
+    repo.delete_session(runner.db, branch_id)
+    runner.checkpointer.delete_thread(branch_id)
+
+
+def proceed_with(runner: Runner, branch_id: str, go_on: str | None, update: dict[str, Any],
+                 as_node: str | None = None, owner: str | None = None) -> Iterator[Event]:
+    """`update` written into the branch's state (as `as_node` wrote it, or as LangGraph decides), then the run
+    goes on from there. An update LangGraph refuses deletes the branch: ForkError says why."""
+    graph = runner.graph_for(repo.get_session(runner.db, branch_id))
+    try:
+        graph.update_state(_thread(runner, branch_id), update, as_node=as_node)
+    except Exception as exc:  # e.g. a graph where LangGraph cannot tell which node made the call
+        discard(runner, branch_id)
+        raise ForkError(f"the edit could not be applied to the copied state: {type(exc).__name__}: {exc}") from None
+    return runner.stream(branch_id, owner=owner, proceed=go_on)
 
 
 def run_fork(runner: Runner, session_id: str, step: str | int | None, **edit: Any) -> TurnResult:

@@ -867,6 +867,21 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         send("Hello there")
         page.locator("#chat").get_by_text("the graph asked for claude-sonnet-4-5-20250929").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "project-react-agent.png"), full_page=True)
+
+        # A NodeInterrupt waits; the inspector's state panel edits the channel it objects to, and a branch runs on
+        pick_agent(page, "legacy")
+        page.locator("#input-field-0 textarea").fill("A title far too long")
+        page.locator("#run-input").click()
+        asked("longer than 12 characters")
+        session_id = page.locator("#session-line code").inner_text().strip()
+        page.goto(f"{server.url}/?session={session_id}&tab=inspector")
+        page.locator("#state-panel").get_by_text("State: the graph's channels").click()
+        page.locator("#state-values").get_by_text("A title far too long").first.wait_for()
+        page.locator("#state-value textarea").fill("Short")
+        page.locator("#state-edit").click()
+        page.locator("#state-result").get_by_text("New branch").wait_for()
+        page.locator("#state-result").get_by_text("SHORT").first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "project-state-edit.png"), full_page=True)
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "project-failed.png"), full_page=True)
         raise

@@ -480,3 +480,46 @@ def test_the_memory_agent_template_keeps_what_it_was_told_in_the_store(project_r
     [call] = [s for s in steps_of(runner, later.id) if s["kind"] == "model"]
     assert "Ann loves sailing" in call["input"]["messages"][0]["content"]  # its system prompt's <memories>
 
+
+
+def test_a_node_interrupt_waits_until_its_state_is_edited_and_the_edit_runs_on_in_a_branch(project_runner, cli):
+    """asking/legacy.py, written for LangGraph 0.x: its `config_schema` setting read from config["configurable"],
+    a NodeInterrupt shown as its message; the state view shows its own channels at each checkpoint, and an edit
+    of one (update_state) runs on in a branch while the session stays as it was."""
+    from app import graph_state, timetravel
+    from app.timetravel import ForkError
+
+    runner = project_runner(ASKING)
+    spec = runner_agent(runner, ASKING, "legacy")
+    assert spec["settings"][:1] == ["max_length"]
+    session = runner.new_session(spec["name"], "demo/offline", settings={"max_length": 10})
+    asked = runner.turn(session.id, message="A title far too long")
+    assert asked.status == "needs_clarification"
+    assert asked.clarification.question == "The title 'A title far too long' is longer than 10 characters: shorten it"
+    again = runner.turn(session.id, answer="please")  # the node runs again on the same state: it stops again
+    assert again.status == "needs_clarification" and "longer than 10" in again.clarification.question
+
+    [latest, *earlier] = graph_state.checkpoints(runner, session.id)
+    assert latest["values"] == {"title": "A title far too long"} and latest["next"] == ["check"]
+    assert latest["interrupts"] == ["The title 'A title far too long' is longer than 10 characters: shorten it"]
+    assert "waiting for an answer" in graph_state.label(latest) and earlier
+    with pytest.raises(ForkError, match="the graph's state has no channel 'nope' \\(it has title\\)"):
+        graph_state.run_edit(runner, session.id, latest["checkpoint_id"], {"nope": 1})
+    with pytest.raises(ForkError, match="not valid JSON"):
+        graph_state.run_edit(runner, session.id, latest["checkpoint_id"], '{"title": ')
+    with pytest.raises(ForkError, match="the graph has no node 'nowhere'"):
+        graph_state.run_edit(runner, session.id, latest["checkpoint_id"], {"title": "x"}, as_node="nowhere")
+
+    done = graph_state.run_edit(runner, session.id, latest["checkpoint_id"], {"title": "Short"})
+    assert done.status == "done" and json.loads(done.final_answer) == {"title": "SHORT"}
+    assert done.session_id != session.id and runner.pending_question(session.id) is not None  # unchanged
+    [branch] = [b for b in timetravel.branches(runner, session.id) if b["kind"] == "state"]
+    assert branch["session_id"] == done.session_id and branch["edit"] == {"values": {"title": "Short"}, "as_node": None}
+    assert branch["original"] == {"title": "A title far too long"}
+
+    # The same from the CLI: the checkpoints, then an edit written as the node before it
+    out = json.loads(cli("state", session.id, "--config", ASKING, "--json").stdout)
+    assert out[0]["checkpoint_id"] == latest["checkpoint_id"]
+    forked = cli("fork", session.id, "--checkpoint", latest["checkpoint_id"], "--state", '{"title": "Tiny"}',
+                 "--as-node", "check", "--config", ASKING, "--json")
+    assert json.loads(json.loads(forked.stdout)["final_answer"]) == {"title": "TINY"}

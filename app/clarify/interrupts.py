@@ -17,6 +17,7 @@ A breakpoint (interrupt_before/after, or one a person set) is asked as "Paused b
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from app.clarify.request import KINDS, ClarificationRequest
@@ -26,6 +27,7 @@ HUMAN_ACTIONS = (("allow_accept", "accept"), ("allow_respond", "respond"), ("all
                  ("allow_ignore", "ignore"))
 BREAKPOINT = "breakpoint"  # the `field` of a breakpoint's question
 CONTINUE = "Continue"
+UNNAMED = "placeholder-id"  # LangGraph's id of an interrupt made outside a task's namespace (a NodeInterrupt)
 
 
 def _human(value: Any) -> dict | None:
@@ -118,4 +120,11 @@ def waiting(graph, config: dict, interrupts, opened: bool) -> ClarificationReque
         interrupts = paused.interrupts
         if not interrupts and paused.next:
             return breakpoint_request(paused.next, paused.config["configurable"].get("checkpoint_id"))
-    return request_of(interrupts[0].value, id=interrupts[0].id) if interrupts else None
+    if not interrupts:
+        return None
+    first = interrupts[0]
+    if first.id == UNNAMED:
+        # A NodeInterrupt: each time it stops is a new question, even at the same checkpoint (answered without
+        # a change of state, its node stops again)
+        return request_of(first.value, id=f"ni_{uuid.uuid4().hex}")
+    return request_of(first.value, id=first.id)

@@ -16,7 +16,7 @@ from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_models_li
                           cmd_trace)
 from app.cli.datasets import (cmd_datasets_add, cmd_datasets_create, cmd_datasets_export, cmd_datasets_list,
                               cmd_datasets_remove, cmd_datasets_show, cmd_mark)
-from app.cli.runs import (cmd_branches, cmd_compare, cmd_eval, cmd_fork, cmd_replay, cmd_run, cmd_scenarios_list,
+from app.cli.runs import (cmd_branches, cmd_compare, cmd_eval, cmd_fork, cmd_replay, cmd_run, cmd_state, cmd_scenarios_list,
                           cmd_scenarios_run, cmd_sweep)
 from app.cli.serve import cmd_hash_password, cmd_serve
 from app.config import DEMO_MODEL, Settings
@@ -79,14 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings", help="agent settings for every column, as JSON")
     p.add_argument("--graph", action="append", help="also load package.module:factory")
 
-    p = add("fork", cmd_fork, "time travel: re-run a session from one of its steps after one edit (a new branch; "
-            "the session itself is not changed)")
+    def graph_options(p) -> None:  # a session of a --graph design or an opened project needs it loaded again
+        p.add_argument("--graph", action="append", help="also load package.module:factory")
+        p.add_argument("--config", action="append", help="also open a LangGraph project: its langgraph.json")
+
+    p = add("fork", cmd_fork, "time travel: re-run a session from one of its steps (or checkpoints) after one edit "
+            "(a new branch; the session itself is not changed)")
     p.add_argument("session_id")
-    p.add_argument("--step", required=True, help="the step's number (# in the trace) or id")
+    p.add_argument("--step", help="the step's number (# in the trace) or id")
+    p.add_argument("--checkpoint", help="with --state: the checkpoint's id (see `playground state`)")
+    p.add_argument("--as-node", help="with --state: the node the edit is written as (default: LangGraph decides)")
+    graph_options(p)
     edit = p.add_mutually_exclusive_group(required=True)
     edit.add_argument("--message", help="replace the user message of the step's run")
     edit.add_argument("--args", help="replace a tool step's arguments (a JSON object)")
     edit.add_argument("--answer", help="replace a clarification step's answer")
+    edit.add_argument("--state", help="write these channels of the graph's state at --checkpoint (a JSON object)")
+
+    p = add("state", cmd_state, "a session's checkpoints, newest first: each one's step, next nodes, waiting "
+            "interrupts and the graph's own channels")
+    p.add_argument("session_id")
+    p.add_argument("--limit", type=int, default=20, help="how many checkpoints (default 20)")
+    graph_options(p)
 
     p = add("branches", cmd_branches, "list a session's family of time-travel branches")
     p.add_argument("session_id")

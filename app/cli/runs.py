@@ -104,12 +104,32 @@ def _print_turn(runner, result, as_json: bool) -> int:
 
 
 def cmd_fork(args) -> int:
-    from app import timetravel
+    from app import graph_state, timetravel
 
     runner = _runner(args)
-    result = timetravel.run_fork(runner, args.session_id, args.step, message=args.message, arguments=args.args,
-                                 answer=args.answer)
+    if args.state is not None:
+        if not args.checkpoint:
+            raise CliError("--state needs --checkpoint (the ids are listed by `playground state SESSION`)")
+        result = graph_state.run_edit(runner, args.session_id, args.checkpoint, args.state, args.as_node)
+    elif not args.step:
+        raise CliError("name the step to fork from with --step")
+    else:
+        result = timetravel.run_fork(runner, args.session_id, args.step, message=args.message, arguments=args.args,
+                                     answer=args.answer)
     return _print_turn(runner, result, args.json)
+
+
+def cmd_state(args) -> int:
+    from app import graph_state
+
+    points = graph_state.checkpoints(_runner(args), args.session_id, limit=args.limit)
+    if args.json:
+        _print_json(points)
+        return 0
+    for point in points:
+        print(graph_state.label(point))
+        print("  " + json.dumps(point["values"], ensure_ascii=False, default=str)[:300])
+    return 0
 
 
 def cmd_branches(args) -> int:

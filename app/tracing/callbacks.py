@@ -91,7 +91,7 @@ class StepCallbacks(BaseCallbackHandler):
         self._begin(run_id, parent_run_id, step)
 
     def on_chain_end(self, outputs, *, run_id, **kwargs):
-        self._end(run_id, _plain(outputs))
+        self._end(run_id, plain(outputs))
 
     def on_chain_error(self, error, *, run_id, **kwargs):
         self._end(run_id, error=error)
@@ -106,7 +106,7 @@ class StepCallbacks(BaseCallbackHandler):
                                                 meta={"via": "LangChain callbacks"}))
 
     def on_tool_end(self, output, *, run_id, **kwargs):
-        self._end(run_id, _plain(getattr(output, "content", output)))
+        self._end(run_id, plain(getattr(output, "content", output)))
 
     def on_tool_error(self, error, *, run_id, **kwargs):
         self._end(run_id, error=error)
@@ -175,12 +175,12 @@ def _node(metadata: dict | None, default: str) -> str:
     return str((metadata or {}).get("langgraph_node") or default)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-able copy of a node's output or a tool's result (LangChain messages as OpenAI dicts)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]  # messages, one by one below
+        return [plain(v) for v in value]  # messages, one by one below
     if hasattr(value, "type") and hasattr(value, "content") and not isinstance(value, (str, bytes)):
         try:
             return message_dicts([value])[0]
@@ -190,9 +190,9 @@ def _plain(value: Any) -> Any:
         return value
     if hasattr(value, "model_dump"):
         try:
-            return _plain(value.model_dump())
+            return plain(value.model_dump())
         except Exception:  # noqa: BLE001  (a model that cannot dump itself: shown as text)
             return str(value)
     if hasattr(value, "__dataclass_fields__"):
-        return _plain({k: getattr(value, k) for k in value.__dataclass_fields__})
+        return plain({k: getattr(value, k) for k in value.__dataclass_fields__})
     return str(value)

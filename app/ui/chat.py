@@ -240,7 +240,7 @@ def build(shell: Shell) -> ChatTab:
         settings = agent_settings(gate, refine, extra)
         if sid:
             s = repo.get_session(runner.db, sid, who)
-            wanted = runner.resolve_tools(list(tools or []) if custom else [], None if custom else toolset, who)
+            wanted = runner.resolve_tools(list(tools or []) if custom else [], None if custom else toolset, who, agent)
             if ((s.agent, s.model, list(s.tools), s.settings or {}) == (agent, model, wanted, settings)
                     or runner.pending_question(sid)):
                 return sid, False

@@ -11,7 +11,7 @@ import gradio as gr
 
 from app import agents, sharing
 from app.tracing.steps import Step
-from app.ui import marks, render, step_detail, time_travel
+from app.ui import marks, render, state_panel, step_detail, time_travel
 from app.ui.shell import Shell
 
 
@@ -67,6 +67,7 @@ def build(shell: Shell) -> InspectorTab:
     trace_state = gr.State(None)
     shown_state = gr.State(None)  # the trace's steps on the table's page, by index
     time_travel.build(runner, inspect_dd, owner, steps_df, trace_state, shown_state, shell.session_choices)
+    state_panel.build(runner, inspect_dd, owner, shell.session_choices)
     tokens_plot = gr.Plot(label="Tokens", elem_id="tokens")
     graph_md = gr.Markdown(elem_id="agent-graph")
     with gr.Accordion("Memory: what opened graphs keep in their store for you", open=False, elem_id="memory-panel",
