@@ -84,7 +84,7 @@ class Graphs:
                 self._graphs.move_to_end(key)
                 return self._graphs[key]
         graph = agents.build_graph(session.agent, self.context_for(session, tools))
-        compiled = self._compile(session.agent, graph, (session.settings or {}).get("interrupt_before"), session.owner)
+        compiled = self._compile(session.agent, graph, session.settings or {}, session.owner)
         with self._guard:
             self._graphs[key] = compiled
             while len(self._graphs) > self._cache_size:
@@ -100,22 +100,28 @@ class Graphs:
                 self._store = self.store()
         return None if self._store is None else owner_store(self._store, owner)
 
-    def _compile(self, agent: str, graph, breakpoints: list[str] | None = None, owner: str | None = None):
+    def _compile(self, agent: str, graph, settings: dict[str, Any] | None = None, owner: str | None = None):
         """Compile with our checkpointer. A graph compiled elsewhere (a bring-your-own factory, an opened
         project) is recompiled from its builder with its interrupt points, since interrupts and resumption need
-        the checkpointer; `breakpoints` (the session's `interrupt_before` setting) are nodes to pause before."""
+        the checkpointer; the session's `interrupt_before` setting names nodes to pause before, and for an
+        opened graph `ask_when_needed` puts its ToolNodes behind our check (app.clarify.wrap)."""
         from langgraph.graph import StateGraph
 
-        extra = list(breakpoints or [])
-        checkpointer, store = self.checkpointer, None
+        settings = settings or {}
+        extra = list(settings.get("interrupt_before") or [])
+        checkpointer, store, checked = self.checkpointer, None, lambda builder: builder
         if agents.get_agent(agent).io is not None:  # an opened project's graph runs with astream (async nodes)
+            from app.clarify.wrap import SETTING, wrap_tool_nodes
             from storage.checkpoints import async_capable
 
             checkpointer, store = async_capable(checkpointer), self.memory(owner)
+            if settings.get(SETTING):
+                checked = wrap_tool_nodes
         if isinstance(graph, StateGraph):
-            return graph.compile(checkpointer=checkpointer, interrupt_before=extra or None, store=store)
+            return checked(graph).compile(checkpointer=checkpointer, interrupt_before=extra or None, store=store)
         builder = getattr(graph, "builder", None)
         if isinstance(builder, StateGraph):
+            builder = checked(builder)
             before = getattr(graph, "interrupt_before_nodes", None) or []
             before = before if before == "*" else list(dict.fromkeys([*before, *extra]))
             return builder.compile(checkpointer=checkpointer, interrupt_before=before or None,

@@ -523,3 +523,40 @@ def test_a_node_interrupt_waits_until_its_state_is_edited_and_the_edit_runs_on_i
     forked = cli("fork", session.id, "--checkpoint", latest["checkpoint_id"], "--state", '{"title": "Tiny"}',
                  "--as-node", "check", "--config", ASKING, "--json")
     assert json.loads(json.loads(forked.stdout)["final_answer"]) == {"title": "TINY"}
+
+
+def test_ask_when_needed_checks_an_opened_graphs_tool_calls_and_runs_them_with_the_answers(project_runner):
+    """asking/tools.py, LangGraph's prebuilt ToolNode: as written, a call without its required city fails in its
+    tool step; with the session setting `ask_when_needed`, the playground's check asks for the city first, the
+    answer goes into the call (and into the state the model sees next), and the tool step says where it came from."""
+    from app.agents.settings import SettingsError
+
+    runner = project_runner(ASKING)
+    name = runner_agent(runner, ASKING, "weather")["name"]
+    plain = runner.new_session(name, "demo/offline")
+    assert runner.turn(plain.id, message="What's the weather like?").status == "done"
+    [failed] = [s for s in steps_of(runner, plain.id) if s["kind"] == "tool"]
+    assert failed["status"] == "error" and "city" in failed["error"]
+
+    with pytest.raises(SettingsError, match="setting 'ask_when_needed' of weather is 'yes': it must be true or false"):
+        runner.new_session(name, "demo/offline", settings={"ask_when_needed": "yes"})
+    session = runner.new_session(name, "demo/offline", settings={"ask_when_needed": True})
+    asked = runner.turn(session.id, message="What's the weather like?")
+    assert asked.status == "needs_clarification"
+    question = asked.clarification
+    assert (question.kind, question.tool, question.field, question.detected_by) == ("missing_argument", "weather",
+                                                                                   "city", "schema")
+    done = runner.turn(session.id, answer="Lisbon")
+    assert done.status == "done" and "Lisbon: 21 degrees celsius" in done.final_answer
+    steps = steps_of(runner, session.id)
+    [tool] = [s for s in steps if s["kind"] == "tool"]
+    assert tool["status"] == "ok" and tool["input"] == {"city": "Lisbon"}
+    assert tool["meta"]["provenance"]["city"]["source"] == "clarification"
+    [check] = [s for s in steps if s["kind"] == "check"]
+    by_id = {s["id"]: s for s in steps}
+    assert by_id[check["parent_id"]]["name"] == "tools" == by_id[tool["parent_id"]]["name"]
+    assert [s["name"] for s in steps if s["kind"] == "node"] == ["agent", "tools", "agent"]  # one step a node run
+    # the next model call saw the call as answered
+    model_calls = [s for s in steps if s["kind"] == "model"]
+    sent = model_calls[-1]["input"]["messages"]
+    assert any(json.loads(c["function"]["arguments"]) == {"city": "Lisbon"} for m in sent for c in m.get("tool_calls") or [])

@@ -48,6 +48,8 @@ SETTINGS = {s.name: s for s in (
     Setting("max_steps", int, minimum=1, maximum=100), Setting("system_prompt", str),
     Setting("retrieval", str),  # "bm25" or an embedding model; app.retrieval falls back to bm25 and says why
     Setting("retrieval_k", int, minimum=1, maximum=100), Setting("retrieval_threshold", int, minimum=0, maximum=100_000),
+    # an opened LangGraph project's graph: its ToolNodes behind the Ask-when-Needed check (app.clarify.wrap)
+    Setting("ask_when_needed", bool),
     # awn
     Setting("strictness", str, choices=("guesses", "missing_only")), Setting("reflection", bool),
     Setting("max_questions", int, minimum=0, maximum=10),
@@ -80,6 +82,6 @@ def check_settings(spec, settings: dict[str, Any] | None) -> dict[str, Any]:
             continue
         if name not in takes and spec.source == "built-in":
             raise SettingsError(f"{spec.name} has no setting {name!r}: it takes {', '.join(takes)}")
-        if name in SETTINGS and (spec.source == "built-in" or name in COMMON):
+        if name in SETTINGS and (spec.source == "built-in" or name in COMMON or io is not None and name in spec.settings):
             SETTINGS[name].check(value, spec.name)
     return settings

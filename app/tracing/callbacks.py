@@ -20,7 +20,7 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 
 from app.tracing.messages import message_dicts
-from app.tracing.steps import Step, StepKind, StepStatus
+from app.tracing.steps import PROVENANCE, Step, StepKind, StepStatus
 
 # (step id, parent step id) of the chat model call this context is making: read by the endpoint's request tagging
 MODEL_CALL: contextvars.ContextVar[tuple[str, str | None] | None] = contextvars.ContextVar("model_call", default=None)
@@ -45,18 +45,23 @@ class StepCallbacks(BaseCallbackHandler):
         self._parents: dict[UUID, UUID | None] = {}
         self._open: dict[UUID, Step] = {}
         self._tokens: dict[UUID, contextvars.Token] = {}
+        self._provenance: dict[str, dict] = {}  # by tool call id: where its arguments came from (a wrapped check)
 
     # -- the tree --
 
-    def _parent_step(self, parent_run_id: UUID | None) -> str | None:
+    def _open_ancestor(self, parent_run_id: UUID | None) -> UUID | None:
+        """The nearest run up the tree that is an open step."""
         seen = 0
         while parent_run_id is not None and seen < 1000:
-            step = self._open.get(parent_run_id)
-            if step is not None:
-                return step.id
+            if parent_run_id in self._open:
+                return parent_run_id
             parent_run_id = self._parents.get(parent_run_id)
             seen += 1
         return None
+
+    def _parent_step(self, parent_run_id: UUID | None) -> str | None:
+        step = self._open.get(self._open_ancestor(parent_run_id))
+        return None if step is None else step.id
 
     def _begin(self, run_id: UUID, parent_run_id: UUID | None, step: Step | None) -> Step | None:
         with self._guard:
@@ -86,8 +91,14 @@ class StepCallbacks(BaseCallbackHandler):
                        name=None, **kwargs):
         node = (metadata or {}).get("langgraph_node")
         is_node = node is not None and name == node and not str(node).startswith("__")
-        step = Step(kind=StepKind.NODE, node=str(node), name=str(node),
-                    meta={"namespace": str((metadata or {}).get("checkpoint_ns") or "")}) if is_node else None
+        # the task's own namespace ("node:task id", "parent:id|node:id" in a subgraph)
+        namespace = str((metadata or {}).get("langgraph_checkpoint_ns") or (metadata or {}).get("checkpoint_ns") or "")
+        if is_node:  # a runnable of the node's own name inside it (a wrapped ToolNode) is not a node again
+            with self._guard:
+                parent = self._open.get(self._open_ancestor(parent_run_id))
+            is_node = not (parent is not None and parent.kind == StepKind.NODE and parent.node == str(node)
+                           and parent.meta.get("namespace") == namespace)
+        step = Step(kind=StepKind.NODE, node=str(node), name=str(node), meta={"namespace": namespace}) if is_node else None
         self._begin(run_id, parent_run_id, step)
 
     def on_chain_end(self, outputs, *, run_id, **kwargs):
@@ -99,11 +110,14 @@ class StepCallbacks(BaseCallbackHandler):
     # -- tools and retrievers --
 
     def on_tool_start(self, serialized, input_str, *, run_id, parent_run_id=None, metadata=None, inputs=None,
-                      name=None, **kwargs):
+                      name=None, tool_call_id=None, **kwargs):
         tool = name or (serialized or {}).get("name") or "tool"
+        meta: dict[str, Any] = {"via": "LangChain callbacks"}
+        if tool_call_id is not None and str(tool_call_id) in self._provenance:
+            meta[PROVENANCE] = self._provenance.pop(str(tool_call_id))
         self._begin(run_id, parent_run_id, Step(kind=StepKind.TOOL, node=_node(metadata, "tools"), name=str(tool),
                                                 input=inputs if isinstance(inputs, dict) else {"input": input_str},
-                                                meta={"via": "LangChain callbacks"}))
+                                                meta=meta))
 
     def on_tool_end(self, output, *, run_id, **kwargs):
         self._end(run_id, plain(getattr(output, "content", output)))
@@ -123,6 +137,21 @@ class StepCallbacks(BaseCallbackHandler):
 
     def on_retriever_error(self, error, *, run_id, **kwargs):
         self._end(run_id, error=error)
+
+    # -- the Ask-when-Needed check around an opened graph's tools (app.clarify.wrap) --
+
+    def on_custom_event(self, name, data, *, run_id, metadata=None, **kwargs):
+        from app.clarify.wrap import CHECK_EVENT
+
+        if name != CHECK_EVENT or not isinstance(data, dict):
+            return
+        self._provenance.update(data.get("provenance") or {})
+        with self._guard:
+            parent = self._parent_step(run_id)
+        step = Step(kind=StepKind.CHECK, node=_node(metadata, "tools"), name="check_tool_call",
+                    input=data.get("calls"), output=data.get("findings"), parent_id=parent,
+                    meta={"via": "ask_when_needed"})
+        self.record(step.end())
 
     # -- chat models --
 

@@ -42,6 +42,8 @@ def _io_info(io) -> str:
     if io.nodes:
         lines.append("**Breakpoints:** set `interrupt_before` to a list of its nodes: "
                      + ", ".join(render.inline_code(n) for n in io.nodes))
+    lines.append("**Ask when needed:** set `ask_when_needed` to `true` and its tool calls are checked before they "
+                 "run: a missing or guessed argument is asked about")
     return "\n\n" + "\n\n".join(lines) if lines else ""
 
 
