@@ -21,6 +21,7 @@ from typing import Any
 from app.config import secret_names
 from app.tracing.document import step_text, summary_timeline, trace_document
 from app.tracing.redact import REDACTED, _PATTERNS, redact
+from app.tracing.steps import tree_order
 from storage import NotFound, repo
 from storage.engine import Database
 
@@ -111,12 +112,14 @@ class _Shared:
         self.doc = doc
         self.by_seq = {s["seq"]: s for s in doc["steps"]}
         self.timeline = summary_timeline(doc["steps"])
+        # the list's order: each step under its parent (an opened graph's node, its model and tool calls)
+        self.rows = [step_line(s, depth) for depth, s in tree_order(doc["steps"])]
         self._haystacks: list[str] | None = None
 
     def haystacks(self) -> list[str]:
-        """Each step's searchable text, lower-cased (made on the first search)."""
+        """Each row's searchable text, lower-cased (made on the first search)."""
         if self._haystacks is None:
-            self._haystacks = [step_text(s) for s in self.doc["steps"]]
+            self._haystacks = [step_text(self.by_seq[r["seq"]]) for r in self.rows]
         return self._haystacks
 
 
@@ -156,25 +159,26 @@ def open_page(db: Database, token: str) -> dict[str, Any]:
     """What the share page's first screen needs: the document with only its first PAGE steps (and `step_count`);
     counts a view."""
     row, shared = _live(db, token, count_view=True)
-    doc = {**shared.doc, "steps": [step_line(s) for s in shared.doc["steps"][:PAGE]],
+    doc = {**shared.doc, "steps": shared.rows[:PAGE],
            "step_count": len(shared.doc["steps"]), "timeline": shared.timeline}
     return _with_share(row, doc)
 
 
-def step_line(step: dict[str, Any]) -> dict[str, Any]:
-    """A step as a row of the share page's list: what it is, how long, what it cost; no input or output."""
-    return {k: step.get(k) for k in ("seq", "run_id", "kind", "name", "node", "status", "error", "duration_ms",
-                                     "prompt_tokens", "completion_tokens")}
+def step_line(step: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """A step as a row of the share page's list: what it is, how long, what it cost, how deep in the tree; no
+    input or output."""
+    return {**{k: step.get(k) for k in ("seq", "run_id", "kind", "name", "node", "status", "error", "duration_ms",
+                                        "prompt_tokens", "completion_tokens")}, "depth": depth}
 
 
 def steps_page(db: Database, token: str, offset: int = 0, limit: int = 100, q: str = "") -> dict[str, Any]:
     """Step rows `offset` to `offset + limit`, of every step or of those whose text contains `q`."""
     _, shared = _live(db, token)
-    steps = shared.doc["steps"]
+    rows = shared.rows
     needle = q.strip().lower()
     if needle:
-        steps = [s for s, text in zip(steps, shared.haystacks()) if needle in text]
-    return {"total": len(steps), "offset": offset, "steps": [step_line(s) for s in steps[offset:offset + limit]]}
+        rows = [r for r, text in zip(rows, shared.haystacks()) if needle in text]
+    return {"total": len(rows), "offset": offset, "steps": rows[offset:offset + limit]}
 
 
 def step_detail(db: Database, token: str, seq: int) -> dict[str, Any]:

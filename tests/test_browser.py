@@ -865,6 +865,8 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
 
         pick_agent(page, "agent")  # react-agent's graph, by its key
         send("Hello there")
+        page.locator("#stop").wait_for(state="hidden")
+        page.locator("#chat").get_by_text("call_model").last.click()  # its model call is inside the node's box
         page.locator("#chat").get_by_text("the graph asked for claude-sonnet-4-5-20250929").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "project-react-agent.png"), full_page=True)
 

@@ -247,6 +247,20 @@ def test_the_react_agent_template_runs_offline_and_each_model_call_is_one_step_o
     assert tool["name"] == "search" and tool["status"] == "error" and by_id[tool["parent_id"]]["name"] == "tools"
     assert [s["name"] for s in steps if s["kind"] == "node"] == ["call_model", "tools", "call_model"]
 
+    # The tree, wherever the trace is read: the chat nests each call in its node's box (the node first), the
+    # share page lists it under its node
+    from app import sharing
+    from app.ui import render
+
+    chat = render.chat_from_trace(runner.trace(session.id))
+    boxes = [m["metadata"] for m in chat if m.get("metadata")]
+    first_model = next(i for i, b in enumerate(boxes) if b["id"] == models[0]["id"])
+    assert boxes[first_model]["parent_id"] == boxes[first_model - 1]["id"] == models[0]["parent_id"]
+    page = sharing.open_page(runner.db, sharing.create(runner.db, session.id)["token"])
+    rows = [(r["depth"], r["kind"], r["name"]) for r in page["steps"]]
+    assert rows == [(0, "node", "call_model"), (1, "model", "demo/offline"), (0, "node", "tools"),
+                    (1, "tool", "search"), (0, "node", "call_model"), (1, "model", "demo/offline")]
+
     # Its own context setting picks an OpenAI model: ChatOpenAI, answered by the session's model all the same
     other = runner.new_session(name, "demo/offline", settings={"model": "openai/gpt-4o-mini"})
     assert runner.turn(other.id, message="Hello there").status == "done"

@@ -222,3 +222,24 @@ def step(kind: StepKind | str, node: str, name: str, input: Any = None, **meta: 
         raise
     s.ended_at = s.ended_at or time.time()
     emit_step(s)
+
+
+def tree_order(steps: list[Any]) -> list[tuple[int, Any]]:
+    """(depth, step) in tree order: each step under its parent (an opened graph's node, subgraph, model call),
+    siblings as they started; the steps without one in their order. Steps are Step records or their dicts."""
+    def get(step: Any, name: str) -> Any:
+        return step.get(name) if isinstance(step, dict) else getattr(step, name)
+
+    ids = {get(s, "id") for s in steps}
+    children: dict[Any, list[Any]] = {}
+    for s in steps:
+        parent = get(s, "parent_id")
+        children.setdefault(parent if parent in ids else None, []).append(s)
+    out: list[tuple[int, Any]] = []
+    todo = [(0, s) for s in reversed(children.get(None, []))]
+    while todo:
+        depth, step = todo.pop()
+        out.append((depth, step))
+        todo += [(depth + 1, c) for c in sorted(children.get(get(step, "id"), []),
+                                                 key=lambda c: get(c, "started_at") or 0, reverse=True)]
+    return out

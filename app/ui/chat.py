@@ -305,7 +305,7 @@ def build(shell: Shell) -> ChatTab:
                     if live in history:
                         history.remove(live)  # text the model wrote before a tool call: the step shows it
                         live = {"role": "assistant", "content": ""}
-                    history.append(render.step_message(event.step))
+                    render.add_step(history, event.step)
                     yield out("", history, hidden, running=True)
                 elif event.type == "delta":
                     if live not in history:

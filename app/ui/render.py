@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from app.clarify.request import ClarificationRequest
 from app.tracing.document import step_text, summary_timeline
-from app.tracing.steps import PROVENANCE, Step, StepKind
+from app.tracing.steps import PROVENANCE, Step, StepKind, tree_order
 
 KIND_ICON = {"model": "🧠", "tool": "🛠️", "check": "🔎", "clarification": "❓", "summary": "📝", "answer": "💬",
              "error": "⚠️", "plan": "🗺️", "refine": "🔧", "decision": "🚦", "search": "🌳", "node": "⬡",
@@ -151,10 +151,23 @@ def step_body(step: Step) -> str:
 
 
 def step_message(step: Step) -> dict[str, Any]:
-    meta: dict[str, Any] = {"title": step_title(step), "status": "done"}
+    meta: dict[str, Any] = {"title": step_title(step), "status": "done", "id": step.id}
+    if step.parent_id:
+        meta["parent_id"] = step.parent_id  # shown inside its parent's box (Gradio's nested thoughts)
     if step.duration_ms is not None:
         meta["duration"] = round(step.duration_ms / 1000, 3)
     return {"role": "assistant", "content": step_body(step) or " ", "metadata": meta}
+
+
+def add_step(history: list[dict[str, Any]], step: Step) -> None:
+    """The step's message into the chat. A step ends after the steps inside it (a node after its model and tool
+    calls), and the chat nests a message only under one shown before it: a parent goes in before its first child."""
+    message = step_message(step)
+    for index, shown in enumerate(history):
+        if (shown.get("metadata") or {}).get("parent_id") == step.id:
+            history.insert(index, message)
+            return
+    history.append(message)
 
 
 def question_message(question: ClarificationRequest) -> dict[str, Any]:
@@ -189,7 +202,7 @@ def chat_from_trace(trace: dict[str, Any], pending: ClarificationRequest | None 
                 messages.append(question_message(ClarificationRequest.from_payload(step.input or {})))
                 messages.append({"role": "user", "content": text(step.output)})
             elif step.seq >= first_shown:
-                messages.append(step_message(step))
+                add_step(messages, step)
         if run["final_answer"]:
             messages.append({"role": "assistant", "content": text(run["final_answer"])})
         elif run["status"] == "error" and run.get("error"):
@@ -217,27 +230,13 @@ def step_rows(steps: list[Step]) -> list[list[Any]]:
              s.completion_tokens, round(s.cost, 6), (s.checkpoint_id or "")[-8:]] for s in steps]
 
 
-def _nested(steps: list[Step]):
-    """(depth, step) in tree order: each step under its parent (an opened graph's node, subgraph, model call),
-    siblings as they started; the steps without one in their order."""
-    ids = {s.id for s in steps}
-    children: dict[str | None, list[Step]] = {}
-    for s in steps:
-        children.setdefault(s.parent_id if s.parent_id in ids else None, []).append(s)
-    todo = [(0, s) for s in reversed(children.get(None, []))]
-    while todo:
-        depth, step = todo.pop()
-        yield depth, step
-        todo += [(depth + 1, c) for c in sorted(children.get(step.id, []), key=lambda c: c.started_at, reverse=True)]
-
-
 def step_tree(steps: list[Step], runs: list[dict[str, Any]]) -> str:
     lines = []
     by_run = _by_run(steps)
     for run in runs:
         lines.append(f"**Turn {run['seq']}** — {plain(run['user_message'][:80])} · _{run['status']}_")
         node = None
-        for depth, s in _nested(by_run.get(run["id"], [])):
+        for depth, s in tree_order(by_run.get(run["id"], [])):
             if depth == 0 and s.node != node and not any(x.parent_id for x in by_run[run["id"]]):
                 lines.append(f"- node {inline_code(s.node)}")
                 node = s.node

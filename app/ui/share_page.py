@@ -35,6 +35,7 @@ max-height:320px;white-space:pre-wrap;word-break:break-word;font-size:.85em}
 .readonly{float:right;color:#6b7280;font-size:.85em}
 #step-search{width:100%;box-sizing:border-box;padding:6px 10px;margin:4px 0 8px;font-size:1em}
 details.step>summary{font-family:ui-monospace,monospace;font-size:.9em} #more{margin:8px 0}
+details.d1{margin-left:1.4em} details.d2{margin-left:2.8em} details.d3{margin-left:4.2em} details.d4{margin-left:5.6em}
 """
 
 
@@ -46,7 +47,8 @@ def step_summary(step: dict[str, Any]) -> str:
     """A step's one line in the list (the page's script writes the same line for the rows it fetches)."""
     tokens = (f" · {step['prompt_tokens']}+{step['completion_tokens']} tokens" if step["kind"] == "model" else "")
     error = f" · error: {step.get('error')}" if step["status"] == "error" else ""
-    return (f"#{step['seq']} {render.KIND_ICON.get(step['kind'], '•')} {step['kind']} · {step['name']} · "
+    return (f"{'↳ ' if step.get('depth') else ''}#{step['seq']} {render.KIND_ICON.get(step['kind'], '•')} "
+            f"{step['kind']} · {step['name']} · "
             f"{round(step.get('duration_ms') or 0, 1)} ms{tokens}{error}")
 
 
@@ -84,8 +86,8 @@ def page(doc: dict[str, Any], nonce: str) -> str:
         body.append(f'<p class="meta">… and {len(doc["runs"]) - MAX_TURNS} more turns: their steps are in the list '
                     "below.</p>")
     total = doc.get("step_count", len(doc["steps"]))
-    rows = "".join(f'<details class="step" data-seq="{int(st["seq"])}"><summary>{_e(step_summary(st))}</summary>'
-                   "</details>" for st in doc["steps"])
+    rows = "".join(f'<details class="step d{min(int(st.get("depth") or 0), 4)}" data-seq="{int(st["seq"])}">'
+                   f'<summary>{_e(step_summary(st))}</summary></details>' for st in doc["steps"])
     bars = doc.get("timeline") or []
     figure = {"data": [{"type": "bar", "orientation": "h", "y": [b["label"] for b in bars],
                         "x": [max(b["ms"], 0.5) for b in bars], "base": [b["start_ms"] for b in bars],
@@ -136,7 +138,7 @@ let shown = {len(doc["steps"])}, total = {total}, query = "", loading = false, g
 function line(s) {{
   const tokens = s.kind === "model" ? ` · ${{s.prompt_tokens}}+${{s.completion_tokens}} tokens` : "";
   const error = s.status === "error" ? ` · error: ${{s.error}}` : "";
-  return `#${{s.seq}} ${{ICONS[s.kind] || "•"}} ${{s.kind}} · ${{s.name}} · ${{Math.round((s.duration_ms || 0) * 10) / 10}} ms${{tokens}}${{error}}`;
+  return `${{s.depth ? "↳ " : ""}}#${{s.seq}} ${{ICONS[s.kind] || "•"}} ${{s.kind}} · ${{s.name}} · ${{Math.round((s.duration_ms || 0) * 10) / 10}} ms${{tokens}}${{error}}`;
 }}
 function block(parent, label, value) {{
   if (value === null || value === undefined) return;
@@ -156,7 +158,8 @@ async function detail(row) {{
   if (provenance) block(row, "where each argument came from", provenance);
 }}
 function row(s) {{
-  const d = document.createElement("details"); d.className = "step"; d.dataset.seq = s.seq;
+  const d = document.createElement("details"); d.className = `step d${{Math.min(s.depth || 0, 4)}}`;
+  d.dataset.seq = s.seq;
   const summary = document.createElement("summary"); summary.textContent = line(s);
   d.append(summary); d.addEventListener("toggle", () => detail(d)); return d;
 }}
