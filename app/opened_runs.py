@@ -16,6 +16,8 @@ from app.protocols import models
 from app.tracing.recorder import Recorder
 from app.tracing.steps import Step
 
+OWN_MODELS = "own_models"  # an opened graph's setting: its own models answer it (where the operator allows them)
+
 
 class OpenedRun:
     def __init__(self, spec, session, config: dict, recorder: Recorder, on_step: Callable[[Step], None], settings):
@@ -24,7 +26,8 @@ class OpenedRun:
         self._guard = threading.Lock()  # steps come from the endpoint's threads and the graph's at once
         self._on_step = on_step
         self.io = spec.io
-        self.link = models.link_run(config, session.model, self.record, settings) if models.pointed() else None
+        own = bool((session.settings or {}).get(OWN_MODELS)) and self.io is not None
+        self.link = models.link_run(config, session.model, self.record, settings, own) if models.pointed() else None
         self.options: dict[str, Any] = {}
         if self.io is not None:
             from app.tracing.callbacks import StepCallbacks

@@ -574,3 +574,29 @@ def test_ask_when_needed_checks_an_opened_graphs_tool_calls_and_runs_them_with_t
     model_calls = [s for s in steps if s["kind"] == "model"]
     sent = model_calls[-1]["input"]["messages"]
     assert any(json.loads(c["function"]["arguments"]) == {"city": "Lisbon"} for m in sent for c in m.get("tool_calls") or [])
+
+
+def test_a_graph_may_use_its_own_model_only_where_the_operator_allows_its_provider(project_runner, fake_openai,
+                                                                                   monkeypatch):
+    """The session setting `own_models`: the model the graph names answers it, with the operator's key, and only
+    for a provider the operator lists in PLAYGROUND_GRAPH_PROVIDERS; the call is still a step of the run. The
+    provider here is a local OpenAI-compatible server (a hosted model cannot run here), reached through LiteLLM."""
+    monkeypatch.delenv("PLAYGROUND_GRAPH_PROVIDERS", raising=False)
+    runner = project_runner(REACT)
+    name = runner_agent(runner, REACT)["name"]
+    refused = runner.new_session(name, "demo/offline", settings={"own_models": True})
+    failed = runner.turn(refused.id, message="Hello there")
+    assert failed.status == "error" and "the graph asked for anthropic/claude-sonnet-4-5-20250929" in failed.error
+    assert "PLAYGROUND_GRAPH_PROVIDERS=anthropic" in failed.error and fake_openai.requests == 0
+
+    monkeypatch.setenv("PLAYGROUND_GRAPH_PROVIDERS", "openai")
+    own = runner.new_session(name, "demo/offline", settings={"own_models": True, "model": "openai/gpt-4o-mini"})
+    done = runner.turn(own.id, message="What is the weather in Lisbon?")
+    assert done.status == "done", done.error
+    calls = [s for s in steps_of(runner, own.id) if s["kind"] == "model"]
+    assert calls and all(c["name"] == "openai/gpt-4o-mini" and c["input"]["asked_for"] == "gpt-4o-mini" for c in calls)
+    assert fake_openai.requests == len(calls)
+    # the same session setting off: the session's model answers, the provider is not called
+    mine = runner.new_session(name, "demo/offline", settings={"model": "openai/gpt-4o-mini"})
+    assert runner.turn(mine.id, message="Hello there").status == "done"
+    assert fake_openai.requests == len(calls)

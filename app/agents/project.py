@@ -307,7 +307,7 @@ def _spec(name: str, source: str, module, graph) -> AgentSpec:
         name=name, title=source.rsplit(":", 1)[-1] if "/" not in name else name,
         description=_first_paragraph(module.__doc__) or f"The graph {name!r} of {source.rsplit(':', 1)[0]}.",
         paper=f"your LangGraph project: {source}", build=build, source=source,
-        settings=(*(f.name for f in context), "ask_when_needed", "interrupt_before"),
+        settings=(*(f.name for f in context), "ask_when_needed", "own_models", "interrupt_before"),
         settings_hint=json.dumps({**{f.name: f.default for f in context if f.default is not None},
                                   "ask_when_needed": False})[:400],
         io=io,

@@ -49,7 +49,7 @@ SETTINGS = {s.name: s for s in (
     Setting("retrieval", str),  # "bm25" or an embedding model; app.retrieval falls back to bm25 and says why
     Setting("retrieval_k", int, minimum=1, maximum=100), Setting("retrieval_threshold", int, minimum=0, maximum=100_000),
     # an opened LangGraph project's graph: its ToolNodes behind the Ask-when-Needed check (app.clarify.wrap)
-    Setting("ask_when_needed", bool),
+    Setting("ask_when_needed", bool), Setting("own_models", bool),
     # awn
     Setting("strictness", str, choices=("guesses", "missing_only")), Setting("reflection", bool),
     Setting("max_questions", int, minimum=0, maximum=10),

@@ -50,7 +50,7 @@ def anthropic_message(body: dict[str, Any], link: RunLink | None, place: Place):
     options = {k: body[k] for k in ("temperature", "top_p", "max_tokens") if body.get(k) is not None}
     if body.get("stop_sequences"):
         options["stop"] = body["stop_sequences"]
-    _model, reply = _complete(asked, messages, tools, link, place, options)
+    _model, reply = _complete(asked, messages, tools, link, place, options, provider="anthropic")
     content: list[dict[str, Any]] = [{"type": "text", "text": reply.content}] if reply.content else []
     content += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in reply.tool_calls]
     message = {"id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message", "role": "assistant", "model": asked,

@@ -4,7 +4,9 @@ and Anthropic's (`/v1/messages`). An opened LangGraph project's `ChatOpenAI(mode
 (`app.protocols.clients`), so it runs unchanged with no key and no network, answered by a model the playground has.
 
 Which model answers is the session's choice: the model of the session whose run made the call (the chat's model
-menu); a call from outside a run gets the model it names if the playground has it, else the demo model. Every
+menu), or, with the session setting `own_models` and where the operator allows that provider (GRAPH_PROVIDERS),
+the very model the graph names, called with the operator's key; a call from outside a run gets the model it
+names if the playground has it, else the demo model. Every
 call made inside a run is a model step of that run, with the messages, the tools offered, the reply, tokens,
 cost and latency, and "asked for X, answered by Y".
 
@@ -28,6 +30,7 @@ from typing import Any, Callable, Iterator
 from app import config
 
 RUN_KEY = "playground_run"  # the run's token, in the run's LangGraph `configurable`
+GRAPH_PROVIDERS = "PLAYGROUND_GRAPH_PROVIDERS"  # the operator's: providers an opened graph may call itself ("*": any)
 RUN_HEADER = "x-playground-run"
 KEY = "pg-" + secrets.token_urlsafe(24)  # the graphs' key; never stored, never shown
 # What the graphs' clients read, and what it is set to (the endpoint's address, or KEY).
@@ -43,21 +46,23 @@ class RunLink:
     retries: int = 2
     guard: threading.Lock = field(default_factory=threading.Lock)
     served: set = field(default_factory=set)  # ids of the model steps recorded here (callbacks record no twin)
+    own: bool = False  # the session's `own_models`: the graph's own model answers, if the operator allows it
 
 
 _runs: dict[str, RunLink] = {}
 _state: dict[str, Any] = {"base": None, "server": None}
 
 
-def open_run(model: str, record: Callable[[Any], None], timeout: float = 60.0, retries: int = 2) -> str:
+def open_run(model: str, record: Callable[[Any], None], timeout: float = 60.0, retries: int = 2,
+             own: bool = False) -> str:
     token = secrets.token_urlsafe(18)
-    _runs[token] = RunLink(model, record, timeout, retries)
+    _runs[token] = RunLink(model, record, timeout, retries, own=own)
     return token
 
 
-def link_run(config: dict, model: str, record: Callable[[Any], None], settings) -> str:
+def link_run(config: dict, model: str, record: Callable[[Any], None], settings, own: bool = False) -> str:
     """Open a run at the endpoint and put its token in the run's LangGraph config (the requests read it)."""
-    token = open_run(model, record, timeout=settings.model_timeout, retries=settings.model_retries)
+    token = open_run(model, record, timeout=settings.model_timeout, retries=settings.model_retries, own=own)
     config["configurable"][RUN_KEY] = token
     return token
 
@@ -104,9 +109,33 @@ class EndpointError(Exception):
         self.status, self.kind = status, kind
 
 
-def answering_model(asked: str, link: RunLink | None) -> str:
+def allowed_providers() -> set[str]:
+    import os
+
+    return {p.strip() for p in os.environ.get(GRAPH_PROVIDERS, "").split(",") if p.strip()}
+
+
+def own_model(asked: str, provider: str) -> str:
+    """The model a graph names, as a LiteLLM model of the API it called (`gpt-4o` on the OpenAI API: openai/gpt-4o),
+    if the operator lets graphs call that provider and its key is set; else EndpointError saying which."""
+    from app.llm import gateway
+
+    model = asked if "/" in asked else f"{provider}/{asked}"
+    wanted = model.split("/", 1)[0]
+    allowed = allowed_providers()
+    if "*" not in allowed and wanted not in allowed:
+        raise EndpointError(403, f"the graph asked for {model}, and this server lets graphs call only its own models: "
+                            f"the operator allows a provider with {GRAPH_PROVIDERS}={wanted}", "permission_error")
+    try:
+        gateway.check_model(model)
+    except gateway.ModelConfigError as exc:
+        raise EndpointError(400, f"the graph asked for {model}: {exc}") from None
+    return model
+
+
+def answering_model(asked: str, link: RunLink | None, provider: str = "openai") -> str:
     if link is not None:
-        return link.model
+        return own_model(asked, provider) if link.own else link.model
     from app.llm import gateway
 
     for info in gateway.available_models():
@@ -147,12 +176,13 @@ def _openai_messages(messages: Any) -> list[dict[str, Any]]:
 
 
 def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: RunLink | None, place: Place,
-              options: dict[str, Any], on_delta: Callable[[str], None] | None = None):
-    """One call of the answering model, recorded as a step of the run that made it."""
+              options: dict[str, Any], on_delta: Callable[[str], None] | None = None, provider: str = "openai"):
+    """One call of the answering model, recorded as a step of the run that made it (`provider`: the API the graph
+    called, for a graph that uses its own models)."""
     from app.llm import demo, gateway
     from app.tracing.steps import Step, StepKind, StepStatus
 
-    model = answering_model(asked, link)
+    model = answering_model(asked, link, provider)
     requested = options.get("response_format")
     schema = _json_schema(requested)
     if model.startswith(demo.PROVIDER + "/"):
@@ -210,6 +240,7 @@ def chat_completion(body: dict[str, Any], link: RunLink | None, place: Place):
     messages = _openai_messages(body.get("messages"))
     tools = body.get("tools") or None
     options = {k: body[k] for k in OPTIONS if body.get(k) is not None}
+    answering_model(asked, link)  # a model the graph may not call: an HTTP error, before any event is streamed
     if not body.get("stream"):
         model, reply = _complete(asked, messages, tools, link, place, options)
         return _completion_json(asked, reply)
