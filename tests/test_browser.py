@@ -822,7 +822,8 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
 
     projects = Path(__file__).parent / "data" / "projects"
     server = Server(new_db_url(tmp_path, "projects"), "--config", str(projects / "asking" / "langgraph.json"),
-                    "--config", str(projects / "react-agent" / "langgraph.json"))
+                    "--config", str(projects / "react-agent" / "langgraph.json"),
+                    "--config", str(projects / "new-langgraph-project" / "langgraph.json"))
     page.set_default_timeout(90_000)
     try:
         page.goto(server.url + "/")
@@ -869,6 +870,13 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         page.locator("#chat").get_by_text("call_model").last.click()  # its model call is inside the node's box
         page.locator("#chat").get_by_text("the graph asked for claude-sonnet-4-5-20250929").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "project-react-agent.png"), full_page=True)
+
+        # new-langgraph-project (its key taken by react-agent's: named by its folder), its one field in the form
+        pick_agent(page, "new-langgraph-project/agent")
+        page.locator("#input-form").get_by_text("changeme (string)", exact=True).wait_for()
+        page.locator("#input-field-0 textarea").fill("hi")
+        page.locator("#run-input").click()
+        page.locator("#chat").get_by_text("output from call_model").last.wait_for()
 
         # A NodeInterrupt waits; the inspector's state panel edits the channel it objects to, and a branch runs on
         pick_agent(page, "legacy")

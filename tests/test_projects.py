@@ -444,7 +444,7 @@ def test_the_templates_run_on_the_local_model(opened, tmp_path):
     from test_local_model import MODEL, _real_model_or_skip
 
     _real_model_or_skip()
-    runner = make_runner(f"sqlite:///{tmp_path / 'local.db'}", configs=(REACT, ASKING))
+    runner = make_runner(f"sqlite:///{tmp_path / 'local.db'}", configs=(REACT, ASKING, MEMORY))
     try:
         name = runner_agent(runner, REACT)["name"]
         session = runner.new_session(name, MODEL)
@@ -458,6 +458,11 @@ def test_the_templates_run_on_the_local_model(opened, tmp_path):
         chatty = runner.new_session("chatty", MODEL)
         done = runner.turn(chatty.id, message="What's the weather in Paris?")
         assert done.status == "done" and done.final_answer, done.error
+
+        memory = runner.new_session(runner_agent(runner, MEMORY, "agent")["name"], MODEL)
+        kept = runner.turn(memory.id, message="Remember that my name is Ann and I like tea.")
+        assert kept.status == "done", kept.error
+        assert [s for s in steps_of(runner, memory.id) if s["kind"] == "model" and s["name"] == MODEL]
     finally:
         runner.close()
 
