@@ -121,6 +121,11 @@ def _names(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+# The value an opened project's credential gets when its .env.example names it and the operator did not set it
+# (app.agents.project): its clients can be made, and a call with it fails in its own step. Never a key.
+PLACEHOLDER = "playground-placeholder-not-a-key"
+
+
 def secret_values(min_length: int = 6) -> list[str]:
     """Values of environment variables that look like secrets, longest first (for redaction)."""
     return sorted(secret_names(min_length), key=len, reverse=True)
@@ -132,4 +137,5 @@ def secret_names(min_length: int = 6) -> dict[str, str]:
 
     named = secret_env_names()
     return {value: name for name, value in os.environ.items()
-            if (_SECRET_NAME.search(name) or name in named) and value and len(value) >= min_length}
+            if (_SECRET_NAME.search(name) or name in named) and value and len(value) >= min_length
+            and value != PLACEHOLDER}

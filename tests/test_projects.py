@@ -605,3 +605,63 @@ def test_a_graph_may_use_its_own_model_only_where_the_operator_allows_its_provid
     mine = runner.new_session(name, "demo/offline", settings={"model": "openai/gpt-4o-mini"})
     assert runner.turn(mine.id, message="Hello there").status == "done"
     assert fake_openai.requests == len(calls)
+
+
+def _project(root: Path, key: str, who: str, flat_tools: bool = False) -> str:
+    """A project made from the same template as another: its package is `agent` too."""
+    (root / "agent").mkdir(parents=True)
+    (root / "agent" / "__init__.py").write_text("")
+    (root / "agent" / "helper.py").write_text(f"WHO = {who!r}\n")
+    imports = "from agent.helper import WHO\n"
+    if flat_tools:  # a flat module named like the playground's own `tools` package
+        (root / "tools.py").write_text("def shout(text):\n    return text.upper()\n")
+        imports += "from tools import shout\n"
+    else:
+        imports += "def shout(text):\n    return text\n"
+    (root / "agent" / "graph.py").write_text(
+        '"""Says who it is."""\nimport os\nfrom typing import TypedDict\n\nfrom langgraph.graph import END, START, '
+        f'StateGraph\n{imports}\nif not os.environ.get("SEARCH_API_KEY"):\n    raise RuntimeError("needs '
+        'SEARCH_API_KEY")\n\n\nclass State(TypedDict):\n    text: str\n\n\ndef say(state: State) -> State:\n'
+        '    return {"text": shout(WHO + ": " + state["text"])}\n\n\ngraph = StateGraph(State).add_node(say)'
+        '.add_edge(START, "say").add_edge("say", END).compile()\n')
+    (root / ".env.example").write_text("SEARCH_API_KEY=...\nLANGSMITH_PROJECT=x\n")
+    (root / "langgraph.json").write_text(json.dumps({"dependencies": ["."], "graphs": {
+        key: {"path": "./agent/graph.py:graph", "description": f"The {who} graph."}}}))
+    return str(root / "langgraph.json")
+
+
+def test_two_projects_of_one_template_and_a_flat_tools_module_each_import_their_own(project_runner, tmp_path,
+                                                                                      monkeypatch):
+    """Two projects whose package is `agent`, one with a `tools.py` (the playground's own package is `tools`):
+    each graph gets its own modules, and the playground keeps its own. A credential its .env.example names that
+    no one set gets a placeholder (the module that checks for it at import opens; no model sees it as a key)."""
+    import sys
+
+    import tools as playground_tools
+    from app.llm import gateway
+
+    monkeypatch.delenv("SEARCH_API_KEY", raising=False)
+    first = _project(tmp_path / "first", "one", "A")
+    second = _project(tmp_path / "second", "two", "B", flat_tools=True)
+    runner = project_runner(first, second)
+    assert sys.modules["tools"] is playground_tools and hasattr(sys.modules["tools"], "__path__")
+    one, two = runner_agent(runner, first, "one"), runner_agent(runner, second, "two")
+    assert one["description"] == "The A graph." and "SEARCH_API_KEY" in one["paper"]
+    assert gateway.env("SEARCH_API_KEY") is None  # a placeholder is no key
+    for spec, expected in ((one, "A: hi"), (two, "B: HI")):
+        session = runner.new_session(spec["name"], "demo/offline")
+        assert json.loads(runner.turn(session.id, message="hi").final_answer) == {"text": expected}
+    again = make_runner(runner.db.url, configs=(first, second))  # loaded again (another runner): the same graphs
+    try:
+        session = again.new_session(two["name"], "demo/offline")
+        assert json.loads(again.turn(session.id, message="hi").final_answer) == {"text": "B: HI"}
+    finally:
+        again.close()
+
+
+def test_a_javascript_graph_is_refused_in_one_line(tmp_path):
+    from app.agents.project import ProjectError, read
+
+    (tmp_path / "langgraph.json").write_text(json.dumps({"graphs": {"agent": "./src/agent.ts:graph"}}))
+    with pytest.raises(ProjectError, match="graph 'agent' \\(./src/agent.ts:graph\\) is a JavaScript graph"):
+        read(tmp_path / "langgraph.json")

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.agents import AGENTS, AgentSpec, register
+from app.agents import AGENTS, AgentSpec, imports, register
 from app.agents.base import AgentContext
 from app.agents.byo import _first_paragraph
 
@@ -53,6 +53,9 @@ class Project:
     dependencies: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    descriptions: dict[str, str] = field(default_factory=dict)  # a graph's own, where the config gives one
+    placeholders: list[str] = field(default_factory=list)  # credentials its .env.example names that no one set
+    roots: list[Path] = field(default_factory=list)  # where its modules import from (its path dependencies)
 
     @property
     def root(self) -> Path:
@@ -78,18 +81,25 @@ def read(path: str | os.PathLike) -> Project:
     if not isinstance(graphs, dict) or not graphs:
         raise ProjectError(f"{config}: \"graphs\" must name at least one graph, e.g. "
                            "{\"agent\": \"./src/agent/graph.py:graph\"}")
+    descriptions: dict[str, str] = {}
     for name, spec in graphs.items():
         if isinstance(spec, dict):  # {"path": ..., "description": ...} in newer configs
+            if isinstance(spec.get("description"), str):
+                descriptions[name] = spec["description"]
             spec = spec.get("path")
         if not isinstance(spec, str) or ":" not in spec:
             raise ProjectError(f"{config}: graph {name!r} must be \"./file.py:attribute\" or "
                                "\"package.module:attribute\"")
+        if re.search(r"\.(ts|js|mts|mjs|cts|cjs|tsx|jsx):", spec):
+            raise ProjectError(f"{config}: graph {name!r} ({spec}) is a JavaScript graph; the playground opens "
+                               "Python graphs (LangGraph's Python package)")
         graphs[name] = spec
     dependencies = data.get("dependencies", [])
     if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
         raise ProjectError(f"{config}: \"dependencies\" must be a list of paths and package names")
     return Project(config=config, graphs=dict(graphs), dependencies=list(dependencies),
-                   env=_env(config, data.get("env")), ignored=sorted(set(data) - KNOWN_KEYS - {"$schema"}))
+                   env=_env(config, data.get("env")), ignored=sorted(set(data) - KNOWN_KEYS - {"$schema"}),
+                   descriptions=descriptions)
 
 
 def _env(config: Path, value: Any) -> dict[str, str]:
@@ -102,6 +112,10 @@ def _env(config: Path, value: Any) -> dict[str, str]:
     file = (config.parent / value).resolve()
     if not file.exists():
         return {}  # `langgraph dev` starts without its .env too (a template ships .env.example)
+    return _env_file(file)
+
+
+def _env_file(file: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
         line = line.strip()
@@ -128,9 +142,12 @@ def prepare(project: Project) -> None:
             if not folder.is_dir():
                 raise ProjectError(f"{project.config}: dependency {dependency!r} is not a folder ({folder})")
             for entry in _import_roots(folder):
+                project.roots.append(Path(entry))
                 if entry not in sys.path:
                     sys.path.insert(0, entry)
             continue
+        if "://" in dependency or dependency.startswith(("git+", "-")):
+            continue  # a URL or a pip option: nothing to check it against; it is installed or its import says
         name = re.split(r"[\s\[<>=!~;@]", dependency.strip(), maxsplit=1)[0]
         try:
             importlib.metadata.distribution(name)
@@ -139,6 +156,33 @@ def prepare(project: Project) -> None:
                                "playground installs nothing at run time)") from None
     for key, value in project.env.items():
         os.environ.setdefault(key, value)
+    project.placeholders = _placeholders(project)
+
+
+EXAMPLE_ENV = (".env.example", ".env.sample", ".env.template", "example.env")
+CREDENTIAL = re.compile(r"(_API_KEY|_ACCESS_KEY|_SECRET_KEY|_TOKEN|_SECRET)$")
+
+
+def _placeholders(project: Project) -> list[str]:
+    """Credentials the project's .env.example names that neither the operator nor its `env` set get a placeholder
+    (never a key: the gateway and redaction treat it as unset), so that a client made at import (a search tool's)
+    can be made; a call with it fails in its own step, as a call without network does."""
+    from app.config import PLACEHOLDER
+
+    names: list[str] = []
+    for example in EXAMPLE_ENV:
+        file = project.root / example
+        if file.is_file():
+            try:
+                names += list(_env_file(file))
+            except (ProjectError, OSError, UnicodeDecodeError):
+                continue  # an example file is a hint, not config: one we cannot read changes nothing
+    placed = []
+    for name in dict.fromkeys(names):
+        if CREDENTIAL.search(name) and not name.startswith(("LANGSMITH_", "LANGCHAIN_")) and not os.environ.get(name):
+            os.environ[name] = PLACEHOLDER
+            placed.append(name)
+    return placed
 
 
 def _import_roots(folder: Path) -> list[str]:
@@ -164,18 +208,6 @@ def _import_roots(folder: Path) -> list[str]:
     return list(dict.fromkeys(str(r) for r in roots))
 
 
-def _module_name(file: Path) -> str | None:
-    """The dotted name `file` imports as from the import path (every folder between a package), or None."""
-    for entry in sorted((Path(p) for p in sys.path if p), key=lambda p: len(str(p)), reverse=True):
-        try:
-            parts = file.with_suffix("").relative_to(entry.resolve()).parts
-        except (ValueError, OSError):
-            continue
-        if parts and all((entry.resolve().joinpath(*parts[:i]) / "__init__.py").exists() for i in range(1, len(parts))):
-            return ".".join(parts)
-    return None
-
-
 def _where(exc: BaseException, root: Path) -> str:
     """`file:line` of the deepest frame of the project's own code that raised (a syntax error: its place), or ""."""
     if isinstance(exc, SyntaxError) and exc.filename:
@@ -197,27 +229,11 @@ def import_graph(project: Project, name: str):
     target, _, attr = spec.rpartition(":")
     looks_like_file = target.endswith(".py") or target.startswith((".", "/")) or "/" in target
     try:
-        if looks_like_file:
-            file = (project.root / target).resolve()
-            if not file.exists():
-                raise ProjectError(f"{project.config}: graph {name!r}: no such file {target}")
-            dotted = _module_name(file)
-            if dotted is not None:
-                module = importlib.import_module(dotted)
-            else:
-                unique = f"playground_project_{abs(hash(str(file))):x}_{file.stem}"
-                module = sys.modules.get(unique)
-                if module is None:
-                    loader = importlib.util.spec_from_file_location(unique, file)
-                    module = importlib.util.module_from_spec(loader)
-                    sys.modules[unique] = module
-                    try:
-                        loader.loader.exec_module(module)
-                    except BaseException:
-                        sys.modules.pop(unique, None)
-                        raise
-        else:
-            module = importlib.import_module(target)
+        file = (project.root / target).resolve() if looks_like_file else None
+        if file is not None and not file.exists():
+            raise ProjectError(f"{project.config}: graph {name!r}: no such file {target}")
+        roots = project.roots or [project.root]
+        module = imports.load_module(project.config, spec, roots, target, file)
     except ProjectError:
         raise
     except ModuleNotFoundError as exc:
@@ -281,7 +297,8 @@ def load(project: Project) -> list[AgentSpec]:
         except Exception as exc:
             raise _failed(label, exc, project.root) from None
         source = f"{project.config}:{name}"
-        specs.append(_spec(_free_name(name, source, project), source, module, graph))
+        specs.append(_spec(_free_name(name, source, project), source, module, graph,
+                           project.descriptions.get(name), project.placeholders))
     return specs
 
 
@@ -294,7 +311,8 @@ def _free_name(key: str, source: str, project: Project) -> str:
     raise ProjectError(f"{project.config}: graph {key!r}: its name is taken by another agent")
 
 
-def _spec(name: str, source: str, module, graph) -> AgentSpec:
+def _spec(name: str, source: str, module, graph, description: str | None = None,
+          placeholders: list[str] | tuple[str, ...] = ()) -> AgentSpec:
     from app.agents import schema
 
     io = schema.describe(graph if not hasattr(graph, "compile") else graph.compile())
@@ -305,8 +323,11 @@ def _spec(name: str, source: str, module, graph) -> AgentSpec:
 
     return AgentSpec(
         name=name, title=source.rsplit(":", 1)[-1] if "/" not in name else name,
-        description=_first_paragraph(module.__doc__) or f"The graph {name!r} of {source.rsplit(':', 1)[0]}.",
-        paper=f"your LangGraph project: {source}", build=build, source=source,
+        description=(description or _first_paragraph(module.__doc__)
+                     or f"The graph {name!r} of {source.rsplit(':', 1)[0]}."),
+        paper=f"your LangGraph project: {source}" + (
+            f" · not set, so its calls fail in their steps: {', '.join(placeholders)}" if placeholders else ""),
+        build=build, source=source,
         settings=(*(f.name for f in context), "ask_when_needed", "own_models", "interrupt_before"),
         settings_hint=json.dumps({**{f.name: f.default for f in context if f.default is not None},
                                   "ask_when_needed": False})[:400],

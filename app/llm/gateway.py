@@ -150,10 +150,10 @@ def keep_operator_env() -> None:
 
 
 def env(name: str) -> str | None:
-    """An environment variable as the operator set it (see keep_operator_env)."""
-    if _operator is not None and name in _operator:
-        return _operator[name]
-    return os.environ.get(name)
+    """An environment variable as the operator set it (see keep_operator_env); an opened project's placeholder
+    for a credential no one set is no key."""
+    value = _operator[name] if _operator is not None and name in _operator else os.environ.get(name)
+    return None if value == config.PLACEHOLDER else value
 
 
 def _openai_compatible_base() -> str | None:
