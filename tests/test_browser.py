@@ -84,10 +84,14 @@ def test_a_server_restart_keeps_every_browsers_session_and_its_pending_question(
         page.locator("#option-0").wait_for(state="visible")
         server.stop()
         server = Server(db, port=server.port)  # same origin: the browser's storage is per host and port
-        try:
-            page.reload()
-        except Exception:  # noqa: BLE001 (the page, seeing its server gone, may be navigating itself)
-            page.goto(server.url + "/")
+        for attempt in range(5):  # the page, seeing its server gone, may be navigating itself: that aborts ours
+            try:
+                page.goto(server.url + "/")
+                break
+            except Exception:  # noqa: BLE001
+                if attempt == 4:
+                    raise
+                page.wait_for_timeout(1000)
         option = page.locator("#option-0")
         option.wait_for(state="visible")
         assert "Which city" in page.locator("#question").inner_text()
@@ -821,7 +825,15 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
     from conftest import Server, new_db_url
 
     projects = Path(__file__).parent / "data" / "projects"
-    server = Server(new_db_url(tmp_path, "projects"), "--config", str(projects / "asking" / "langgraph.json"),
+    (tmp_path / "slow").mkdir()
+    (tmp_path / "slow" / "slow.py").write_text(
+        '"""Takes its time."""\nimport time\nfrom langgraph.graph import END, START, MessagesState, StateGraph\n\n\n'
+        'def think(state: MessagesState):\n    time.sleep(3)\n    return {"messages": [{"role": "assistant", '
+        '"content": "done thinking"}]}\n\n\ngraph = StateGraph(MessagesState).add_node(think).add_edge(START, '
+        '"think").add_edge("think", END).compile()\n')
+    (tmp_path / "slow" / "langgraph.json").write_text('{"graphs": {"slow": "./slow.py:graph"}}')
+    server = Server(new_db_url(tmp_path, "projects"), "--config", str(tmp_path / "slow" / "langgraph.json"),
+                    "--config", str(projects / "asking" / "langgraph.json"),
                     "--config", str(projects / "react-agent" / "langgraph.json"),
                     "--config", str(projects / "new-langgraph-project" / "langgraph.json"))
     page.set_default_timeout(90_000)
@@ -870,6 +882,17 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         page.locator("#chat").get_by_text("call_model").last.click()  # its model call is inside the node's box
         page.locator("#chat").get_by_text("the graph asked for claude-sonnet-4-5-20250929").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "project-react-agent.png"), full_page=True)
+
+        # What a person types while a turn runs is kept when it ends (the turn's last outputs left it alone)
+        pick_agent(page, "slow")
+        send("think about it")
+        page.locator("#stop").wait_for(state="visible")
+        page.locator("#message textarea").fill("typed meanwhile")
+        page.locator("#chat").get_by_text("done thinking").last.wait_for()
+        page.locator("#stop").wait_for(state="hidden")
+        page.wait_for_timeout(1000)  # the event's closing messages, which used to clear the box
+        assert page.locator("#message textarea").input_value() == "typed meanwhile"
+        page.locator("#message textarea").fill("")
 
         # new-langgraph-project (its key taken by react-agent's: named by its folder), its one field in the form
         pick_agent(page, "new-langgraph-project/agent")

@@ -607,7 +607,7 @@ def test_a_graph_may_use_its_own_model_only_where_the_operator_allows_its_provid
     assert fake_openai.requests == len(calls)
 
 
-def _project(root: Path, key: str, who: str, flat_tools: bool = False) -> str:
+def _template_project(root: Path, key: str, who: str, flat_tools: bool = False) -> str:
     """A project made from the same template as another: its package is `agent` too."""
     (root / "agent").mkdir(parents=True)
     (root / "agent" / "__init__.py").write_text("")
@@ -641,8 +641,8 @@ def test_two_projects_of_one_template_and_a_flat_tools_module_each_import_their_
     from app.llm import gateway
 
     monkeypatch.delenv("SEARCH_API_KEY", raising=False)
-    first = _project(tmp_path / "first", "one", "A")
-    second = _project(tmp_path / "second", "two", "B", flat_tools=True)
+    first = _template_project(tmp_path / "first", "one", "A")
+    second = _template_project(tmp_path / "second", "two", "B", flat_tools=True)
     runner = project_runner(first, second)
     assert sys.modules["tools"] is playground_tools and hasattr(sys.modules["tools"], "__path__")
     one, two = runner_agent(runner, first, "one"), runner_agent(runner, second, "two")

@@ -22,6 +22,7 @@ from app.ui.shell import Shell
 from storage import NotFound, repo
 
 MAX_OPTIONS = 6
+KEEP = gr.skip  # KEEP(): an output left as it is (the message box while a turn runs: a person may type the next)
 EXAMPLES = [
     ("Weather, no city (AwN asks)", "awn", "travel", "What's the weather like?"),
     ("Arithmetic chain", "react", "math", "Compute 12*7, then add 5, then divide it by 3"),
@@ -280,7 +281,7 @@ def build(shell: Shell) -> ChatTab:
             history.append({"role": "user", "content": render.text(text)})
         live = {"role": "assistant", "content": ""}
         notice = {"role": "assistant", "content": ""}  # what the run waits on, until something else happens
-        yield out("", history, hidden, running=True)
+        yield out("", history, hidden, running=True)  # the box is cleared once: what is typed next is kept
         waiting_on, since = "", time.monotonic()  # what the run waits on, and since when
         try:
             for event in ticking(runner.stream(sid, message=None if is_answer or retry else text,
@@ -292,13 +293,13 @@ def build(shell: Shell) -> ChatTab:
                     notice["content"] = (f"⏳ {waiting_on or 'working on the next step'} · "
                                          f"{time.monotonic() - since:.0f} s")
                     history.append(notice)
-                    yield out("", history, hidden, running=True)
+                    yield out(KEEP(), history, hidden, running=True)
                     continue
                 if event.type == "status":
                     waiting_on = render.plain(event.text)
                     notice["content"] = f"⏳ {waiting_on}"
                     history.append(notice)
-                    yield out("", history, hidden, running=True)
+                    yield out(KEEP(), history, hidden, running=True)
                     continue
                 waiting_on, since = "", time.monotonic()
                 if event.type == "step":
@@ -306,25 +307,25 @@ def build(shell: Shell) -> ChatTab:
                         history.remove(live)  # text the model wrote before a tool call: the step shows it
                         live = {"role": "assistant", "content": ""}
                     render.add_step(history, event.step)
-                    yield out("", history, hidden, running=True)
+                    yield out(KEEP(), history, hidden, running=True)
                 elif event.type == "delta":
                     if live not in history:
                         history.append(live)
                     live["content"] += render.text(event.text)
-                    yield out("", history, hidden, running=True)
+                    yield out(KEEP(), history, hidden, running=True)
                 elif event.type == "done":
                     result = event.result
                     if live in history:
                         history.remove(live)
                     if result.status == "needs_clarification":
                         history.append(render.question_message(result.clarification))
-                        yield out("", history, ask_updates(result.clarification))
+                        yield out(KEEP(), history, ask_updates(result.clarification))
                     elif result.status == "error":
                         history.append({"role": "assistant", "content": f"⚠️ {render.plain(result.error or '')}"})
-                        yield out("", history, hidden, failed=True)
+                        yield out(KEEP(), history, hidden, failed=True)
                     else:
                         history.append({"role": "assistant", "content": render.text(result.final_answer)})
-                        yield out("", history, hidden)
+                        yield out(KEEP(), history, hidden)
         except TurnError as exc:
             yield out(text, history if retry else history[:-1], hidden, f"⚠️ {render.plain(str(exc))}", failed=retry)
 
