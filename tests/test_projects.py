@@ -243,8 +243,11 @@ def test_the_react_agent_template_runs_offline_and_each_model_call_is_one_step_o
     assert models[0]["input"]["asked_for"] == "claude-sonnet-4-5-20250929"
     assert models[0]["input"]["tools"] == ["search"] and models[0]["output"]["tool_calls"]
     assert all(by_id[m["parent_id"]]["name"] == "call_model" for m in models)  # a step of its node
-    [tool] = [s for s in steps if s["kind"] == "tool"]
-    assert tool["name"] == "search" and tool["status"] == "error" and by_id[tool["parent_id"]]["name"] == "tools"
+    # its `search` tool calls Tavily's inside it: no network here, so that call's step holds the error
+    [inner, tool] = [s for s in steps if s["kind"] == "tool"]
+    assert tool["name"] == "search" and tool["input"] == {"query": "news about LangGraph"}
+    assert by_id[tool["parent_id"]]["name"] == "tools" and inner["parent_id"] == tool["id"]
+    assert inner["name"] == "tavily_search" and "error" in json.dumps(inner["output"])
     assert [s["name"] for s in steps if s["kind"] == "node"] == ["call_model", "tools", "call_model"]
 
     # The tree, wherever the trace is read: the chat nests each call in its node's box (the node first), the
@@ -259,7 +262,8 @@ def test_the_react_agent_template_runs_offline_and_each_model_call_is_one_step_o
     page = sharing.open_page(runner.db, sharing.create(runner.db, session.id)["token"])
     rows = [(r["depth"], r["kind"], r["name"]) for r in page["steps"]]
     assert rows == [(0, "node", "call_model"), (1, "model", "demo/offline"), (0, "node", "tools"),
-                    (1, "tool", "search"), (0, "node", "call_model"), (1, "model", "demo/offline")]
+                    (1, "tool", "search"), (2, "tool", "tavily_search"), (0, "node", "call_model"),
+                    (1, "model", "demo/offline")]
 
     # Its own context setting picks an OpenAI model: ChatOpenAI, answered by the session's model all the same
     other = runner.new_session(name, "demo/offline", settings={"model": "openai/gpt-4o-mini"})

@@ -20,6 +20,10 @@ _DATE = re.compile(r"\bdate\b|\bday\b|yyyy|checkin|check_in|check-in|checkout|ch
                    r"(?:departure|arrival|return)_?(?:date|day)", re.I)
 _ORIGIN = re.compile(r"origin|\bfrom\b|depart|source|start|pickup|pick_up", re.I)
 _DESTINATION = re.compile(r"destination|\bto\b|arriv|target|\bend\b|dropoff|drop_off", re.I)
+# A search's words: the request itself, less the asking ("Search the web for news about X": "news about X").
+_SEARCH = re.compile(r"\bquery\b|\bsearch\b|keywords?|search_terms?", re.I)
+_ASKING = re.compile(r"^\s*(?:please\s+)?(?:search(?:\s+the\s+web|\s+online)?(?:\s+for)?|look\s+up|google|find(?:\s+me)?"
+                     r"(?:\s+information\s+(?:on|about))?)\s+", re.I)
 _QUOTED = re.compile(r"(?:^|(?<=\s))[\"“']([^\"”']{2,80})[\"”'](?=$|[\s.,;:!?])")
 # Words a request uses for what a tool names otherwise: each also counts as the domain's word.
 _DOMAINS = {
@@ -160,6 +164,9 @@ def _read(field: str, spec: dict, text: str, taken: set | None) -> Any:
     if re.search(r"phone|mobile|\btel\b|number", about, re.I):
         m = re.search(r"\+?\d[\d\s().-]{6,}\d", text)
         return m[0] if m else None
+    if _SEARCH.search(about) and kind in (None, "string"):
+        quoted = _QUOTED.search(text)
+        return quoted[1] if quoted else _ASKING.sub("", text).strip(" ?.!") or None
     if _PLACE.search(about):
         return _place(field, about, text, taken or set())
     if not _TEXTLIKE.search(about):
