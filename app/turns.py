@@ -273,7 +273,7 @@ class Turns:
                     stored.append(Event("step", step=recorder.record(s)))
 
                 config["configurable"][STEP_SINK] = store
-                modes = ["updates"]
+                modes = [] if opened.traced else ["updates"]  # an opened graph's callbacks make its steps
             modes.append("values")  # the end state, so that _finish need not read the checkpoint back
             last = time.time()
             # SQLite: durability="sync", each checkpoint written before the next step starts. The default
