@@ -584,6 +584,15 @@ def test_ask_when_needed_checks_an_opened_graphs_tool_calls_and_runs_them_with_t
     sent = model_calls[-1]["input"]["messages"]
     assert any(json.loads(c["function"]["arguments"]) == {"city": "Lisbon"} for m in sent for c in m.get("tool_calls") or [])
 
+    # the agents LangChain 1.x and LangGraph's prebuilt make (create_agent sends each call to its ToolNode alone)
+    for key, expected in (("helper", "It is always sunny in Lisbon!"), ("prebuilt", "It is always sunny in Lisbon!")):
+        made = runner.new_session(runner_agent(runner, ASKING, key)["name"], "demo/offline",
+                                  settings={"ask_when_needed": True})
+        question = runner.turn(made.id, message="What's the weather like?").clarification
+        assert question is not None and (question.tool, question.field) == ("get_weather", "city"), key
+        finished = runner.turn(made.id, answer="Lisbon")
+        assert finished.status == "done" and expected in finished.final_answer, (key, finished.final_answer)
+
 
 def test_a_graph_may_use_its_own_model_only_where_the_operator_allows_its_provider(project_runner, fake_openai,
                                                                                    monkeypatch):

@@ -76,16 +76,21 @@ class _Check:
 
         self.schemas = {n: convert_to_openai_tool(t)["function"] for n, t in tool_node.tools_by_name.items()}
 
-    def __call__(self, state: Any) -> tuple[Any, Any, dict[str, Any] | None]:
-        """(the state for the tools, the answered AI message or None, the check's record or None)."""
+    def __call__(self, state: Any, graph_state: Any = None) -> tuple[Any, Any, dict[str, Any] | None]:
+        """(the input for the tools, the answered AI message or None, the check's record or None). `state` is
+        the node's input: the graph's state, or what a Send gave it (LangChain 1.x agents send each call alone,
+        as a list of tool calls or a call with its state); `graph_state` the state the node reads besides."""
         from langgraph.types import interrupt
 
-        messages = _messages(state)
-        last = messages[-1] if messages else None
-        calls = list(getattr(last, "tool_calls", None) or [])
-        if not calls:
+        sent = isinstance(state, dict) and state.get("__type") == "tool_call_with_context"
+        listed = (isinstance(state, list) and bool(state) and isinstance(state[-1], dict)
+                  and state[-1].get("type") == "tool_call")
+        messages = _messages(state["state"] if sent else graph_state if listed else state)
+        last = next((m for m in reversed(messages or []) if getattr(m, "tool_calls", None)), None)
+        calls = [state["tool_call"]] if sent else list(state) if listed else list(getattr(last, "tool_calls", None) or [])
+        if not calls or last is None:
             return state, None, None
-        conversation = message_dicts(list(messages[:-1]))
+        conversation = message_dicts(list(messages[:messages.index(last)]))
         answers: list[int] = []
         findings: list[dict] = []
         answered, where = [], {}
@@ -110,10 +115,15 @@ class _Check:
                   "provenance": where}
         if all(a["args"] == (c.get("args") or {}) for a, c in zip(answered, calls)):
             return state, None, record
-        message = last.model_copy(update={"tool_calls": answered})
+        by_id = {c.get("id"): c for c in answered}
+        message = last.model_copy(update={"tool_calls": [by_id.get(c.get("id"), c) for c in last.tool_calls]})
+        if sent:
+            return {**state, "tool_call": answered[0]}, message, record
+        if listed:
+            return answered, message, record
         if isinstance(state, dict):
-            return {**state, "messages": [*messages[:-1], message]}, message, record
-        return state.model_copy(update={"messages": [*messages[:-1], message]}), message, record
+            return {**state, "messages": [m if m is not last else message for m in messages]}, message, record
+        return state.model_copy(update={"messages": [m if m is not last else message for m in messages]}), message, record
 
 
 def _with_answers(out: Any, message: Any) -> Any:
@@ -133,14 +143,18 @@ def _checked(tool_node, name: str):
 
     check = _Check(tool_node)
 
+    def read(state, config):  # the graph's state besides a Send's input (ToolNode reads it the same way)
+        extract = getattr(tool_node, "_extract_state", None)
+        return extract(state, config) if callable(extract) and isinstance(state, list) else None
+
     def run(state, config):
-        state, message, record = check(state)
+        state, message, record = check(state, read(state, config))
         if record is not None:
             dispatch_custom_event(CHECK_EVENT, record, config=config)
         return _with_answers(tool_node.invoke(state, config), message)
 
     async def arun(state, config):
-        state, message, record = check(state)
+        state, message, record = check(state, read(state, config))
         if record is not None:
             await adispatch_custom_event(CHECK_EVENT, record, config=config)
         return _with_answers(await tool_node.ainvoke(state, config), message)
