@@ -12,12 +12,11 @@ project's as much as a built-in design's).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Iterator
 
 from app.runner import Event, Runner
-from app.timetravel import ForkError, ForkPoint, new_branch, proceed_with
+from app.timetravel import ForkError, ForkPoint, json_object, new_branch, proceed_with
 from app.tracing.callbacks import plain
 from storage import repo
 
@@ -68,14 +67,7 @@ def label(point: dict[str, Any]) -> str:
 
 
 def _values(values: Any) -> dict[str, Any]:
-    if isinstance(values, str):
-        try:
-            values = json.loads(values)
-        except json.JSONDecodeError as exc:
-            raise ForkError(f"the new state is not valid JSON: {exc.msg} at character {exc.pos}") from None
-    if not isinstance(values, dict) or not values:
-        raise ForkError('the new state must be a JSON object of channels and their values, e.g. {"topic": "tea"}')
-    return values
+    return json_object(values, "the new state", '{"topic": "tea"} (channels and their values)', empty_ok=False)
 
 
 def _point(runner: Runner, session_id: str, checkpoint_id: str, owner: str | None) -> tuple[ForkPoint, Any]:

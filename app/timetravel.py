@@ -198,15 +198,20 @@ def _edited_state(runner: Runner, point: ForkPoint, thread_id: str, arguments: d
                     "the arguments are not in the graph state; fork from the user message instead")
 
 
-def _parse_arguments(arguments: Any) -> dict[str, Any]:
-    if isinstance(arguments, str):
+def json_object(value: Any, what: str, example: str, empty_ok: bool = True) -> dict[str, Any]:
+    """`value` (a dict, or JSON text of one) as a dict; ForkError naming `what` otherwise."""
+    if isinstance(value, str):
         try:
-            arguments = json.loads(arguments)
+            value = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise ForkError(f"the edited arguments are not valid JSON: {exc.msg} at character {exc.pos}") from None
-    if not isinstance(arguments, dict):
-        raise ForkError("the edited arguments must be a JSON object, such as {\"city\": \"Paris\"}")
-    return arguments
+            raise ForkError(f"{what} is not valid JSON: {exc.msg} at character {exc.pos}") from None
+    if not isinstance(value, dict) or (not value and not empty_ok):
+        raise ForkError(f"{what} must be a JSON object, such as {example}")
+    return value
+
+
+def _parse_arguments(arguments: Any) -> dict[str, Any]:
+    return json_object(arguments, "the edited arguments", '{"city": "Paris"}')
 
 
 def fork(runner: Runner, session_id: str, step: str | int | None, *, message: str | None = None,
