@@ -322,13 +322,19 @@ def test_time_travel_fork_from_a_step_and_sweep(server, page):
     options.first.click()  # switch back to the original: it still says Paris
     page.wait_for_function("!document.querySelector('#inspect-summary').innerText.includes('Branch')")
 
-    page.locator("#steps-table").get_by_text("missing_argument", exact=True).filter(visible=True).first.click()
-    page.locator("#sweep-answers textarea").fill("London\nRome")
-    page.locator("#sweep-run").click()
-    table = page.locator("#sweep-table")
-    table.get_by_text("In Rome it is").wait_for()
-    assert "In London it is" in table.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "answer-sweep.png"), full_page=True)
+    try:
+        page.locator("#steps-table").get_by_text("missing_argument", exact=True).filter(visible=True).first.click()
+        # the click has picked the question's step (the sweep reads it) before the sweep is asked for
+        page.wait_for_function("document.querySelector('#fork-kind input[value=answer]').checked")
+        page.locator("#sweep-answers textarea").fill("London\nRome")
+        page.locator("#sweep-run").click()
+        table = page.locator("#sweep-table")
+        table.get_by_text("In Rome it is").wait_for()
+        assert "In London it is" in table.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "answer-sweep.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "answer-sweep-failed.png"), full_page=True)
+        raise
 
 
 def test_teach_scenario_playback_replay_and_presenter_view(server, page):
