@@ -57,8 +57,8 @@ def _typed(answer: Any, schema: dict[str, Any]) -> Any:
             return text.lower() in ("true", "yes")
         if kind in ("array", "object"):
             return json.loads(text)
-    except (ValueError, json.JSONDecodeError):
-        pass
+    except ValueError:  # (JSONDecodeError is one) not of the field's type: the words as typed, which the check
+        return answer    # then finds invalid and asks about again
     return answer
 
 
