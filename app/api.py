@@ -26,14 +26,14 @@ from sqlalchemy.exc import DBAPIError
 
 from app import sharing
 from app.auth import basic_credentials, owner_for
-from app.guards import BodyLimit, LoginGate, SecurityHeaders, anonymous_owner
+from app.guards import BodyLimit, LoginGate, SecurityHeaders, anonymous_owner, api_key, client_owner
 from app.agents import UnknownAgentError
 from app.agents.settings import SettingsError
 from app.config import DEMO_MODEL, Settings
 from app.llm.gateway import ModelConfigError
 from app.runner import Runner, TurnError
 from app.tracing.document import trace_document
-from storage import NotFound, open_database, repo
+from storage import NotFound, keys, open_database, repo
 from storage.engine import StorageError, describe_error
 from tools.model import ToolImportError
 from tools.registry import UnknownToolError
@@ -41,6 +41,8 @@ from tools.registry import UnknownToolError
 SHARE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex", "Cache-Control": "no-store",
                  "X-Content-Type-Options": "nosniff"}
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# Where each protocol the agents speak is served (GET /api/health lists them).
+PROTOCOLS = {"langgraph": "/langgraph", "openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
 
 
 class Strict(BaseModel):
@@ -128,7 +130,11 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     ui_logins: dict[str, Any] = {}  # Gradio's login tokens, once the UI is mounted
 
     def login_name(request: Request) -> str | None:
-        """The login a request carries: HTTP Basic, or the cookie Gradio's login page set."""
+        """The login a request carries: an API key (`playground keys create NAME`, sent as a Bearer token or
+        `X-Api-Key`), HTTP Basic, or the cookie Gradio's login page set."""
+        key = api_key(request)
+        if key is not None:
+            return keys.login_for(db, key)
         basic = basic_credentials(request.headers.get("authorization"))
         if basic is not None:
             return basic[0] if accounts.verify(*basic) else None
@@ -146,6 +152,10 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         if name is None:  # LoginGate refused it already; this is for a route mounted outside /api
             raise HTTPException(status_code=401, detail="log in first", headers={"WWW-Authenticate": "Basic"})
         return owner_for(name)
+
+    def caller_of(request: Request) -> str:
+        return client_owner(request, bool(accounts), login_name)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         # Sync endpoints (a turn waits on its model) run in a thread each; anyio's default of 40 threads
@@ -195,7 +205,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "database": db.engine.dialect.name}
+        return {"status": "ok", "database": db.engine.dialect.name, "protocols": PROTOCOLS}
 
     @app.get("/api/agents")
     def list_agents() -> dict[str, Any]:
@@ -208,6 +218,11 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     from app.protocols import models
 
     app.include_router(models.router(login_name if accounts else (lambda _request: None)))
+
+    # The agents for the field's clients (app.protocols): the LangGraph API.
+    from app.protocols import langgraph_api
+
+    app.include_router(langgraph_api.router(runner, caller_of))
 
     @app.post("/api/sessions", status_code=201)
     def create_session(body: NewSession, owner: str = Depends(owner_of)) -> dict[str, Any]:

@@ -21,6 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
 
 DEMO_MODEL = "demo/offline"
+DEFAULT_TOOLSET = "travel"  # the chat's tool set at start, and that of an agent reached through a protocol
 
 # Variables no tool may ever use as a credential, even if the operator lists them: the model providers' keys
 # (the ones LiteLLM reads) and the playground's own secrets.

@@ -131,11 +131,16 @@ class Graphs:
         raise TurnError(f"agent {agent!r} built a {type(graph).__name__}; expected a LangGraph StateGraph or a "
                         "graph compiled from one")
 
-    def design_mermaid(self, agent: str, settings: dict[str, Any] | None = None) -> str:
-        """A design's graph as Mermaid text, before any session (the chat's agent panel)."""
+    def design_graph(self, agent: str, settings: dict[str, Any] | None = None):
+        """A design's graph compiled without a checkpointer or tools, before any session: to draw it, or to read
+        its schemas."""
         ctx = AgentContext(model="demo/offline", tools=[], settings=dict(settings or {}))
         graph = agents.build_graph(agent, ctx)
-        return (graph.compile() if hasattr(graph, "compile") else graph).get_graph().draw_mermaid()
+        return graph.compile() if hasattr(graph, "compile") else graph
+
+    def design_mermaid(self, agent: str, settings: dict[str, Any] | None = None) -> str:
+        """A design's graph as Mermaid text, before any session (the chat's agent panel)."""
+        return self.design_graph(agent, settings).get_graph().draw_mermaid()
 
     def graph_mermaid(self, session: SessionRow) -> str:
         """The session's agent graph as Mermaid text (an imported session's design, drawn without its tools)."""

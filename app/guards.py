@@ -132,6 +132,41 @@ def anonymous_owner(request: Request, response: Response) -> str:
 # Reachable without a login even when logins are on: a share link's token is its credential; health is for
 # load balancers and says nothing about anyone.
 PUBLIC_PATHS = ("/api/health", "/api/share/", "/share/")
+# Behind the login when logins are on: the JSON API and each protocol the agents speak (app.protocols).
+GATED_PATHS = ("/api", "/langgraph", "/mcp", "/a2a", "/ag-ui")
+
+
+SHARED_CLIENT = "anon:clients"  # with logins off, the owner of a protocol client that sends no owner token
+
+
+def client_owner(request, logins_on: bool, login_name: Callable[[Any], str | None]) -> str:
+    """A protocol client's owner: its login or API key's (one of them required with logins on), else the owner
+    token it sends; a client that sends none (a script on the operator's laptop, logins off) is the one shared
+    SHARED_CLIENT owner, so its threads are there on its next call. HTTPException 401 for a wrong key or login."""
+    from fastapi import HTTPException
+
+    from app.auth import owner_for
+
+    if logins_on or api_key(request) is not None:
+        name = login_name(request)
+        if name is None:
+            raise HTTPException(status_code=401, detail="log in first: an API key (playground keys create NAME) or "
+                                                        "HTTP Basic with a playground login",
+                                headers={"WWW-Authenticate": "Basic"})
+        return owner_for(name)
+    token = request.headers.get(OWNER_HEADER) or request.cookies.get(OWNER_COOKIE)
+    return token if token and len(token) <= 200 and not token.startswith(USER_PREFIX) else SHARED_CLIENT
+
+
+def api_key(request) -> str | None:
+    """The API key a request carries (`Authorization: Bearer pgk_...` or `X-Api-Key`), or None."""
+    from storage.keys import PREFIX
+
+    given = request.headers.get("x-api-key")
+    if given is None:
+        auth = request.headers.get("authorization") or ""
+        given = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+    return given if given and given.startswith(PREFIX) else None
 
 
 class LoginGate:
@@ -143,7 +178,7 @@ class LoginGate:
         self.who = who
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith("/api") or \
+        if scope["type"] != "http" or not scope["path"].startswith(GATED_PATHS) or \
                 scope["path"].startswith(PUBLIC_PATHS):
             return await self.app(scope, receive, send)
         if self.who(Request(scope)) is None:

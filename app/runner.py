@@ -89,13 +89,16 @@ class Runner:
     # -- sessions ---------------------------------------------------------------------------------------
 
     def new_session(self, agent: str, model: str, tools: list[str] | None = None, toolset: str | None = None,
-                    owner: str | None = None, settings: dict[str, Any] | None = None, title: str = "") -> SessionRow:
+                    owner: str | None = None, settings: dict[str, Any] | None = None, title: str = "",
+                    session_id: str | None = None) -> SessionRow:
+        """`session_id`: the caller's own id (a LangGraph client's thread id); default a new random one."""
         settings = check_settings(agents.get_agent(agent), settings)
         gateway.check_model(model)
         names = self.resolve_tools(tools, toolset, owner, agent)
         toolset = toolset if names or agents.get_agent(agent).io is None else None
+        fields = {} if session_id is None else {"id": session_id}
         return repo.create_session(self.db, agent=agent, model=model, tools=names, toolset=toolset, owner=owner,
-                                   settings=settings, title=redact_text(title))
+                                   settings=settings, title=redact_text(title), **fields)
 
     def memories(self, owner: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """What opened graphs keep in their LangGraph store for `owner`: namespace, key, value, updated."""
@@ -178,6 +181,9 @@ class Runner:
 
     def graph_for(self, session: SessionRow, tools: list[str] | None = None):
         return self.graphs.graph_for(session, tools)
+
+    def design_graph(self, agent: str, settings: dict[str, Any] | None = None):
+        return self.graphs.design_graph(agent, settings)
 
     def design_mermaid(self, agent: str, settings: dict[str, Any] | None = None) -> str:
         return self.graphs.design_mermaid(agent, settings)

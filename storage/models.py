@@ -288,3 +288,17 @@ class DatasetItemRow(SQLModel, table=True):
     item: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     source: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: float = Field(default_factory=now)
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """A key the operator issued to a login (`playground keys create NAME`) for clients of the protocols (the
+    LangGraph API, AG-UI, A2A, MCP over HTTP) that cannot do the browser's login. Only the key's SHA-256 is
+    kept: the key itself is shown once, when made."""
+
+    __tablename__ = "api_keys"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    login: str = Field(index=True)
+    digest: str = Field(index=True, unique=True)
+    hint: str = ""  # the key's last four characters, to tell keys apart in a listing
+    created_at: float = Field(default_factory=now)
+    revoked_at: float | None = None

@@ -108,10 +108,13 @@ def branch_ids(db: Database, session_ids: Iterable[str]) -> set[str]:
 
 
 def list_sessions(
-    db: Database, owner: str | None = None, search: str | None = None, limit: int = 200, kind: str | None = None
+    db: Database, owner: str | None = None, search: str | None = None, limit: int = 200, kind: str | None = None,
+    ids: list[str] | None = None,
 ) -> list[SessionRow]:
-    """Newest first; with `kind` (chat, eval, scenario, replay, import, branch) only those."""
+    """Newest first; with `kind` (chat, eval, scenario, replay, import, branch) only those; with `ids` only those."""
     query = select(SessionRow).order_by(col(SessionRow.updated_at).desc()).limit(limit)
+    if ids is not None:
+        query = query.where(col(SessionRow.id).in_(ids))
     if owner is not None:
         query = query.where(SessionRow.owner == owner)
     settings = SessionRow.__table__.c.settings

@@ -61,7 +61,8 @@ SETTINGS = {s.name: s for s in (
 )}
 COMMON = ("tool_gate", "refine", "max_steps", "system_prompt", "retrieval", "retrieval_k", "retrieval_threshold")
 # Written by the playground itself, never by a person: where a session came from.
-MARKS = ("scenario", "replay_of", "eval_item", "read_only", "imported_from", "oracle_script")
+MARKS = ("scenario", "replay_of", "eval_item", "read_only", "imported_from", "oracle_script", "via",
+         "thread_metadata")
 
 
 def check_settings(spec, settings: dict[str, Any] | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import sys
 from typing import Sequence
 
 from app.cli.common import CliError
-from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_models_list, cmd_share, cmd_tools_add,
+from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_keys, cmd_models_list, cmd_share, cmd_tools_add,
                           cmd_tools_import_mcp, cmd_tools_import_openapi, cmd_tools_lint, cmd_tools_list, cmd_tools_remove,
                           cmd_trace)
 from app.cli.datasets import (cmd_datasets_add, cmd_datasets_create, cmd_datasets_export, cmd_datasets_list,
@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("replay", cmd_replay, "replay a recorded session offline: its model turns played back, its tools run "
             "again (prints the new session)")
     p.add_argument("session_id")
+
+    p = add("keys", cmd_keys, "API keys for the protocols' clients (LangGraph SDK, A2A, MCP over HTTP): create, list "
+            "or revoke")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("name", nargs="?", help="create: the login the key acts as; revoke: the key's id")
 
     p = add("share", cmd_share, "make a read-only share link to a session's trace (prints its URL)")
     p.add_argument("session_id", nargs="?")

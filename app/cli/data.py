@@ -10,6 +10,41 @@ from app.cli.common import CliError, _catalog, _open, _print_json, _show_step, _
 from app.config import Settings
 
 
+def cmd_keys(args) -> int:
+    """`keys create NAME` prints a new key once (only its digest is kept); `list`; `revoke ID`."""
+    from storage import keys
+
+    _, db = _open(args)
+    if args.action == "create":
+        if not args.name:
+            raise CliError("give the login the key acts as: playground keys create NAME")
+        row, key = keys.create(db, args.name)
+        if args.json:
+            _print_json({"id": row.id, "login": row.login, "key": key})
+        else:
+            print(key)
+            print(f"(key {row.id} for {row.login}: shown once, keep it; send it as 'Authorization: Bearer KEY' or "
+                  f"'X-Api-Key: KEY')", file=sys.stderr)
+        return 0
+    if args.action == "revoke":
+        if not args.name:
+            raise CliError("give the id of the key to revoke (playground keys list)")
+        try:
+            row = keys.revoke(db, args.name)
+        except keys.NotFound as exc:
+            raise CliError(str(exc)) from None
+        print(f"revoked {row.id} ({row.login})")
+        return 0
+    rows = [{"id": r.id, "login": r.login, "ends_with": r.hint, "created_at": r.created_at,
+             "revoked": r.revoked_at is not None} for r in keys.listing(db)]
+    if args.json:
+        _print_json({"keys": rows})
+    else:
+        for r in rows:
+            print(f"{r['id']}  {r['login']:<20} …{r['ends_with']}{'  (revoked)' if r['revoked'] else ''}")
+    return 0
+
+
 def cmd_share(args) -> int:
     from app import sharing
 

@@ -1,0 +1,181 @@
+"""The agents reached by the field's own clients, against a real `playground serve`: the LangGraph API through the
+official `langgraph-sdk` client and `RemoteGraph` used as a node of another graph; API keys; owners kept apart."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import httpx
+import pytest
+from langgraph_sdk import get_sync_client
+
+from tests.conftest import PLAYGROUND, ROOT, Server, clean_env, new_db_url
+
+VAGUE = "What's the weather like?"
+
+
+def sdk(server, owner: str | None = None, key: str | None = None):
+    headers = {"X-Owner-Token": owner} if owner else None
+    return get_sync_client(url=server.url + "/langgraph", api_key=key, headers=headers, timeout=120)
+
+
+def test_the_langgraph_sdk_drives_a_clarification_to_its_end(server):
+    client = sdk(server, owner="alice-token")
+    names = [a["assistant_id"] for a in client.assistants.search(limit=50)]
+    assert {"awn", "react", "interact"} <= set(names)
+    assert client.assistants.get("awn")["graph_id"] == "awn"
+    graph = client.assistants.get_graph("awn")
+    assert {"agent", "tools"} <= {n["id"] for n in graph["nodes"]}
+    assert client.assistants.get_schemas("awn")["graph_id"] == "awn"
+
+    thread = client.threads.create(metadata={"course": "week 3"})
+    tid = thread["thread_id"]
+    parts = list(client.runs.stream(tid, "awn", input={"messages": [{"role": "user", "content": VAGUE}]},
+                                    stream_mode=["updates", "values", "messages-tuple", "events"]))
+    events = [p.event for p in parts]
+    assert events[0] == "metadata" and events[-1] == "end" and parts[-1].data["status"] == "interrupted"
+    asked = [p.data["__interrupt__"][0] for p in parts if p.event == "updates" and "__interrupt__" in p.data]
+    assert len(asked) == 1
+    question = asked[0]["value"]  # the typed clarification, kept whole
+    assert question["kind"] == "missing_argument" and question["field"] == "city" and question["tool"] == "weather"
+    assert question["options"] and question["question"].startswith("Which city")
+    final_values = [p.data for p in parts if p.event == "values"][-1]
+    assert final_values["messages"][0]["type"] == "human" and final_values["messages"][0]["content"] == VAGUE
+    assert final_values["__interrupt__"][0]["value"]["field"] == "city"
+    assert any(p.event == "messages" and p.data[0]["type"] == "ai" and p.data[0]["tool_calls"] for p in parts)
+    assert any(p.event == "events" and p.data["event"] == "on_chat_model_end" for p in parts)
+
+    state = client.threads.get_state(tid)
+    assert state["next"] and state["interrupts"][0]["value"]["field"] == "city"
+    assert client.threads.get(tid)["status"] == "interrupted"
+
+    parts = list(client.runs.stream(tid, "awn", command={"resume": {"answer": "Paris"}}, stream_mode="updates"))
+    tools = [p.data["tools"]["messages"][0] for p in parts if p.event == "updates" and "tools" in p.data]
+    assert tools and tools[0]["type"] == "tool" and "Paris" in tools[0]["content"]
+    assert parts[-1].data["status"] == "success"
+    done = client.threads.get(tid)
+    assert done["status"] == "idle" and "Paris" in done["values"]["messages"][-1]["content"]
+    assert done["metadata"]["course"] == "week 3" and done["metadata"]["graph_id"] == "awn"
+    assert len(client.threads.get_history(tid, limit=50)) >= 4
+    assert tid in [t["thread_id"] for t in client.threads.search(metadata={"course": "week 3"})]
+
+    # A normal playground session of the caller: listed, traced with the question and its answer
+    api = httpx.Client(base_url=server.url, headers={"X-Owner-Token": "alice-token"}, timeout=60)
+    assert tid in [s["id"] for s in api.get("/api/sessions").json()["sessions"]]
+    trace = api.get(f"/api/sessions/{tid}/trace").json()
+    assert [c["answer"] for c in trace["clarifications"]] == ["Paris"]
+
+    # Another owner sees none of it
+    mallory = sdk(server, owner="mallory-token")
+    for call in (lambda: mallory.threads.get(tid), lambda: mallory.threads.get_state(tid),
+                 lambda: list(mallory.runs.stream(tid, "awn", input={"messages": [{"role": "user", "content": "hi"}]}))):
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            call()
+        assert refused.value.response.status_code == 404
+    assert tid not in [t["thread_id"] for t in mallory.threads.search(limit=100)]
+
+
+def test_runs_wait_join_and_a_state_update(server):
+    client = sdk(server, owner="bob-token")
+    waited = client.runs.wait(None, "awn", input={"messages": [{"role": "user", "content": VAGUE}]},
+                              config={"configurable": {"model": "demo/offline", "tools": ["weather"]}})
+    assert waited["__interrupt__"][0]["value"]["field"] == "city"
+    tid = client.threads.search(limit=1)[0]["thread_id"]
+    run = client.runs.create(tid, "awn", command={"resume": "Rome"})
+    joined = client.runs.join(tid, run["run_id"])
+    assert "Rome" in joined["messages"][-1]["content"]
+    assert client.runs.get(tid, run["run_id"])["status"] == "success"
+    assert run["run_id"] in [r["run_id"] for r in client.runs.list(tid)]
+
+    before = client.threads.get_state(tid)
+    written = client.threads.update_state(tid, {"messages": [{"role": "user", "content": "a note"}]}, as_node="agent")
+    after = client.threads.get_state(tid)
+    assert written["checkpoint"]["checkpoint_id"] == after["checkpoint"]["checkpoint_id"]
+    assert after["checkpoint"]["checkpoint_id"] != before["checkpoint"]["checkpoint_id"]
+    assert after["values"]["messages"][-1]["content"] == "a note"
+
+
+def test_wrong_requests_are_named(server):
+    client = sdk(server, owner="carol-token")
+    tid = client.threads.create()["thread_id"]
+    cases = [
+        (lambda: client.assistants.get("nosuch"), 404, "no assistant 'nosuch'"),
+        (lambda: list(client.runs.stream(tid, "awn", input={"messages": [{"role": "user", "content": "x"}]},
+                                         stream_mode="debug")), 422, "stream_mode 'debug'"),
+        (lambda: client.runs.wait(tid, "awn", command={"goto": "agent"}), 422, "command 'goto'"),
+        (lambda: client.runs.wait(tid, "awn", command={"resume": "x"}), 422, "no pending question"),
+        (lambda: client.runs.wait(tid, "awn", input={"messages": []}), 422, "no user message"),
+        (lambda: client.runs.wait(None, "awn", input={"messages": [{"role": "user", "content": "x"}]},
+                                  config={"configurable": {"model": "nosuch/model"}}), 422, "nosuch/model"),
+        (lambda: client.runs.wait(None, "awn", input={"messages": [{"role": "user", "content": "x"}]},
+                                  context={"settings": {"read_only": True}}), 422, "'read_only'"),
+        (lambda: client.runs.wait("no-such-thread", "awn", input={"messages": []}), 404, "no thread"),
+    ]
+    for call, status, said in cases:
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            call()
+        assert refused.value.response.status_code == status, said
+        assert said in refused.value.response.text
+
+
+def test_a_remote_graph_is_a_node_of_another_graph(server):
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.graph import START, MessagesState, StateGraph
+    from langgraph.pregel.remote import RemoteGraph
+    from langgraph.types import Command
+
+    remote = RemoteGraph("awn", sync_client=sdk(server, owner="dana-token"))
+    parent = (StateGraph(MessagesState).add_node("weather_desk", remote).add_edge(START, "weather_desk")
+              .compile(checkpointer=InMemorySaver()))
+
+    done = parent.invoke({"messages": [{"role": "user", "content": "What's the weather like in Oslo?"}]},
+                         {"configurable": {"thread_id": "desk-1"}})
+    assert "Oslo" in done["messages"][-1].content
+
+    # A question inside the remote agent stops the parent graph with the agent's own typed question
+    asked = parent.invoke({"messages": [{"role": "user", "content": VAGUE}]}, {"configurable": {"thread_id": "desk-2"}})
+    question = asked["__interrupt__"][0].value
+    assert question["field"] == "city" and question["kind"] == "missing_argument"
+    answered = remote.invoke(Command(resume="Lima"), {"configurable": {"thread_id": "desk-2"}})
+    assert "Lima" in answered["messages"][-1]["content"]
+
+
+@pytest.fixture(scope="module")
+def login_server(tmp_path_factory):
+    db = new_db_url(tmp_path_factory.mktemp("keys"), "keys", own=True)
+    made = subprocess.run([*PLAYGROUND, "keys", "create", "alice", "--db", db, "--json"], cwd=ROOT, env=clean_env(),
+                          capture_output=True, text=True, check=True)
+    key = json.loads(made.stdout)
+    s = Server(db, "--auth", "alice:wonderland")
+    s.key, s.db_url = key, db
+    yield s
+    s.stop()
+
+
+def test_with_logins_on_a_client_needs_a_key_and_a_revoked_key_is_refused(login_server):
+    key = login_server.key
+    assert key["key"].startswith("pgk_") and key["login"] == "alice"
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        sdk(login_server).assistants.search()
+    assert refused.value.response.status_code == 401
+    with pytest.raises(httpx.HTTPStatusError) as wrong:
+        sdk(login_server, key="pgk_" + "x" * 43).assistants.search()
+    assert wrong.value.response.status_code == 401
+
+    client = sdk(login_server, key=key["key"])
+    waited = client.runs.wait(None, "awn", input={"messages": [{"role": "user", "content": VAGUE}]})
+    assert waited["__interrupt__"][0]["value"]["field"] == "city"
+    # The key acts as its login: the thread is alice's, seen with her password too
+    listed = httpx.get(login_server.url + "/api/sessions", auth=("alice", "wonderland")).json()["sessions"]
+    assert [s["settings"].get("via") for s in listed] == ["langgraph"]
+
+    listing = subprocess.run([*PLAYGROUND, "keys", "list", "--db", login_server.db_url, "--json"], cwd=ROOT,
+                             env=clean_env(), capture_output=True, text=True, check=True)
+    shown = json.loads(listing.stdout)["keys"]
+    assert [k["id"] for k in shown] == [key["id"]] and key["key"] not in listing.stdout
+    subprocess.run([*PLAYGROUND, "keys", "revoke", key["id"], "--db", login_server.db_url], cwd=ROOT,
+                   env=clean_env(), check=True, capture_output=True)
+    with pytest.raises(httpx.HTTPStatusError) as revoked:
+        client.assistants.search()
+    assert revoked.value.response.status_code == 401
