@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.exc import DBAPIError
 
 from app import sharing
+from app.protocols import PROTOCOLS
 from app.auth import basic_credentials, owner_for
-from app.guards import BodyLimit, LoginGate, SecurityHeaders, anonymous_owner, api_key, client_owner
+from app.guards import BodyLimit, LoginGate, SecurityHeaders, anonymous_owner, api_key
 from app.agents import UnknownAgentError
 from app.agents.settings import SettingsError
 from app.config import DEMO_MODEL, Settings
@@ -41,8 +42,7 @@ from tools.registry import UnknownToolError
 SHARE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex", "Cache-Control": "no-store",
                  "X-Content-Type-Options": "nosniff"}
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-# Where each protocol the agents speak is served (GET /api/health lists them).
-PROTOCOLS = {"langgraph": "/langgraph", "openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
+
 
 
 class Strict(BaseModel):
@@ -153,9 +153,6 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
             raise HTTPException(status_code=401, detail="log in first", headers={"WWW-Authenticate": "Basic"})
         return owner_for(name)
 
-    def caller_of(request: Request) -> str:
-        return client_owner(request, bool(accounts), login_name)
-
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         # Sync endpoints (a turn waits on its model) run in a thread each; anyio's default of 40 threads
@@ -163,7 +160,10 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        yield
+        async with contextlib.AsyncExitStack() as running:
+            for service in app.state.services:  # the protocols' own (MCP's session manager)
+                await running.enter_async_context(service)
+            yield
 
     app = FastAPI(title="Agent Playground", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json",
                   lifespan=lifespan)
@@ -219,10 +219,10 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
 
     app.include_router(models.router(login_name if accounts else (lambda _request: None)))
 
-    # The agents for the field's clients (app.protocols): the LangGraph API.
-    from app.protocols import langgraph_api
+    # The agents for the field's clients: the LangGraph API, MCP (app.protocols).
+    from app.protocols import mount_protocols
 
-    app.include_router(langgraph_api.router(runner, caller_of))
+    app.state.services = mount_protocols(app, runner, bool(accounts), login_name)
 
     @app.post("/api/sessions", status_code=201)
     def create_session(body: NewSession, owner: str = Depends(owner_of)) -> dict[str, Any]:

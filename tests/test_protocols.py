@@ -170,6 +170,15 @@ def test_with_logins_on_a_client_needs_a_key_and_a_revoked_key_is_refused(login_
     listed = httpx.get(login_server.url + "/api/sessions", auth=("alice", "wonderland")).json()["sessions"]
     assert [s["settings"].get("via") for s in listed] == ["langgraph"]
 
+    # MCP over HTTP: refused without the key, the key's login with it
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+             "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    assert httpx.post(login_server.url + "/mcp", json=hello, headers={"Accept": "application/json, text/event-stream"}
+                      ).status_code == 401
+    results, _ = mcp_http(login_server, [("awn", {"message": VAGUE})], answer="Paris",
+                          headers={"Authorization": f"Bearer {key['key']}"})
+    assert results[1].structuredContent["status"] == "done"
+
     listing = subprocess.run([*PLAYGROUND, "keys", "list", "--db", login_server.db_url, "--json"], cwd=ROOT,
                              env=clean_env(), capture_output=True, text=True, check=True)
     shown = json.loads(listing.stdout)["keys"]
@@ -179,3 +188,99 @@ def test_with_logins_on_a_client_needs_a_key_and_a_revoked_key_is_refused(login_
     with pytest.raises(httpx.HTTPStatusError) as revoked:
         client.assistants.search()
     assert revoked.value.response.status_code == 401
+
+
+# -- MCP: the official client, over streamable HTTP and stdio, with and without an elicitation callback ----------
+
+
+async def _mcp_call(read, write, calls, answer: str | None, seen: list):
+    from mcp import ClientSession, types
+
+    async def on_elicit(_ctx, params):
+        seen.append(params)
+        return types.ElicitResult(action="accept", content={"answer": answer})
+
+    async with ClientSession(read, write, elicitation_callback=on_elicit if answer else None) as session:
+        await session.initialize()
+        listed = await session.list_tools()
+        results = [{t.name: t.inputSchema for t in listed.tools}]
+        for name, arguments in calls:
+            if callable(arguments):
+                arguments = arguments(results[-1])
+            results.append(await session.call_tool(name, arguments))
+        return results
+
+
+def mcp_http(server, calls, answer: str | None = None, owner: str = "erin-token", headers: dict | None = None):
+    import anyio
+    from mcp.client.streamable_http import streamable_http_client
+
+    seen: list = []
+
+    async def main():
+        async with httpx.AsyncClient(headers=headers or {"X-Owner-Token": owner}, timeout=120) as http:
+            async with streamable_http_client(server.url + "/mcp", http_client=http) as (read, write, _):
+                return await _mcp_call(read, write, calls, answer, seen)
+
+    return anyio.run(main), seen
+
+
+def test_an_mcp_client_answers_the_question_as_an_elicitation_in_the_same_call(server):
+    results, seen = mcp_http(server, [("awn", {"message": VAGUE})], answer="Paris")
+    tools, result = results
+    assert {"awn", "react", "interact"} <= set(tools) and tools["awn"]["required"] == ["message"]
+    assert len(seen) == 1
+    asked = seen[0]
+    assert asked.message.startswith("Which city")
+    field = asked.requestedSchema["properties"]["answer"]
+    assert field["title"] == "city" and field["enum"] and "other" in asked.requestedSchema["properties"]
+    assert not result.isError
+    done = result.structuredContent
+    assert done["status"] == "done" and "Paris" in done["answer"]
+    api = httpx.Client(base_url=server.url, headers={"X-Owner-Token": "erin-token"}, timeout=60)
+    trace = api.get(f"/api/sessions/{done['session_id']}/trace").json()
+    assert [c["answer"] for c in trace["clarifications"]] == ["Paris"]
+    assert trace["session"]["settings"]["via"] == "mcp"
+
+
+def test_an_mcp_client_without_elicitation_gets_the_question_and_answers_with_the_session(server):
+    state: dict = {}
+
+    def answer_it(_listed):
+        return {"message": "Rome", "session_id": state["sid"]}
+
+    results, seen = mcp_http(server, [("awn", {"message": VAGUE})])
+    asked = results[1].structuredContent
+    assert not seen and asked["status"] == "needs_clarification"
+    assert asked["question"]["field"] == "city" and asked["question"]["kind"] == "missing_argument"
+    state["sid"] = asked["session_id"]
+    results, _ = mcp_http(server, [("awn", answer_it), ("react", answer_it),
+                                   ("awn", {"message": "hi", "model": "nosuch/model"})])
+    done, wrong_agent, wrong_model = results[1:]
+    assert done.structuredContent["status"] == "done" and "Rome" in done.structuredContent["answer"]
+    assert wrong_agent.isError and "call the awn tool" in wrong_agent.content[0].text
+    assert wrong_model.isError and "nosuch/model" in wrong_model.content[0].text
+    # another owner cannot go on with it
+    results, _ = mcp_http(server, [("awn", answer_it)], owner="mallory-token")
+    assert results[1].isError and "no session" in results[1].content[0].text
+
+
+def test_playground_mcp_over_stdio(server):
+    import anyio
+    from mcp import StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    seen: list = []
+    params = StdioServerParameters(command=PLAYGROUND[0], args=[*PLAYGROUND[1:], "mcp", "--db", server.db_url,
+                                                                "--as", "frank"], cwd=str(ROOT), env=clean_env())
+
+    async def main():
+        async with stdio_client(params) as (read, write):
+            return await _mcp_call(read, write, [("awn", {"message": VAGUE})], "Lisbon", seen)
+
+    results = anyio.run(main)
+    done = results[1].structuredContent
+    assert seen and done["status"] == "done" and "Lisbon" in done["answer"]
+    from storage import open_database, repo
+
+    assert repo.get_session(open_database(server.db_url), done["session_id"]).owner == "user:frank"

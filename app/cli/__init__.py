@@ -18,7 +18,7 @@ from app.cli.datasets import (cmd_datasets_add, cmd_datasets_create, cmd_dataset
                               cmd_datasets_remove, cmd_datasets_show, cmd_mark)
 from app.cli.runs import (cmd_branches, cmd_compare, cmd_eval, cmd_fork, cmd_replay, cmd_run, cmd_state, cmd_scenarios_list,
                           cmd_scenarios_run, cmd_sweep)
-from app.cli.serve import cmd_hash_password, cmd_serve
+from app.cli.serve import cmd_hash_password, cmd_mcp, cmd_serve
 from app.config import DEMO_MODEL, Settings
 
 
@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "langgraph.json (repeatable); each graph is an agent")
     p.add_argument("--tool-module", action="append", help="LangChain tools: [PREFIX=]package.module:attribute (a tool, a "
                    "list, a toolkit or a function returning one; repeatable)")
+
+    p = add("mcp", cmd_mcp, "serve the agents as MCP tools over stdio (for a desktop assistant or an IDE); a "
+            "question is an elicitation", json_flag=False)
+    p.add_argument("--as", dest="login", metavar="NAME", help="the sessions are this login's (default: the shared "
+                   "owner of clients without a login, anon:clients)")
+    p.add_argument("--graph", action="append", help="add your own agent design: package.module:factory (repeatable)")
+    p.add_argument("--config", action="append", help="open a LangGraph project: the path of its langgraph.json")
 
     p = add("hash-password", cmd_hash_password, "print a name:hash line for --auth-file (password on stdin)",
             json_flag=False)

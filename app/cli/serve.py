@@ -36,6 +36,24 @@ def cmd_hash_password(args) -> int:
     return 0
 
 
+def cmd_mcp(args) -> int:
+    """The agents as MCP tools over stdio; stdout is the protocol's, so everything else goes to stderr."""
+    import anyio
+
+    from app.auth import owner_for
+    from app.cli.common import _runner
+    from app.guards import SHARED_CLIENT
+    from app.protocols import mcp_server, reach
+
+    runner = _runner(args)
+    owner = owner_for(args.login) if args.login else SHARED_CLIENT
+    server = mcp_server.build(runner, lambda _ctx: owner)
+    print(f"playground mcp: {len(reach.public_agents())} agents as tools, over stdio "
+          f"(database: {runner.db.label})", file=sys.stderr)
+    anyio.run(server.run_stdio_async)
+    return 0
+
+
 def cmd_serve(args) -> int:
     import gc
 

@@ -102,10 +102,13 @@ def run(runner: Runner, session_id: str, owner: str | None, message: str | None 
 
 def answer_text(value: Any) -> str:
     """The text an agent resumes with, from a protocol's answer: a string as it is; a form's or resume's object
-    by its `answer` (or `value`, `response`, or its one field); anything else as JSON."""
+    by its `other` (question_schema's free answer) or `answer` (or `value`, `response`, or its one field); anything
+    else as JSON."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
+        if isinstance(value.get("other"), str) and value["other"].strip():  # a form's free answer, over its choice
+            return value["other"]
         for key in ("answer", "value", "response", "text"):
             if isinstance(value.get(key), (str, int, float)):
                 return str(value[key])
@@ -118,12 +121,14 @@ def answer_text(value: Any) -> str:
 
 
 def question_schema(question: ClarificationRequest) -> dict[str, Any]:
-    """The question as a form of one field (`answer`): its options as an enum (a free answer is still allowed
-    where the agent accepts one: MCP's and A2A's forms take the enum as the choices), its field and kind kept."""
+    """The question as a form: `answer`, its options as an enum, titled by the field it asks about; with options,
+    also `other` (a free answer, for a value the options do not list: most options are examples)."""
     prop: dict[str, Any] = {"type": "string", "title": question.field or "answer", "description": question.question}
-    if question.options:
-        prop["enum"] = list(question.options)
-    return {"type": "object", "properties": {"answer": prop}, "required": ["answer"]}
+    if not question.options:
+        return {"type": "object", "properties": {"answer": prop}, "required": ["answer"]}
+    return {"type": "object", "properties": {
+        "answer": {**prop, "enum": list(question.options)},
+        "other": {"type": "string", "title": "Something else", "description": "an answer the options do not list"}}}
 
 
 def question_payload(question: ClarificationRequest, session_id: str) -> dict[str, Any]:
