@@ -179,6 +179,11 @@ def test_with_logins_on_a_client_needs_a_key_and_a_revoked_key_is_refused(login_
                           headers={"Authorization": f"Bearer {key['key']}"})
     assert results[1].structuredContent["status"] == "done"
 
+    # A2A: its card and its methods are behind the login too
+    assert httpx.get(login_server.url + "/a2a/awn/.well-known/agent-card.json").status_code == 401
+    (asked,), _, _ = a2a_turns(login_server, "awn", [VAGUE], owner="")  # as below, with the key:
+    assert asked[-1].task.status.message.parts[0].text.startswith("Which city")
+
     listing = subprocess.run([*PLAYGROUND, "keys", "list", "--db", login_server.db_url, "--json"], cwd=ROOT,
                              env=clean_env(), capture_output=True, text=True, check=True)
     shown = json.loads(listing.stdout)["keys"]
@@ -284,3 +289,86 @@ def test_playground_mcp_over_stdio(server):
     from storage import open_database, repo
 
     assert repo.get_session(open_database(server.db_url), done["session_id"]).owner == "user:frank"
+
+
+# -- A2A: the official a2a-sdk client, blocking and streaming ------------------------------------------------------
+
+
+def a2a_turns(server, agent: str, texts: list, owner: str = "gina-token", streaming: bool = False,
+              metadata: dict | None = None):
+    headers = {"X-Owner-Token": owner} if owner else {"Authorization": f"Bearer {server.key['key']}"}
+    """Send each text in turn on one task (the next goes to the task the last left waiting); every event."""
+    import uuid
+
+    import anyio
+    from a2a.client import ClientConfig, create_client
+    from a2a.types import Message, Part, Role, SendMessageRequest
+
+    async def main():
+        seen: list[list] = []
+        task_id = context_id = None
+        async with httpx.AsyncClient(headers=headers, timeout=120) as http:
+            client = await create_client(f"{server.url}/a2a/{agent}/", ClientConfig(httpx_client=http,
+                                                                                    streaming=streaming))
+            for text in texts:
+                message = Message(role=Role.ROLE_USER, message_id=str(uuid.uuid4()), parts=[Part(text=text)],
+                                  task_id=task_id or "", context_id=context_id or "")
+                if metadata and task_id is None:
+                    message.metadata.update(metadata)
+                events = [e async for e in client.send_message(SendMessageRequest(message=message))]
+                seen.append(events)
+                last = events[-1]
+                task = last.task if last.HasField("task") else last.status_update
+                task_id = task.id if last.HasField("task") else task.task_id
+                context_id = task.context_id
+            return seen, client, task_id
+
+    return anyio.run(main)
+
+
+def test_an_a2a_client_gets_input_required_with_the_question_and_answers_on_the_task(server):
+    from a2a.helpers.proto_helpers import get_data_parts, get_message_text
+    from a2a.types import TaskState
+
+    card = httpx.get(server.url + "/a2a/awn/.well-known/agent-card.json").json()
+    assert card["name"] == "awn" and card["supportedInterfaces"][0]["url"] == server.url + "/a2a/awn/"
+    (asked, answered), _, task_id = a2a_turns(server, "awn", [VAGUE, "Paris"])
+    waiting = asked[-1].task
+    assert waiting.status.state == TaskState.TASK_STATE_INPUT_REQUIRED
+    assert get_message_text(waiting.status.message).startswith("Which city")
+    data = get_data_parts(waiting.status.message.parts)[0]
+    assert data["clarification"]["field"] == "city" and data["clarification"]["options"]
+    assert data["answer_schema"]["properties"]["answer"]["enum"] == data["clarification"]["options"]
+    done = answered[-1].task
+    assert done.id == task_id and done.status.state == TaskState.TASK_STATE_COMPLETED
+    assert "Paris" in done.artifacts[0].parts[0].text
+    api = httpx.Client(base_url=server.url, headers={"X-Owner-Token": "gina-token"}, timeout=60)
+    trace = api.get(f"/api/sessions/{done.context_id}/trace").json()
+    assert [c["answer"] for c in trace["clarifications"]] == ["Paris"] and trace["session"]["settings"]["via"] == "a2a"
+
+
+def test_a2a_streams_the_task_and_keeps_owners_apart(server):
+    import anyio
+    from a2a.client import ClientConfig, create_client
+    from a2a.types import GetTaskRequest, TaskState
+    from a2a.utils.errors import TaskNotFoundError
+
+    (asked, answered), _, task_id = a2a_turns(server, "awn", [VAGUE, "Rome"], owner="hal-token", streaming=True)
+    kinds = [e.WhichOneof("payload") for e in asked]
+    assert kinds[0] == "task" and asked[-1].status_update.status.state == TaskState.TASK_STATE_INPUT_REQUIRED
+    assert any(e.WhichOneof("payload") == "artifact_update" and "Rome" in e.artifact_update.artifact.parts[0].text
+               for e in answered)
+    assert answered[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
+
+    async def get_as(owner: str):
+        async with httpx.AsyncClient(headers={"X-Owner-Token": owner}, timeout=60) as http:
+            client = await create_client(f"{server.url}/a2a/awn/", ClientConfig(httpx_client=http))
+            return await client.get_task(GetTaskRequest(id=task_id))
+
+    assert anyio.run(get_as, "hal-token").status.state == TaskState.TASK_STATE_COMPLETED
+    with pytest.raises(TaskNotFoundError):  # the JSON-RPC error, as for a task that never was
+        anyio.run(get_as, "mallory-token")
+
+    (failed,), _, _ = a2a_turns(server, "awn", [VAGUE], owner="hal-token", metadata={"model": "nosuch/model"})
+    state = failed[-1].task.status
+    assert state.state == TaskState.TASK_STATE_FAILED and "nosuch/model" in state.message.parts[0].text
