@@ -372,3 +372,85 @@ def test_a2a_streams_the_task_and_keeps_owners_apart(server):
     (failed,), _, _ = a2a_turns(server, "awn", [VAGUE], owner="hal-token", metadata={"model": "nosuch/model"})
     state = failed[-1].task.status
     assert state.state == TaskState.TASK_STATE_FAILED and "nosuch/model" in state.message.parts[0].text
+
+
+# -- AG-UI: every event validated against the official ag-ui-protocol types; the official @ag-ui/client in Node --
+
+
+def ag_ui_run(server, agent: str, body: dict, owner: str = "ivy-token") -> list:
+    """POST a RunAgentInput; every SSE event, each validated as an AG-UI event."""
+    from ag_ui.core import Event
+    from pydantic import TypeAdapter
+
+    events = TypeAdapter(Event)
+    seen = []
+    with httpx.stream("POST", f"{server.url}/ag-ui/{agent}", json=body, timeout=120,
+                      headers={"X-Owner-Token": owner, "Accept": "text/event-stream"}) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                seen.append(events.validate_python(json.loads(line[6:])))
+    return seen
+
+
+def test_ag_ui_events_validate_and_a_question_is_the_runs_interrupt(server):
+    thread = "agui-thread-1"
+    first = ag_ui_run(server, "awn", {"threadId": thread, "runId": "r1", "messages": [
+        {"id": "m1", "role": "user", "content": VAGUE}], "forwardedProps": {"tools": ["weather"]}})
+    kinds = [e.type.value for e in first]
+    assert kinds[0] == "RUN_STARTED" and kinds[1] == "STATE_SNAPSHOT" and kinds[-1] == "RUN_FINISHED"
+    assert {"STEP_STARTED", "STEP_FINISHED", "TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END",
+            "STATE_DELTA"} <= set(kinds)
+    outcome = first[-1].outcome
+    assert outcome.type == "interrupt"
+    interrupt = outcome.interrupts[0]
+    assert interrupt.reason == "missing_argument" and interrupt.message.startswith("Which city")
+    assert interrupt.metadata["clarification"]["field"] == "city"
+    assert interrupt.response_schema["properties"]["answer"]["enum"] == interrupt.metadata["clarification"]["options"]
+
+    second = ag_ui_run(server, "awn", {"threadId": thread, "runId": "r2", "messages": [], "resume": [
+        {"interruptId": interrupt.id, "status": "resolved", "payload": {"answer": "Paris"}}]})
+    kinds = [e.type.value for e in second]
+    assert "TOOL_CALL_RESULT" in kinds and "TEXT_MESSAGE_CONTENT" in kinds
+    text = "".join(e.delta for e in second if e.type.value == "TEXT_MESSAGE_CONTENT")
+    assert "Paris" in text and second[-1].outcome.type == "success" and "Paris" in second[-1].result["answer"]
+    api = httpx.Client(base_url=server.url, headers={"X-Owner-Token": "ivy-token"}, timeout=60)
+    assert api.get(f"/api/sessions/{thread}/trace").json()["session"]["settings"]["via"] == "ag-ui"
+
+    def error_of(agent: str, body: dict, owner: str = "ivy-token") -> str:
+        events = ag_ui_run(server, agent, body, owner)
+        assert events[-1].type.value == "RUN_ERROR"
+        return events[-1].message
+
+    assert "threadId" in error_of("awn", {"runId": "x", "messages": []})
+    assert "no agent 'nosuch'" in error_of("nosuch", {"threadId": "t", "runId": "x", "messages": []})
+    assert "no question waiting" in error_of("awn", {"threadId": thread, "runId": "r3", "messages": [], "resume": [
+        {"interruptId": interrupt.id, "status": "resolved", "payload": "Rome"}]})
+    assert "already exists" in error_of("awn", {"threadId": thread, "runId": "r4", "messages": [
+        {"id": "m", "role": "user", "content": "hi"}]}, owner="mallory-token")  # another owner's thread
+    assert "nosuch/model" in error_of("awn", {"threadId": "agui-2", "runId": "r", "messages": [
+        {"id": "m", "role": "user", "content": "hi"}], "forwardedProps": {"model": "nosuch/model"}})
+
+
+NODE_CLIENTS = ROOT / "tests" / "node"
+
+
+@pytest.fixture(scope="module")
+def node_clients():
+    """The official JavaScript clients, installed from the lock file (npm, once per checkout)."""
+    if not (NODE_CLIENTS / "node_modules" / "@ag-ui" / "client").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_CLIENTS, check=True, capture_output=True)
+    return NODE_CLIENTS
+
+
+def test_the_official_ag_ui_client_answers_the_question_by_resuming(server, node_clients):
+    ran = subprocess.run(["node", "ag_ui_turn.mjs", server.url, "awn", VAGUE, "Paris", "jo-token"],
+                         cwd=node_clients, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    seen = json.loads(ran.stdout)
+    assert seen["interrupts"][0]["reason"] == "missing_argument"
+    assert seen["interrupts"][0]["responseSchema"]["properties"]["answer"]["title"] == "city"
+    assert "Paris" in seen["secondResult"]["answer"] and seen["state"]["status"] == "done"
+    assert seen["events"].count("RUN_FINISHED") == 2 and "TOOL_CALL_RESULT" in seen["events"]
+    said = [m["content"] for m in seen["messages"] if m["role"] == "assistant" and m["content"]]
+    assert said and "Paris" in said[-1]
