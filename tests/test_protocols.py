@@ -454,3 +454,26 @@ def test_the_official_ag_ui_client_answers_the_question_by_resuming(server, node
     assert seen["events"].count("RUN_FINISHED") == 2 and "TOOL_CALL_RESULT" in seen["events"]
     said = [m["content"] for m in seen["messages"] if m["role"] == "assistant" and m["content"]]
     assert said and "Paris" in said[-1]
+
+
+def test_an_opened_langgraph_projects_graph_is_reached_and_asks_through_the_sdk(tmp_path):
+    """`serve --config`: the project's own graph is an assistant; its input is its own schema; each interrupt it
+    raises (a plain string, a dict of options) arrives typed, and each answer goes back in its shape."""
+    server = Server(new_db_url(tmp_path, "project"), "--config",
+                    str(ROOT / "tests" / "data" / "projects" / "asking" / "langgraph.json"))
+    try:
+        client = sdk(server, owner="kim-token")
+        assert "asking" in [a["assistant_id"] for a in client.assistants.search(limit=100)]
+        assert "topic" in client.assistants.get_schemas("asking")["input_schema"]["properties"]
+        asked = client.runs.wait(None, "asking", input={"topic": "shirt"})
+        assert asked["__interrupt__"][0]["value"]["question"] == "Hello! What is your name?"
+        tid = client.threads.search(limit=1)[0]["thread_id"]
+        asked = client.runs.wait(tid, "asking", command={"resume": "Ann"})
+        question = asked["__interrupt__"][0]["value"]
+        assert question["question"] == "Which size?" and question["options"] == ["S", "M", "L"]
+        assert asked["name"] == "Ann" and asked["topic"] == "shirt"
+        with pytest.raises(httpx.HTTPStatusError) as wrong:  # its input is its own schema, checked
+            client.runs.wait(None, "asking", input={"colour": "red"})
+        assert wrong.value.response.status_code == 422 and "colour" in wrong.value.response.text
+    finally:
+        server.stop()

@@ -90,11 +90,20 @@ class GraphIO:
 _EXAMPLES = {"string": "...", "integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}
 
 
-def describe(compiled) -> GraphIO:
+def json_schema(compiled, which: str = "input") -> dict[str, Any]:
+    """The graph's input, output or state schema as JSON schema: pydantic's, or, for one pydantic cannot draw
+    (typing.TypedDict before Python 3.12), from its annotations."""
+    method = {"input": "get_input_jsonschema", "output": "get_output_jsonschema"}.get(which)
     try:
-        schema = compiled.get_input_jsonschema()
-    except Exception:  # one pydantic cannot draw (typing.TypedDict before Python 3.12): from its annotations
-        schema = _from_annotations(getattr(getattr(compiled, "builder", None), "input_schema", None))
+        if method is None:
+            raise TypeError("no method: read from the annotations")
+        return getattr(compiled, method)()
+    except Exception:  # noqa: BLE001  (a schema pydantic refuses: read from the class)
+        return _from_annotations(getattr(getattr(compiled, "builder", None), f"{which}_schema", None))
+
+
+def describe(compiled) -> GraphIO:
+    schema = json_schema(compiled, "input")
     nodes = tuple(n for n in getattr(compiled, "nodes", {}) if not n.startswith("__"))
     return GraphIO(messages="messages" in (schema.get("properties") or {}), input_schema=schema,
                    context=context_fields(compiled), nodes=nodes, asynchronous=async_only(compiled))

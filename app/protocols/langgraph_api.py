@@ -63,17 +63,16 @@ def router(runner: Runner, owner_of: Callable[..., str]) -> APIRouter:
     @api.get("/assistants/{assistant_id}/schemas")
     def assistant_schemas(assistant_id: str) -> dict[str, Any]:
         assistant(assistant_id)
+        from app.agents.schema import json_schema
+
         graph = runner.design_graph(assistant_id)
-
-        def schema(method: str) -> Any:
-            try:
-                return lc(getattr(graph, method)())
-            except Exception:  # noqa: BLE001  (a state of types without a JSON schema: said as none)
-                return None
-
-        return {"graph_id": assistant_id, "input_schema": schema("get_input_jsonschema"),
-                "output_schema": schema("get_output_jsonschema"), "state_schema": schema("get_output_jsonschema"),
-                "config_schema": None, "context_schema": schema("get_context_jsonschema")}
+        try:
+            context = graph.get_context_jsonschema()
+        except Exception:  # noqa: BLE001  (a context pydantic cannot draw: said as none)
+            context = None
+        return {"graph_id": assistant_id, "input_schema": lc(json_schema(graph, "input")),
+                "output_schema": lc(json_schema(graph, "output")), "state_schema": lc(json_schema(graph, "state")),
+                "config_schema": None, "context_schema": lc(context)}
 
     @api.get("/assistants/{assistant_id}/subgraphs")
     def assistant_subgraphs(assistant_id: str) -> dict[str, Any]:
