@@ -118,6 +118,13 @@ def test_wrong_requests_are_named(server):
         assert refused.value.response.status_code == status, said
         assert said in refused.value.response.text
 
+    # A key pasted where a model name goes is not echoed back in the error
+    pasted = "sk-proj-" + "Zq9" * 16
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        client.runs.wait(None, "awn", input={"messages": [{"role": "user", "content": "x"}]},
+                         config={"configurable": {"model": pasted}})
+    assert refused.value.response.status_code == 422 and pasted not in refused.value.response.text
+
 
 def test_a_remote_graph_is_a_node_of_another_graph(server):
     from langgraph.checkpoint.memory import InMemorySaver
@@ -179,8 +186,12 @@ def test_with_logins_on_a_client_needs_a_key_and_a_revoked_key_is_refused(login_
                           headers={"Authorization": f"Bearer {key['key']}"})
     assert results[1].structuredContent["status"] == "done"
 
-    # A2A: its card and its methods are behind the login too
+    # A2A and AG-UI: behind the login too (the card, the methods, a run)
     assert httpx.get(login_server.url + "/a2a/awn/.well-known/agent-card.json").status_code == 401
+    assert httpx.post(login_server.url + "/a2a/awn/", json={"jsonrpc": "2.0", "id": 1, "method": "GetTask",
+                                                           "params": {"id": "x"}}).status_code == 401
+    assert httpx.post(login_server.url + "/ag-ui/awn", json={"threadId": "t", "runId": "r", "messages": []}
+                      ).status_code == 401
     (asked,), _, _ = a2a_turns(login_server, "awn", [VAGUE], owner="")  # as below, with the key:
     assert asked[-1].task.status.message.parts[0].text.startswith("Which city")
 

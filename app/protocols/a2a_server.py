@@ -89,7 +89,7 @@ class PlaygroundExecutor(AgentExecutor):
             await updater.start_work()
             result = await anyio.to_thread.run_sync(lambda: self._turn(session.id, owner, text))
         except (reach.CallError, TurnError, NotFound) as exc:
-            await updater.failed(self._say(task, str(exc).strip("'\"")))
+            await updater.failed(self._say(task, reach.said(exc)))
             return
         if result.status == "needs_clarification":
             question = result.clarification
@@ -98,7 +98,7 @@ class PlaygroundExecutor(AgentExecutor):
                                     "answer_schema": reach.question_schema(question)})]
             await updater.requires_input(new_message(parts, task.context_id, task.id, Role.ROLE_AGENT))
         elif result.status == "error":
-            await updater.failed(self._say(task, result.error or "the run failed"))
+            await updater.failed(self._say(task, reach.said(result.error or "the run failed")))
         else:
             await updater.add_artifact([new_text_part(result.final_answer or "")], name="answer")
             await updater.complete(self._say(task, result.final_answer or ""))

@@ -118,7 +118,7 @@ class RunEvents:
                 interrupts=[_question_interrupt(question, self.thread_id)]))
         elif result.status == "error":
             yield from self.delta(status="error")
-            yield RunErrorEvent(message=result.error or "the run failed", code="run_failed")
+            yield RunErrorEvent(message=reach.said(result.error or "the run failed"), code="run_failed")
         else:
             if result.final_answer and not self.streamed:
                 message_id = "msg-" + uuid.uuid4().hex
@@ -179,9 +179,9 @@ def router(runner: Runner, owner_of: Callable[..., str]) -> APIRouter:
                     result = event.result
             yield from run.finished(result)
         except (reach.CallError, TurnError, _Refused) as exc:
-            yield RunErrorEvent(message=str(exc).strip("'\""), code="refused")
+            yield RunErrorEvent(message=reach.said(exc), code="refused")
         except Exception as exc:  # noqa: BLE001  (a failure the turn did not catch: the protocol's error event)
-            yield RunErrorEvent(message=f"{type(exc).__name__}: {str(exc)[:300]}", code="internal")
+            yield RunErrorEvent(message=f"{type(exc).__name__}: {reach.said(exc, 300)}", code="internal")
 
     @api.post("/ag-ui/{agent}")
     def run_agent(agent: str, body: dict = Body(...), owner: str = Depends(owner_of)) -> StreamingResponse:

@@ -117,7 +117,7 @@ class Threads:
         try:
             session = reach.open_session(self.runner, agent, owner, VIA, slot, session_id=thread_id)
         except reach.CallError as exc:
-            raise fail(409 if "already exists" in str(exc) else 422, str(exc)) from None
+            raise fail(409 if "already exists" in str(exc) else 422, reach.said(exc)) from None
         if metadata:
             settings = {**session.settings, "thread_metadata": lc(metadata)}
             session = repo.update_session(self.runner.db, session.id, settings=settings)
@@ -196,7 +196,7 @@ class Threads:
         except TurnError as exc:
             record.status, record.updated_at = "error", now_iso()
             record.done.set()
-            raise fail(409 if "already running" in str(exc) else 422, str(exc)) from None
+            raise fail(409 if "already running" in str(exc) else 422, reach.said(exc)) from None
         record.status = "running"
 
         def parts() -> Iterator[tuple[str, Any]]:
@@ -207,7 +207,7 @@ class Threads:
                         result = event.result
                     yield from stream.parts(event)
                 if result is not None and result.error:
-                    yield "error", {"error": "RunError", "message": result.error}
+                    yield "error", {"error": "RunError", "message": reach.said(result.error)}
                 ended = repo.get_session(self.runner.db, session.id)
                 record.values = self.values_of(ended)
                 yield from stream.ended(record.values, result.clarification if result else None)
@@ -217,7 +217,7 @@ class Threads:
                     record.status = "interrupted"
             except Exception as exc:  # noqa: BLE001  (a failure the turn did not catch: the run's error event)
                 record.status = "error"
-                yield "error", {"error": type(exc).__name__, "message": str(exc)[:500]}
+                yield "error", {"error": type(exc).__name__, "message": reach.said(exc)}
             finally:
                 record.updated_at = now_iso()
                 record.done.set()

@@ -91,7 +91,7 @@ async def _call(runner: Runner, owner_of: Callable[[Context], str], agent: str, 
             asked += 1
             result = await _turn(runner, session.id, owner, answer=text)
     except (reach.CallError, TurnError, NotFound) as exc:
-        raise ToolError(str(exc).strip("'\"")) from None
+        raise ToolError(reach.said(exc)) from None
     return _result(result)
 
 
@@ -125,7 +125,7 @@ def _result(result) -> dict[str, Any]:
         out["question"] = reach.question_payload(result.clarification, result.session_id)
         out["how_to_answer"] = "call this tool again with this session_id and your answer as the message"
     elif result.status == "error":
-        out["error"] = result.error
+        out["error"] = reach.said(result.error or "the run failed")
     else:
         out["answer"] = result.final_answer
     return out

@@ -21,6 +21,7 @@ from app.clarify.request import ClarificationRequest
 from app.config import DEFAULT_TOOLSET
 from app.llm import gateway
 from app.runner import Event, Runner, TurnError
+from app.tracing.redact import redact_text
 from storage.models import SessionRow
 
 SLOT_KEYS = ("model", "tools", "toolset", "settings")
@@ -29,6 +30,12 @@ ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 class CallError(ValueError):
     """What a caller sent cannot be run: the message names the field and the problem (never a secret)."""
+
+
+def said(exc: BaseException | str, limit: int = 500) -> str:
+    """An error as a protocol says it to its caller: one line, redacted (a key pasted where a model name goes is
+    not echoed back), without the quotes a KeyError adds."""
+    return redact_text(" ".join(str(exc).strip("'\"").split()))[:limit]
 
 
 def options(slot: Any, where: str = "config") -> dict[str, Any]:
@@ -85,7 +92,7 @@ def open_session(runner: Runner, agent: str, owner: str | None, via: str, slot: 
     except IntegrityError:  # another's session has that id: said the same way as one of the caller's own
         raise CallError(f"{session_id!r} already exists") from None
     except (SettingsError, TurnError, gateway.ModelConfigError, KeyError, ValueError) as exc:
-        raise CallError(str(exc).strip("'\"")) from None
+        raise CallError(said(exc)) from None
 
 
 def public_agents() -> list[str]:
