@@ -272,12 +272,22 @@ class Server:
                     raise RuntimeError(f"server exited: {output}")
                 try:
                     if httpx.get(self.url + "/api/health", timeout=2).status_code == 200:
+                        self._drain()
                         return
                 except httpx.HTTPError:
                     time.sleep(0.3)
             else:
                 self.stop()
                 raise RuntimeError("server did not answer /api/health")
+
+    def _drain(self) -> None:
+        """Read the server's output from now on, keeping its last lines (`self.output`): a pipe nobody reads
+        fills up, and the server then blocks on its next log line."""
+        import collections
+        import threading
+
+        self.output: collections.deque[str] = collections.deque(maxlen=400)
+        threading.Thread(target=lambda: self.output.extend(iter(self.proc.stdout.readline, "")), daemon=True).start()
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -120,7 +120,7 @@ class PlaygroundExecutor(AgentExecutor):
     def _turn(self, session_id: str, owner: str, text: str):
         pending = self.runner.pending_question(session_id)
         answer, message = (text, None) if pending is not None else (None, text)
-        for event in reach.run(self.runner, session_id, owner, message=message, answer=answer):
+        for event in reach.run(self.runner, session_id, owner, message=message, answer=answer, deltas=False):
             if event.type == "done":
                 return event.result
         raise TurnError("the turn ended without a result")

@@ -190,7 +190,8 @@ class Threads:
     def execute(self, session, message, answer, record: RunRecord, owner: str) -> Iterator[tuple[str, Any]]:
         """The run, as (event, data) parts; the record follows its status."""
         stream = RunStream(record.run_id, session.id, record.modes)
-        events = reach.run(self.runner, session.id, owner, message=message, answer=answer)
+        events = reach.run(self.runner, session.id, owner, message=message, answer=answer,
+                            deltas=bool({"messages", "messages-tuple", "events"} & set(record.modes)))
         try:
             first = next(events)
         except TurnError as exc:

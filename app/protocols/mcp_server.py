@@ -33,12 +33,17 @@ MAX_QUESTIONS = 20  # questions one tool call will elicit before it hands the re
 
 def build(runner: Runner, owner_of: Callable[[Context], str]) -> FastMCP:
     """The MCP server over `runner`'s agents; `owner_of` says whose sessions a call makes and may continue."""
+    import logging
+
+    root = logging.getLogger()
+    kept = list(root.handlers), root.level  # FastMCP configures the root logger of the process that builds it
     server = FastMCP(
         "Agent Playground", stateless_http=False, streamable_http_path="/mcp",
         instructions="Each tool is an agent that asks when a request is vague or a tool argument is missing. "
                      "Answer its questions (an elicitation), or call the tool again with the session_id it gave.",
         # The playground's own login gate guards /mcp; Host checks would refuse every name but localhost.
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False), log_level="WARNING")
+    root.handlers[:], root.level = kept  # (a rich handler at INFO: a line per request on the server's output)
     for name in reach.public_agents():
         spec = agents.get_agent(name)
         server.add_tool(_tool_for(runner, owner_of, name), name=_tool_name(name),
@@ -105,7 +110,7 @@ def _session(runner: Runner, session_id: str, owner: str, agent: str):
 async def _turn(runner: Runner, session_id: str, owner: str, message: str | None = None, answer: str | None = None):
     """One turn, in a worker thread (the runner blocks on its model calls)."""
     def run():
-        for event in reach.run(runner, session_id, owner, message=message, answer=answer):
+        for event in reach.run(runner, session_id, owner, message=message, answer=answer, deltas=False):
             if event.type == "done":
                 return event.result
         raise TurnError("the turn ended without a result")

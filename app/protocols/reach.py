@@ -100,11 +100,12 @@ def public_agents() -> list[str]:
 
 
 def run(runner: Runner, session_id: str, owner: str | None, message: str | None = None,
-        answer: str | None = None) -> Iterator[Event]:
+        answer: str | None = None, deltas: bool = True) -> Iterator[Event]:
     """One turn of the session (a message, or the answer to its pending question), event by event; the last
-    event is "done" with the turn's result. TurnError (busy, nothing to answer, an empty message) as the runner
-    raises it."""
-    return runner.stream(session_id, message=message, answer=answer, owner=owner, deltas=True)
+    event is "done" with the turn's result. `deltas`: the answer's text as it streams too (a model call that
+    streams costs ~20 ms more a turn on the demo model: only for a client that shows text as it comes). TurnError
+    (busy, nothing to answer, an empty message) as the runner raises it."""
+    return runner.stream(session_id, message=message, answer=answer, owner=owner, deltas=deltas)
 
 
 def answer_text(value: Any) -> str:
