@@ -88,7 +88,8 @@ def update_session(db: Database, session_id: str, **fields: Any) -> SessionRow:
 
 
 # What made a session, from the mark its settings carry (or its fork row): a person's chat has none.
-SESSION_KINDS = {"eval": "eval_item", "scenario": "scenario", "replay": "replay_of", "import": "read_only"}
+SESSION_KINDS = {"eval": "eval_item", "scenario": "scenario", "replay": "replay_of", "import": "read_only",
+                 "client": "via"}  # client: made by a protocol's client (app.protocols: LangGraph API, MCP, ...)
 
 
 def session_kind(row: SessionRow, branches: set[str] = frozenset()) -> str:

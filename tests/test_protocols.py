@@ -299,7 +299,11 @@ def test_playground_mcp_over_stdio(server):
     assert seen and done["status"] == "done" and "Lisbon" in done["answer"]
     from storage import open_database, repo
 
-    assert repo.get_session(open_database(server.db_url), done["session_id"]).owner == "user:frank"
+    db = open_database(server.db_url)
+    assert repo.get_session(db, done["session_id"]).owner == "user:frank"
+    # the Sessions tab's "client" kind: the sessions a protocol's client made
+    assert [r.id for r in repo.list_sessions(db, owner="user:frank", kind="client")] == [done["session_id"]]
+    assert repo.list_sessions(db, owner="user:frank", kind="chat") == []
 
 
 # -- A2A: the official a2a-sdk client, blocking and streaming ------------------------------------------------------

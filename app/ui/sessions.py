@@ -18,7 +18,7 @@ from app.ui.shell import Shell
 from storage import repo
 
 
-KINDS = ["all", "chat", "eval", "branch", "import", "scenario", "replay"]
+KINDS = ["all", "chat", "client", "eval", "branch", "import", "scenario", "replay"]
 
 
 @dataclass

@@ -65,6 +65,7 @@ class Shell:
         out = []
         for r in rows:
             made = repo.session_kind(r, branches)
+            made = f"via {r.settings['via']}" if made == "client" else made  # the protocol a client came through
             when = time.strftime("%d %b %H:%M", time.localtime(r.updated_at))
             out.append((f"{r.title or 'Untitled'} · {'' if made == 'chat' else made + ' · '}{r.agent} · {r.status}"
                         f" · {when} · {r.id[:6]}", r.id))
