@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
 import httpx
 import pytest
@@ -474,8 +475,17 @@ def test_the_official_ag_ui_client_answers_the_question_by_resuming(server, node
 def test_an_opened_langgraph_projects_graph_is_reached_and_asks_through_the_sdk(tmp_path):
     """`serve --config`: the project's own graph is an assistant; its input is its own schema; each interrupt it
     raises (a plain string, a dict of options) arrives typed, and each answer goes back in its shape."""
+    (tmp_path / "slow").mkdir()
+    (tmp_path / "slow" / "slow.py").write_text(
+        "import time\nfrom typing import TypedDict\nfrom langgraph.graph import END, START, StateGraph\n\n"
+        "class State(TypedDict):\n    n: int\n\n"
+        "def tick(state: State) -> State:\n    time.sleep(0.5)\n    return {'n': state['n'] + 1}\n\n"
+        "graph = (StateGraph(State).add_node(tick).add_edge(START, 'tick')\n"
+        "         .add_conditional_edges('tick', lambda s: END if s['n'] >= 40 else 'tick').compile())\n")
+    (tmp_path / "slow" / "langgraph.json").write_text('{"graphs": {"ticking": "./slow.py:graph"}}')
     server = Server(new_db_url(tmp_path, "project"), "--config",
-                    str(ROOT / "tests" / "data" / "projects" / "asking" / "langgraph.json"))
+                    str(ROOT / "tests" / "data" / "projects" / "asking" / "langgraph.json"),
+                    "--config", str(tmp_path / "slow" / "langgraph.json"))
     try:
         client = sdk(server, owner="kim-token")
         assert "asking" in [a["assistant_id"] for a in client.assistants.search(limit=100)]
@@ -490,5 +500,17 @@ def test_an_opened_langgraph_projects_graph_is_reached_and_asks_through_the_sdk(
         with pytest.raises(httpx.HTTPStatusError) as wrong:  # its input is its own schema, checked
             client.runs.wait(None, "asking", input={"colour": "red"})
         assert wrong.value.response.status_code == 422 and "colour" in wrong.value.response.text
+
+        # A run in the background, cancelled: it stops after the step it is in, its steps kept
+        tid = client.threads.create(metadata={"graph_id": "ticking"})["thread_id"]
+        run = client.runs.create(tid, "ticking", input={"n": 0})
+        while client.runs.get(tid, run["run_id"])["status"] == "pending":
+            time.sleep(0.1)
+        assert client.runs.get(tid, run["run_id"])["status"] == "running"
+        time.sleep(1.2)
+        client.runs.cancel(tid, run["run_id"], wait=True)
+        assert client.runs.get(tid, run["run_id"])["status"] == "interrupted"
+        ticks = client.threads.get_state(tid)["values"]["n"]
+        assert 1 <= ticks < 40
     finally:
         server.stop()
