@@ -198,29 +198,21 @@ def router(runner: Runner, owner_of: Callable[..., str]) -> APIRouter:
         threading.Thread(target=lambda: [None for _ in parts], name=f"run-{record.run_id[:8]}", daemon=True).start()
         return record.to_dict()
 
-    @api.post("/threads/{thread_id}/runs/stream")
-    def thread_stream(thread_id: str, body: dict = Body(...), owner: str = Depends(owner_of)) -> StreamingResponse:
-        return stream_run(thread_id, body, owner)
+    def routes_for(handle: Callable[[str | None, dict, str], Any]) -> tuple[Callable, Callable]:
+        def on_thread(thread_id: str, body: dict = Body(...), owner: str = Depends(owner_of)) -> Any:
+            return handle(thread_id, body, owner)
 
-    @api.post("/runs/stream")
-    def stateless_stream(body: dict = Body(...), owner: str = Depends(owner_of)) -> StreamingResponse:
-        return stream_run(None, body, owner)
+        def stateless(body: dict = Body(...), owner: str = Depends(owner_of)) -> Any:  # a thread made for it
+            return handle(None, body, owner)
 
-    @api.post("/threads/{thread_id}/runs/wait")
-    def thread_wait(thread_id: str, body: dict = Body(...), owner: str = Depends(owner_of)) -> Any:
-        return wait_run(thread_id, body, owner)
+        return on_thread, stateless
 
-    @api.post("/runs/wait")
-    def stateless_wait(body: dict = Body(...), owner: str = Depends(owner_of)) -> Any:
-        return wait_run(None, body, owner)
-
-    @api.post("/threads/{thread_id}/runs")
-    def thread_create_run(thread_id: str, body: dict = Body(...), owner: str = Depends(owner_of)) -> dict[str, Any]:
-        return background(thread_id, body, owner)
-
-    @api.post("/runs")
-    def stateless_create_run(body: dict = Body(...), owner: str = Depends(owner_of)) -> dict[str, Any]:
-        return background(None, body, owner)
+    # POST /threads/{id}/runs/stream and /runs/stream; .../wait; .../runs (in the background)
+    for suffix, handle in (("/stream", stream_run), ("/wait", wait_run), ("", background)):
+        on_thread, stateless = routes_for(handle)
+        name = suffix.replace("/", "_")
+        api.add_api_route(f"/threads/{{thread_id}}/runs{suffix}", on_thread, methods=["POST"], name=f"thread_run{name}")
+        api.add_api_route(f"/runs{suffix}", stateless, methods=["POST"], name=f"stateless_run{name}")
 
     def record_of(thread_id: str, run_id: str, owner: str) -> RunRecord:
         threads.session_of(thread_id, owner)
