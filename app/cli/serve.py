@@ -57,7 +57,10 @@ def cmd_mcp(args) -> int:
 def cmd_serve(args) -> int:
     import gc
 
+    from app.downloads import private_gradio_cache
+
     started = time.monotonic()
+    private_gradio_cache()  # before Gradio is imported: the files it serves are the server user's alone
     gc.disable()  # until _settle_heap
     import uvicorn
 

@@ -15,6 +15,7 @@ import gradio as gr
 
 from app import compare
 from app.runner import Runner
+from app import downloads
 from app.ui import chat, compare_tab, datasets_tab, eval_tab, inspector, sessions, teach, tools_tab
 from app.ui.chat import CSS, load_session
 from app.ui.owners import UNLOADED
@@ -28,7 +29,9 @@ TAB_IDS = ("chat", "inspector", "sessions", "compare", "eval", "datasets", "teac
 
 
 def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
-    with gr.Blocks(title="Agent Playground", fill_width=True) as demo:
+    # Gradio's copies of the files it served go after the same age as ours (app.ui.downloads)
+    with gr.Blocks(title="Agent Playground", fill_width=True,
+                   delete_cache=(60, int(downloads.AGE_S))) as demo:
         # Encrypted with a secret kept in the database: Gradio's default is a random one per process, and after
         # a restart (or on another process) no browser could read back its owner id or session.
         browser_secret = repo.server_secret(runner.db, "browser-state")

@@ -8,9 +8,7 @@ Everything goes through `app.datasets`."""
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
@@ -18,13 +16,13 @@ import gradio as gr
 from app import datasets
 from app.datasets import DatasetError
 from app.eval.suites import CATEGORIES
+from app import downloads
 from app.ui import render
 from app.ui.owners import need_owner
 from app.ui.shell import Shell
 from storage import NotFound, repo
 
 ITEM_COLUMNS = ["#", "category", "request", "question needed", "answer / details", "expected calls", "from"]
-EXPORTS = Path(tempfile.gettempdir()) / "agent-playground-exports"
 
 
 def dataset_choices(runner, owner: str | None) -> list[tuple[str, str]]:
@@ -197,10 +195,9 @@ def build(shell: Shell) -> DatasetsTab:
         if not name:
             return "Pick a dataset to export.", gr.update(visible=False)
         filename, text = datasets.export(runner.db, name, who)
-        folder = Path(tempfile.mkdtemp(dir=_exports()))
-        (folder / filename).write_text(text, encoding="utf-8")
+        path = downloads.write(filename, text)
         return (f"Exported **{render.plain(name)}** as `{filename}`: `playground eval {filename}` runs it.",
-                gr.update(value=str(folder / filename), visible=True))
+                gr.update(value=path, visible=True))
 
     export_btn.click(export, [dataset_dd, owner], [status, export_file])
     dataset_dd.change(view, [dataset_dd, owner], [items_df, remove_dd])
@@ -209,8 +206,3 @@ def build(shell: Shell) -> DatasetsTab:
 
 def _skipped(reasons: list[str]) -> str:
     return "".join(f"\n- skipped {render.plain(r)}" for r in reasons[:20])
-
-
-def _exports() -> Path:
-    EXPORTS.mkdir(parents=True, exist_ok=True)
-    return EXPORTS

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import gradio as gr
 
 from app.tracing import export
 from app.tracing.redact import redact_text
+from app import downloads
 from app.ui import render
 from app.ui.chat import ChatTab, load_session
 from app.ui.owners import need_owner
@@ -113,9 +113,9 @@ def build(shell: Shell, chat: ChatTab) -> SessionsTab:
         doc = export.export_session(runner.db, sid, who)
         if fmt == "openinference":
             doc = export.openinference(doc)
-        path = Path(tempfile.mkdtemp(prefix="playground-export-")) / f"session-{sid[:8]}-{fmt}.json"
-        path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        return str(path), f"Exported ({fmt})."
+        path = downloads.write(f"session-{sid[:8]}-{fmt}.json",
+                               json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        return path, f"Exported ({fmt}); the file is removed in {downloads.AGE_S / 60:g} minutes."
 
     export_btn.click(export_session, [sessions_dd, export_fmt, owner], [export_file, sessions_md])
 
