@@ -26,15 +26,17 @@ from sqlalchemy.exc import DBAPIError
 
 from app import sharing
 from app.protocols import PROTOCOLS
-from app.auth import basic_credentials, owner_for
-from app.guards import BodyLimit, LoginGate, SecurityHeaders, anonymous_owner, api_key
+from app.auth import owner_for
+from app.logins import LoginPageThrottle, Logins, refused_response
+from app.guards import BodyLimit, LoginGate, SecurityHeaders, anonymous_owner
 from app.agents import UnknownAgentError
 from app.agents.settings import SettingsError
 from app.config import DEMO_MODEL, Settings
 from app.llm.gateway import ModelConfigError
 from app.runner import Runner, TurnError
 from app.tracing.document import trace_document
-from storage import NotFound, keys, open_database, repo
+from storage import NotFound, open_database, repo
+from storage.throttle import LoginRefused
 from storage.engine import StorageError, describe_error
 from tools.model import ToolImportError
 from tools.registry import UnknownToolError
@@ -129,21 +131,8 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     db = runner.db
     ui_logins: dict[str, Any] = {}  # Gradio's login tokens, once the UI is mounted
 
-    def login_name(request: Request) -> str | None:
-        """The login a request carries: an API key (`playground keys create NAME`, sent as a Bearer token or
-        `X-Api-Key`), HTTP Basic, or the cookie Gradio's login page set."""
-        key = api_key(request)
-        if key is not None:
-            return keys.login_for(db, key)
-        basic = basic_credentials(request.headers.get("authorization"))
-        if basic is not None:
-            return basic[0] if accounts.verify(*basic) else None
-        ui = ui_logins.get("app")
-        if ui is not None:
-            token = request.cookies.get(f"access-token-{ui.cookie_id}") or \
-                request.cookies.get(f"access-token-unsecure-{ui.cookie_id}")
-            return ui.tokens.get(token) if token else None
-        return None
+    logins = Logins(db, accounts, ui_logins)
+    login_name = logins.name_of  # an API key, HTTP Basic or Gradio's login cookie; failed tries limited
 
     def owner_of(request: Request, response: Response) -> str:
         if not accounts:
@@ -175,6 +164,11 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
     app.add_middleware(SecurityHeaders)
     if accounts:
         app.add_middleware(LoginGate, who=login_name)
+        app.add_middleware(LoginPageThrottle, db=db)
+
+    @app.exception_handler(LoginRefused)
+    async def too_many_tries(_request: Request, exc: LoginRefused):
+        return refused_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError):

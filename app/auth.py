@@ -93,6 +93,10 @@ class Accounts:
     def names(self) -> list[str]:
         return sorted({*self.hashes, *self.plain})
 
+    def remembered(self, name: str, password: str) -> bool:
+        """True if this name and password checked out before (no hash computed, nothing counted)."""
+        return hmac.new(self._key, f"{name}\0{password}".encode(), hashlib.sha256).digest() in self._good
+
     def verify(self, name: str, password: str) -> bool:
         """Constant-time for a known name; an unknown name costs a hash too, so timing does not tell names."""
         seen = hmac.new(self._key, f"{name}\0{password}".encode(), hashlib.sha256).digest()

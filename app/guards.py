@@ -181,7 +181,15 @@ class LoginGate:
         if scope["type"] != "http" or not scope["path"].startswith(GATED_PATHS) or \
                 scope["path"].startswith(PUBLIC_PATHS):
             return await self.app(scope, receive, send)
-        if self.who(Request(scope)) is None:
+        from storage.throttle import LoginRefused
+
+        try:
+            who = self.who(Request(scope))
+        except LoginRefused as refused:
+            from app.logins import refused_response
+
+            return await refused_response(refused)(scope, receive, send)
+        if who is None:
             body = json.dumps({"detail": "log in first: HTTP Basic with a playground login, or the browser's "
                                          "login cookie"}).encode()
             await send({"type": "http.response.start", "status": 401, "headers": [

@@ -24,7 +24,7 @@ from app.config import Settings
 from app.graphs import Graphs
 from app.llm import gateway
 from app.retrieval import ToolRetrieval
-from app.tracing.redact import redact_text
+from app.tracing.redact import redact_text, scrubber
 from app.turns import INTERRUPTED, Event, Turns, TurnError, TurnResult, message_dicts
 from storage import repo
 from storage.checkpoints import close_checkpointer, make_checkpointer
@@ -50,7 +50,8 @@ class Runner:
 
             register_configs(settings.configs)
         self.catalog = ToolCatalog(db, settings, tools)
-        self.checkpointer = make_checkpointer(db)
+        # What the graphs keep between turns is stored redacted too (the model saw it as typed, in its turn).
+        self.checkpointer = make_checkpointer(db, scrub=scrubber())
         self._assemble(self.catalog, cache_size)
 
     def _assemble(self, catalog: ToolCatalog, cache_size: int, locks=None) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from typing import Any, Callable
 
 from storage.engine import PG_OPTIONS, POOL_OVERFLOW, POOL_SIZE, SCHEMA_LOCK, Database, StorageError, describe_error
 
@@ -18,9 +19,29 @@ def close_checkpointer(saver) -> None:
         conn.close()
 
 
-def make_checkpointer(db: Database):
+class ScrubbingSerde:
+    """LangGraph's serializer with `scrub` applied to everything it writes (checkpoints, their channel blobs,
+    pending writes): a secret a person typed is kept redacted between turns, as in every other table. Reading
+    is LangGraph's own."""
+
+    def __init__(self, scrub: Callable[[Any], Any], inner=None):
+        from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+        self.scrub = scrub
+        self.inner = inner or JsonPlusSerializer()
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        return self.inner.dumps_typed(self.scrub(obj))
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        return self.inner.loads_typed(data)
+
+
+def make_checkpointer(db: Database, scrub: Callable[[Any], Any] | None = None):
     """LangGraph's saver on the same database: SQLite's on one shared connection (SQLite has one writer
-    anyway), PostgreSQL's on a connection pool so concurrent turns do not queue behind one lock."""
+    anyway), PostgreSQL's on a connection pool so concurrent turns do not queue behind one lock. With `scrub`,
+    everything it writes goes through that function first (ScrubbingSerde)."""
+    serde = ScrubbingSerde(scrub) if scrub is not None else None
     if db.is_sqlite:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -33,18 +54,18 @@ def make_checkpointer(db: Database):
                 conn = sqlite3.connect(db.sqlite_path or ":memory:", check_same_thread=False, timeout=10)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            saver = SqliteSaver(conn)
+            saver = SqliteSaver(conn, serde=serde)
             saver.setup()
         except sqlite3.Error as exc:
             raise StorageError(describe_error(db.label, exc)) from None
         return saver
     if db.is_postgres:
-        return _postgres_saver(db)
+        return _postgres_saver(db, serde)
     raise StorageError(f"no LangGraph checkpointer for a {db.engine.dialect.name} database; use SQLite or "
                        "PostgreSQL")
 
 
-def _postgres_saver(db: Database):
+def _postgres_saver(db: Database, serde=None):
     try:
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
@@ -62,7 +83,7 @@ def _postgres_saver(db: Database):
                                   "options": PG_OPTIONS, "connect_timeout": 10}, name="checkpoints")
     try:
         pool.open(wait=True, timeout=15)
-        saver = PostgresSaver(pool)
+        saver = PostgresSaver(pool, serde=serde)
         # The saver holds one lock around every operation, made for a single shared connection; on a pool each
         # operation has its own connection, and the lock only queued every session's checkpoints behind one
         # another (bench/load.py: p95 added latency 1.7 s with it at 50 sessions).

@@ -302,3 +302,13 @@ class ApiKeyRow(SQLModel, table=True):
     hint: str = ""  # the key's last four characters, to tell keys apart in a listing
     created_at: float = Field(default_factory=now)
     revoked_at: float | None = None
+
+
+class LoginFailureRow(SQLModel, table=True):
+    """Failed logins of a name from an address, or of an address (storage.throttle): every process counts here."""
+
+    __tablename__ = "login_failures"
+    key: str = Field(primary_key=True)  # "name:<name>@<address>" or "addr:<address>"
+    failures: int = 0
+    last_at: float = 0.0
+    locked: bool = False

@@ -356,6 +356,7 @@ class FakeOpenAI:
 
         outer = self
         self.requests = 0
+        self.bodies: list[dict] = []  # every chat request's body, as sent
         self.faults: list[str] = []
         self.always: str | None = None
         self.released = threading.Event()
@@ -375,6 +376,7 @@ class FakeOpenAI:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
                 outer.requests += 1
+                outer.bodies.append(body)
                 if self.path.endswith("/embeddings"):
                     texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
                     return self._json({"object": "list", "model": body["model"], "usage": {

@@ -57,3 +57,120 @@ def test_the_ui_empties_gradios_copies_after_the_same_age():
     url = f"sqlite:///{folder / 'ui.db'}"
     demo = build_blocks(Runner(open_database(url), Settings(database_url=url)))
     assert demo.delete_cache == (60, int(downloads.AGE_S))
+
+
+# -- a secret typed into a chat --------------------------------------------------------------------------------
+
+KEY = "sk-proj-" + "Q7x" * 16
+
+
+def _rows_holding(db, text: str) -> list[str]:
+    """Every table of the database with a row whose text holds `text`."""
+    from sqlalchemy import inspect, text as sql
+
+    found = []
+    with db.engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(sql(f'SELECT * FROM "{table}"')):
+                if any(text.encode() in (v if isinstance(v, bytes) else str(v).encode()) for v in row):
+                    found.append(table)
+                    break
+    return found
+
+
+def test_a_key_typed_into_a_chat_is_in_no_table_and_the_model_saw_it_as_typed(tmp_path, fake_openai):
+    import json
+
+    from app.config import Settings
+    from app.runner import Runner
+    from storage import open_database, repo
+    from tests.conftest import new_db_url
+
+    url = new_db_url(tmp_path, "typed")
+    db = open_database(url)
+    runner = Runner(db, Settings(database_url=url))
+    try:
+        asked = runner.new_session(agent="awn", model="demo/offline", tools=["weather"])
+        first = runner.turn(asked.id, message=f"What's the weather like? My key is {KEY}")
+        assert first.status == "needs_clarification"  # its checkpoint waits with the message in it
+        assert runner.turn(asked.id, answer=f"Paris, and again {KEY}").status == "done"
+        talk = runner.new_session(agent="react", model="openai/local-model", tools=["weather"])
+        assert runner.turn(talk.id, message=f"Use my key {KEY} and tell me the weather").status == "done"
+        assert any(KEY in json.dumps(body) for body in fake_openai.bodies)  # the model got it as typed
+        # what the graph reads back on the next turn is the redacted text
+        state = runner.graph_for(repo.get_session(db, asked.id)).get_state({"configurable": {"thread_id": asked.id}})
+        assert "[REDACTED]" in json.dumps(state.values, default=str) and KEY not in json.dumps(state.values,
+                                                                                                default=str)
+    finally:
+        runner.close()
+    assert _rows_holding(db, KEY) == []
+    if db.is_sqlite:  # and not a byte of it in the file (or its write-ahead log)
+        for path in Path(db.sqlite_path).parent.glob(Path(db.sqlite_path).name + "*"):
+            assert KEY.encode() not in path.read_bytes(), path.name
+
+
+# -- guessing a password --------------------------------------------------------------------------------------
+
+
+def test_a_hundred_wrong_passwords_meet_the_limit_and_the_right_one_from_elsewhere_works(tmp_path):
+    import httpx
+
+    from storage import open_database, throttle
+    from tests.conftest import Server, new_db_url
+
+    url = new_db_url(tmp_path, "guess")
+    server = Server(url, "--auth", "alice:wonderland")
+    try:
+        def basic(password: str, address: str) -> int:
+            return httpx.get(server.url + "/api/sessions", auth=("alice", password),
+                             headers={"X-Forwarded-For": address}).status_code
+
+        seen = [basic(f"guess-{i}", "10.0.0.7") for i in range(100)]
+        assert seen[:5] == [401] * 5 and seen.count(429) >= 90  # five free tries, then held back
+        assert basic("wonderland", "10.0.0.8") == 200  # the right password from another address
+        wrong = httpx.get(server.url + "/api/sessions", auth=("alice", "guess-x"), headers={"X-Forwarded-For": "10.0.0.7"})
+        assert wrong.status_code == 429 and int(wrong.headers["retry-after"]) >= 1
+
+        def page(password: str, address: str) -> int:
+            return httpx.post(server.url + "/login", data={"username": "alice", "password": password},
+                              headers={"X-Forwarded-For": address}).status_code
+
+        seen = [page(f"guess-{i}", "10.0.0.9") for i in range(100)]
+        assert seen[:5] == [400] * 5 and seen.count(429) >= 90  # the login page: the same limit
+        assert page("wonderland", "10.0.0.10") == 200
+
+        keyed = [httpx.get(server.url + "/api/sessions", headers={"Authorization": f"Bearer pgk_{'x' * 40}{i}",
+                                                                  "X-Forwarded-For": "10.0.0.11"}).status_code
+                 for i in range(100)]
+        assert keyed[:20] == [401] * 20 and keyed.count(429) >= 75  # API keys: per address
+
+        output = "\n".join(server.output)
+        assert "failed: login 'alice' from 10.0.0.7" in output and "guess-" not in output  # never the password
+    finally:
+        server.stop()
+    db = open_database(url)  # counted in the database: every process on it sees them
+    assert {r.key for r in throttle.listing(db)} >= {"name:alice@10.0.0.7", "addr:10.0.0.9", "addr:10.0.0.11"}
+
+
+def test_a_lock_holds_until_the_operator_lifts_it(tmp_path):
+    import subprocess
+
+    import pytest
+
+    from storage import open_database, throttle
+    from tests.conftest import PLAYGROUND, ROOT, clean_env, new_db_url
+
+    url = new_db_url(tmp_path, "lock")
+    db = open_database(url)
+    for _ in range(throttle.PER_NAME.lock):
+        throttle.failed(db, "bob", "10.1.1.1")
+    with pytest.raises(throttle.LoginRefused) as locked:
+        throttle.check(db, "bob", "10.1.1.1")
+    assert locked.value.retry_after is None and "playground logins unlock" in str(locked.value)
+    throttle.check(db, "bob", "10.1.1.2")  # another address is not held back
+    listed = subprocess.run([*PLAYGROUND, "logins", "list", "--db", url, "--json"], cwd=ROOT, env=clean_env(),
+                            capture_output=True, text=True, check=True)
+    assert '"locked": true' in listed.stdout
+    subprocess.run([*PLAYGROUND, "logins", "unlock", "--name", "bob", "--db", url], cwd=ROOT, env=clean_env(),
+                   capture_output=True, check=True)
+    throttle.check(db, "bob", "10.1.1.1")

@@ -11,7 +11,7 @@ import sys
 from typing import Sequence
 
 from app.cli.common import CliError
-from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_keys, cmd_models_list, cmd_share, cmd_tools_add,
+from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_keys, cmd_logins, cmd_models_list, cmd_share, cmd_tools_add,
                           cmd_tools_import_mcp, cmd_tools_import_openapi, cmd_tools_lint, cmd_tools_list, cmd_tools_remove,
                           cmd_trace)
 from app.cli.datasets import (cmd_datasets_add, cmd_datasets_create, cmd_datasets_export, cmd_datasets_list,
@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
             "or revoke")
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", help="create: the login the key acts as; revoke: the key's id")
+
+    p = add("logins", cmd_logins, "failed logins: list the names and addresses being held back, or lift a lock")
+    p.add_argument("action", choices=["list", "unlock"])
+    p.add_argument("--name", help="unlock: this login, from every address")
+    p.add_argument("--address", help="unlock: this client address")
 
     p = add("share", cmd_share, "make a read-only share link to a session's trace (prints its URL)")
     p.add_argument("session_id", nargs="?")

@@ -45,6 +45,26 @@ def cmd_keys(args) -> int:
     return 0
 
 
+def cmd_logins(args) -> int:
+    """Failed logins (storage.throttle): `list`, or `unlock --name N / --address A`."""
+    from storage import throttle
+
+    _, db = _open(args)
+    if args.action == "unlock":
+        if not args.name and not args.address:
+            raise CliError("give --name LOGIN or --address ADDRESS (or both) to unlock")
+        print(f"lifted {throttle.unlock(db, args.name, args.address)} count(s)")
+        return 0
+    rows = [{"key": r.key, "failures": r.failures, "last_at": r.last_at, "locked": r.locked}
+            for r in throttle.listing(db)]
+    if args.json:
+        _print_json({"failed_logins": rows})
+    else:
+        for r in rows:
+            print(f"{r['key']:<50} {r['failures']:>4} failed{'  LOCKED' if r['locked'] else ''}")
+    return 0
+
+
 def cmd_share(args) -> int:
     from app import sharing
 
