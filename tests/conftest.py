@@ -312,12 +312,12 @@ class Listener:
     """An HTTP server of an attacker's, on its own port (another origin): answers every GET and POST with
     `body`, and keeps each request's path and headers in `seen`, so a test can say nothing reached it."""
 
-    def __init__(self, body: bytes = b"[]", content_type: str = "application/json"):
+    def __init__(self, body: bytes = b"[]", content_type: str = "application/json", redirect: str | None = None):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         outer = self
-        self.seen: list[dict] = []
+        self.seen: list[dict] = []  # with `redirect`: each request answered 302 to that URL
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):  # quiet: the test reads `seen`
@@ -325,6 +325,12 @@ class Listener:
 
             def do_GET(self):
                 outer.seen.append({"path": self.path, **dict(self.headers)})
+                if redirect:
+                    self.send_response(302)
+                    self.send_header("location", redirect)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(200)
                 self.send_header("content-type", content_type)
                 self.end_headers()

@@ -174,3 +174,73 @@ def test_a_lock_holds_until_the_operator_lifts_it(tmp_path):
     subprocess.run([*PLAYGROUND, "logins", "unlock", "--name", "bob", "--db", url], cwd=ROOT, env=clean_env(),
                    capture_output=True, check=True)
     throttle.check(db, "bob", "10.1.1.1")
+
+
+# -- the server's own requests: an import cannot reach into the host's network ----------------------------------
+
+SPEC = """{"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "servers": [{"url": "%s"}],
+ "paths": {"/ping": {"get": {"operationId": "ping", "summary": "ping", "responses": {"200": {"description": "ok"}}}}}}"""
+
+
+def test_a_public_server_refuses_imports_into_its_own_network_and_an_ssrf_listener_hears_nothing(tmp_path):
+    import httpx
+
+    from tests.conftest import Listener, Server, clean_env, new_db_url
+
+    inside = Listener(b"{}")  # a service on the host's loopback, which no import may reach
+    bounce = Listener(redirect=inside.url + "/stolen")  # an allowed name that redirects inside
+    port = bounce.url.rsplit(":", 1)[1]
+    server = Server(new_db_url(tmp_path, "ssrf"), "--auth", "alice:wonderland",
+                    env=clean_env(PLAYGROUND_ALLOW_HOSTS="localhost"))
+    try:
+        api = httpx.Client(base_url=server.url, auth=("alice", "wonderland"), timeout=60)
+
+        def refused(path: str, body: dict, said: str) -> None:
+            answer = api.post(path, json=body)
+            assert answer.status_code == 422 and said in answer.json()["detail"], answer.text
+
+        refused("/api/tools/openapi", {"spec": inside.url + "/spec.json"}, "127.0.0.1, a loopback address")
+        refused("/api/tools/openapi", {"spec": f"http://localhost:{port}/spec.json"}, "a loopback address")  # 302
+        refused("/api/tools/openapi", {"spec": SPEC % "http://169.254.169.254/latest"}, "a link-local address")
+        refused("/api/tools/openapi", {"spec": SPEC % "http://10.1.2.3"}, "a private address")
+        refused("/api/tools/mcp", {"target": inside.url + "/mcp"}, "a loopback address")
+        assert inside.seen == []  # not one request reached it
+        assert len(bounce.seen) == 1  # the allowed name was fetched; its redirect was not followed inside
+
+        # the allowed name works, at import and at call time
+        made = api.post("/api/tools/openapi", json={"spec": SPEC % f"http://localhost:{port}"})
+        assert made.status_code == 201, made.text
+    finally:
+        server.stop()
+        inside.stop()
+        bounce.stop()
+
+
+def test_a_name_that_resolves_inside_later_is_refused_when_the_call_is_made(monkeypatch):
+    import socket
+
+    import httpcore
+    import httpx
+    import pytest
+
+    from tools import egress
+
+    monkeypatch.setenv(egress.GUARD_ENV, "on")
+    real = socket.getaddrinfo
+    answers = {"api.example.test": "93.184.216.34"}  # public when the tool was imported
+
+    def resolve(host, *args, **kwargs):
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], args[0] if args else 80))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    egress.check_url("http://api.example.test/v1")  # fine at import
+    answers["api.example.test"] = "169.254.169.254"  # then the name is pointed at the metadata service
+    connected = []
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", lambda *a, **k: connected.append(a))
+    with pytest.raises(httpx.ConnectError) as refused, egress.client(timeout=5) as client:
+        client.get("http://api.example.test/v1")
+    assert "link-local" in str(egress.refused_in(refused.value)) and connected == []
+    monkeypatch.setenv(egress.GUARD_ENV, "off")  # a laptop's server: no guard
+    assert egress.why_refused("localhost", "127.0.0.1") is not None and not egress.guarded()

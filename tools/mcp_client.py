@@ -181,8 +181,10 @@ class _Link:
             from mcp.client.streamable_http import streamable_http_client
 
             headers = {name: _env_value(var, c) for name, var in c.headers}
-            client = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(DEFAULT_TIMEOUT, read=300),
-                                       follow_redirects=False)
+            from tools import egress
+
+            client = egress.async_client(headers=headers, timeout=httpx.Timeout(DEFAULT_TIMEOUT, read=300),
+                                         follow_redirects=False)  # every connection to an allowed address
             return _closing(streamable_http_client(c.url, http_client=client), client)
         env = {**get_default_environment(), **{var: _env_value(var, c) for var in c.env}}
         devnull = open(os.devnull, "w")  # noqa: SIM115 - the server's log must not reach our stdout/stderr
@@ -307,6 +309,13 @@ def list_tools(config: ServerConfig, timeout: float = DEFAULT_TIMEOUT) -> list[d
     for header, var in config.headers:
         check_credential(var, f"{config.label}: header {header}")
         register_secret_env(var)
+    if config.url:
+        from tools import egress
+
+        try:
+            egress.check_url(config.url)
+        except egress.EgressRefused as exc:
+            raise MCPError(f"{config.label}: {exc}") from None
 
     async def work(session) -> list[dict[str, Any]]:
         found, cursor = [], None

@@ -27,6 +27,7 @@ from urllib.parse import quote, urljoin
 
 import httpx
 
+from tools import egress
 from tools.model import Tool, ToolDefinitionError, ToolImportError, check_credential, register_secret_env
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -54,10 +55,12 @@ def read_spec(source: str, *, files: bool = True, fetch_timeout: float = DEFAULT
     if re.match(r"^https?://", source.strip()):
         origin = source.strip()
         try:
-            response = httpx.get(origin, timeout=fetch_timeout, follow_redirects=True)
+            with egress.client(timeout=fetch_timeout, follow_redirects=True) as fetcher:  # each hop checked
+                response = fetcher.get(origin)
             response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise OpenAPIError(f"cannot fetch the spec from {origin}: {exc}") from None
+        except (httpx.HTTPError, egress.EgressRefused) as exc:
+            refused = egress.refused_in(exc)
+            raise OpenAPIError(f"cannot fetch the spec from {origin}: {refused or exc}") from None
         text = response.text
     elif "\n" not in source and len(source) < 4096 and not source.lstrip().startswith("{"):
         if not files:
@@ -256,6 +259,10 @@ def tools_from_spec(spec: dict[str, Any], options: ImportOptions, origin: str | 
     """The spec's operations as tools (nothing is called here)."""
     ops = operations(spec, options.prefix)
     base = options.base_url or _server_url(spec, origin)
+    try:
+        egress.check_url(base)  # the operations' server, at import (and again at every call)
+    except egress.EgressRefused as exc:
+        raise OpenAPIError(f"servers: {exc}") from None
     title = str((spec.get("info") or {}).get("title") or "api")
     schemes = {s["_id"] for op in ops for s in op.security}
     if "*" in options.auth:
@@ -317,12 +324,13 @@ def _caller(op: Operation, base: str, options: ImportOptions):
         for scheme in op.security:
             _apply_auth(scheme, options.auth.get(scheme["_id"]), headers, query, cookies)
         try:
-            response = httpx.request(op.method.upper(), url, params=query, headers=headers, cookies=cookies or None,
-                                     json=body, timeout=options.timeout)
+            with egress.client(timeout=options.timeout) as caller:
+                response = caller.request(op.method.upper(), url, params=query, headers=headers,
+                                          cookies=cookies or None, json=body)
         except httpx.TimeoutException:
             raise TimeoutError(f"{op.method.upper()} {op.path} did not answer within {options.timeout:g} s") from None
-        except httpx.HTTPError as exc:
-            raise ConnectionError(f"{op.method.upper()} {op.path}: {exc}") from None
+        except (httpx.HTTPError, egress.EgressRefused) as exc:
+            raise ConnectionError(f"{op.method.upper()} {op.path}: {egress.refused_in(exc) or exc}") from None
         if response.status_code >= 400:
             raise RuntimeError(f"{op.method.upper()} {op.path} answered HTTP {response.status_code} "
                                f"{response.reason_phrase}: {response.text[:500]}")

@@ -54,6 +54,21 @@ def cmd_mcp(args) -> int:
     return 0
 
 
+def _guard_egress(host: str, settings: Settings) -> None:
+    """A server others can reach (bound beyond loopback, or with logins) makes its imports' requests to public
+    addresses only (tools.egress), unless the operator said otherwise in PLAYGROUND_EGRESS_GUARD."""
+    import os
+
+    from tools.egress import ALLOW_ENV, GUARD_ENV
+
+    if GUARD_ENV not in os.environ and (host not in ("127.0.0.1", "localhost", "::1") or settings.auth or
+                                        settings.auth_file):
+        os.environ[GUARD_ENV] = "on"
+        allowed = os.environ.get(ALLOW_ENV)
+        print(f"playground: imports reach public addresses only{f' and {allowed}' if allowed else ''} "
+              f"({ALLOW_ENV} allows more)", flush=True)
+
+
 def cmd_serve(args) -> int:
     import gc
 
@@ -77,6 +92,8 @@ def cmd_serve(args) -> int:
 
     def say(stage: str) -> None:
         print(f"playground: {stage} ({time.monotonic() - started:.1f} s)", flush=True)
+
+    _guard_egress(args.host, settings)
 
     sock = _listen(args.host, args.port)  # before the work: a busy port is said at once, not after it
     if settings.configs:  # opened projects' model clients call this server's own endpoint, on loopback
