@@ -244,3 +244,28 @@ def test_a_name_that_resolves_inside_later_is_refused_when_the_call_is_made(monk
     assert "link-local" in str(egress.refused_in(refused.value)) and connected == []
     monkeypatch.setenv(egress.GUARD_ENV, "off")  # a laptop's server: no guard
     assert egress.why_refused("localhost", "127.0.0.1") is not None and not egress.guarded()
+
+
+def test_a_sandboxed_tool_with_network_reaches_only_what_a_public_server_allows(monkeypatch):
+    """Guard on: the host's own address and the cloud's metadata address are unreachable from the jail's network;
+    the operator's allowlist opens one again. (Guard off, a laptop's: test_sandbox.py reaches the host.)"""
+    import pytest
+
+    from tests.test_sandbox import HOSTILE, _listen, _public_address, call
+    from tools.sandbox import Limits, tools_from_source
+
+    public = _public_address()
+    if public is None:
+        pytest.skip("this machine has no non-loopback address to listen on")
+    listener, port = _listen(public)
+    tool = {t.name: t for t in tools_from_source(HOSTILE.read_text(), "h.py", Limits(network=True))}["connect_local"]
+    try:
+        monkeypatch.setenv("PLAYGROUND_EGRESS_GUARD", "on")
+        for host in (public, "169.254.169.254", "10.9.8.7"):
+            refused = call(tool, port=port, host=host)
+            assert not refused.ok and "No route to host" in refused.error, (host, refused)
+        monkeypatch.setenv("PLAYGROUND_ALLOW_HOSTS", public)
+        allowed = call(tool, port=port, host=public)
+        assert allowed.ok and allowed.value == "hello", allowed.error
+    finally:
+        listener.close()

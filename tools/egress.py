@@ -96,6 +96,29 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(ok))
 
 
+# What a sandbox with network may not reach (IPv4: slirp4netns gives it no IPv6): the ranges why_refused refuses.
+SANDBOX_REFUSED = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12",
+                   "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+                   "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4")
+
+
+def sandbox_routes() -> tuple[list[str], list[str]]:
+    """(ranges to make unreachable, ranges to route anyway) for a sandbox's network namespace: the refused
+    ranges and this server's own addresses, and what the operator allowed (CIDRs, and the addresses its
+    names resolve to now)."""
+    networks, names = _allowlist()
+    allowed = [str(n) for n in networks if n.version == 4]
+    for name in names:
+        if not name.startswith("."):
+            try:
+                allowed += [f"{info[4][0]}/32" for info in socket.getaddrinfo(name, None, socket.AF_INET)]
+            except OSError:
+                continue
+    own = [f"{ip}/32" for ip in _own_addresses() if ip.version == 4 and not ip.is_loopback]
+    refused = [r for r in dict.fromkeys([*SANDBOX_REFUSED, *own]) if r not in allowed]  # one route a range
+    return refused, list(dict.fromkeys(allowed))
+
+
 def check_url(url: str) -> None:
     """EgressRefused if `url`'s host may not be reached now (nothing if the guard is off)."""
     if not guarded():

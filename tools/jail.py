@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from tools import egress
 from tools.model import ToolImportError
 
 SANDBOX_UID = 65534
@@ -240,6 +241,21 @@ def seccomp_program() -> bytes:
 # -- network, when allowed: slirp4netns, without the host's loopback ------------------------------------
 
 
+def _fence(pid: int) -> None:
+    """On a server others can reach, the sandbox's network reaches public addresses only (tools.egress):
+    its namespace gets an unreachable route for each range egress refuses (the host's own addresses too), and
+    a route through the NAT for each the operator allowed, before the tool's code starts. Set from outside,
+    as slirp4netns configures it: the code inside has no capability to change them."""
+    refused, allowed = egress.sandbox_routes()
+    lines = [f"route add unreachable {cidr}" for cidr in refused] + \
+        [f"route add {cidr} via 10.0.2.2" for cidr in allowed]
+    done = subprocess.run(["nsenter", "--target", str(pid), "--net", "ip", "-batch", "-"], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ToolImportError(f"the sandbox's network could not be fenced ({done.stderr.strip()[:200]}); on a "
+                              "server others can reach, a tool's network needs it: add the file without network")
+
+
 class _SlirpNetwork:
     """bwrap waits (--block-fd) until slirp4netns has given its network namespace an interface; bwrap
     reports the sandbox's pid on --info-fd."""
@@ -283,6 +299,8 @@ class _SlirpNetwork:
         with os.fdopen(ready_r, "rb") as ready:
             if ready.read(1) != b"1":
                 raise ToolImportError("slirp4netns could not give the sandbox a network")
+        if egress.guarded():
+            _fence(pid)
         os.write(self._block_w, b"1")
 
     def __exit__(self, *exc: Any) -> None:
