@@ -20,7 +20,7 @@ import plotly
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.middleware.gzip import GZipMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.exc import DBAPIError
 
@@ -366,7 +366,10 @@ def create_app(settings: Settings, runner: Runner | None = None, mount_ui: bool 
         try:
             doc = sharing.open_page(db, token)
         except NotFound:
-            return PlainTextResponse("Not Found", status_code=404)
+            from app.ui.share_page import unavailable
+
+            return HTMLResponse(unavailable(), status_code=404, headers={
+                **SHARE_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
         nonce = secrets.token_urlsafe(16)
         csp = (f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
                "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'")

@@ -46,6 +46,21 @@ def _owned(db: Database, table: type, row_id: str, owner: str | None, what: str)
     return row
 
 
+def set_fact(db: Database, name: str, value: str) -> None:
+    """A fact about the deployment kept in the database (`fact:<name>`), e.g. where the playground is served."""
+    with db.session() as s:
+        row = s.get(Meta, f"fact:{name}") or Meta(key=f"fact:{name}", value=value)
+        row.value = value
+        s.add(row)
+        s.commit()
+
+
+def get_fact(db: Database, name: str) -> str | None:
+    with db.reader() as s:
+        row = s.get(Meta, f"fact:{name}")
+    return None if row is None else row.value
+
+
 def server_secret(db: Database, name: str) -> str:
     """A random secret kept in the database under `name`, made on first use; every process on the database
     (and every restart) gets the same one. Never printed or exported."""

@@ -49,7 +49,11 @@ def test_share_a_cli_session_then_revoke(cli, db_url):
                 httpx.get(f"{server.url}/api/share/{secrets.token_urlsafe(32)}")]
         assert [r.status_code for r in gone] == [404] * 6
         assert gone[0].text == gone[4].text  # revoked and unknown look the same
+        assert "This link is not available" in gone[0].text and "Agent Playground" in gone[0].text
         assert cli("share", "--revoke", token).returncode == 2  # already revoked: said so
+        # without --base-url, the link is to where the server on this database listens (its own port)
+        again = cli("share", run["session_id"], env=clean_env(), check=True).stdout.strip()
+        assert again.startswith(f"{server.url}/share/")
     finally:
         server.stop()
 

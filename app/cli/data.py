@@ -88,7 +88,11 @@ def cmd_share(args) -> int:
         return 0
     if args.expires is not None and args.expires <= 0:
         raise CliError("--expires must be a positive number of days")
-    base = args.base_url or os.environ.get("PLAYGROUND_BASE_URL") or "http://127.0.0.1:7860"
+    from storage import repo
+
+    # where the class reaches the server: said, or where the last `serve` on this database listens
+    base = args.base_url or os.environ.get("PLAYGROUND_BASE_URL") or repo.get_fact(db, "served_at") or \
+        "http://127.0.0.1:7860"
     share = sharing.create(db, args.session_id, expires_days=args.expires, base_url=base)
     if args.json:
         _print_json(share)

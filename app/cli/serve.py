@@ -69,6 +69,18 @@ def _guard_egress(host: str, settings: Settings) -> None:
               f"({ALLOW_ENV} allows more)", flush=True)
 
 
+def _remember_address(app, host: str, port: int) -> None:
+    """Where this server is reached, kept in the database: `playground share` prints links to it."""
+    import os
+    import socket
+
+    from storage import repo
+
+    shown = host if host not in ("0.0.0.0", "::", "") else socket.getfqdn()
+    base = os.environ.get("PLAYGROUND_BASE_URL") or f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+    repo.set_fact(app.state.runner.db, "served_at", base.rstrip("/"))
+
+
 def cmd_serve(args) -> int:
     import gc
 
@@ -101,6 +113,7 @@ def cmd_serve(args) -> int:
 
         models.set_base(f"http://{_loopback(args.host)}:{sock.getsockname()[1]}")
     app = create_app(settings, say=say)
+    _remember_address(app, args.host, sock.getsockname()[1])
     # A server will call models: LiteLLM (seconds to import) loads before it answers, not in its first turns
     # (bench/load.py: 50 first turns queued 2.5 s behind the import; importing it in a thread beside the UI's
     # imports took as long, the GIL being one).

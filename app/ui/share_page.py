@@ -60,6 +60,19 @@ def _safe_json(value: Any) -> str:
 MAX_TURNS = 100  # turns shown in the conversation; the step list (paged) has every step of every turn
 
 
+def unavailable() -> str:
+    """The page for a share link that does not open: the same for an unknown, a revoked and an expired one (so
+    a link's page says nothing of whether it ever existed)."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex"><title>Link not available · Agent Playground</title>
+<style>{STYLE}</style></head><body>
+<header><span class="readonly">Agent Playground · shared trace</span><h1>This link is not available</h1></header>
+<p>The link may be mistyped, or whoever shared it may have revoked it, or it has expired.</p>
+<p class="meta">Ask the person who shared it for a new link.</p>
+</body></html>"""
+
+
 def page(doc: dict[str, Any], nonce: str) -> str:
     """The page for `sharing.open_page`'s document: its first PAGE steps as rows; the rest are fetched (from
     /api/share/<token>/steps) as the reader scrolls or searches, and a step's detail when its row is opened."""
