@@ -103,6 +103,10 @@ class Turns:
         # each running turn: when it started and when it last looked for a stop asked through another process
         self._stop_checked: dict[str, tuple[float, float]] = {}
 
+    def running(self) -> int:
+        """How many turns this process is running now."""
+        return len(self._stops)
+
     def stop(self, session_id: str) -> bool:
         """Ask the session's running turn to stop after the step it is in; False if none is running. A turn of
         this process is told at once; one running in another process on the database (behind a load balancer)

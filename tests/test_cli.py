@@ -123,3 +123,34 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(cli, db_url):
     run.stdout.close()  # as `| head -c 10` does
     _, err = run.communicate(timeout=120)
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err
+
+
+def test_ctrl_c_on_serve_with_a_tab_open_says_one_line(db_url):
+    """A browser's event stream (Gradio's heartbeat) is open; Ctrl+C stops the server with one line, no
+    traceback, and without waiting out the graceful period (no turn was running)."""
+    import signal
+    import threading
+
+    import httpx
+
+    from tests.conftest import Server
+
+    server = Server(db_url)
+    opened = threading.Event()
+
+    def tab() -> None:
+        try:
+            with httpx.stream("GET", server.url + "/gradio_api/heartbeat/tab-1", timeout=60) as stream:
+                opened.set()
+                for _ in stream.iter_bytes():
+                    continue
+        except httpx.HTTPError:
+            opened.set()  # the server closed it
+
+    threading.Thread(target=tab, daemon=True).start()
+    assert opened.wait(60)
+    server.output.clear()  # what it said while starting
+    server.proc.send_signal(signal.SIGINT)
+    assert server.proc.wait(60) in (0, 130)  # 130: ended by SIGINT, as a shell expects of Ctrl+C
+    after = [line for line in server.output if not line.startswith(("playground: ", "Agent Playground on"))]
+    assert after == [] and list(server.output)[-1].startswith("playground: stopped"), list(server.output)

@@ -133,8 +133,45 @@ def cmd_serve(args) -> int:
                   f"{time.monotonic() - started:.1f} s)", flush=True)
 
     server.startup = startup
-    server.run(sockets=[sock])
-    return 0
+    quiet = _quiet_shutdown(server, app.state.runner)
+    code = 0
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn raises Ctrl+C's signal again once it has stopped: end as a shell expects
+        code = 130
+    print(f"playground: stopped{f' ({quiet.cut} open connection(s) closed)' if quiet.cut else ''}", flush=True)
+    return code
+
+
+def _quiet_shutdown(server, runner):
+    """Stopping says one line: the event streams a browser keeps open (Gradio's heartbeat, a protocol's run)
+    are cancelled without a traceback each, and with no turn running the server does not wait 5 s for them."""
+    import asyncio
+    import logging
+
+    class Quiet(logging.Filter):
+        cut = 0
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            if not server.should_exit:
+                return True
+            exc = record.exc_info[1] if record.exc_info else None
+            if isinstance(exc, asyncio.CancelledError) or "graceful shutdown exceeded" in record.getMessage():
+                Quiet.cut += record.exc_info is not None
+                return False
+            return True
+
+    quiet = Quiet()
+    logging.getLogger("uvicorn.error").addFilter(quiet)
+    shutdown = server.shutdown
+
+    async def quick(sockets=None):
+        if not runner.turns.running():  # nothing to finish: only open streams, which never end on their own
+            server.config.timeout_graceful_shutdown = 0.5
+        await shutdown(sockets=sockets)
+
+    server.shutdown = quick
+    return quiet
 
 
 def _loopback(host: str) -> str:

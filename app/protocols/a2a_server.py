@@ -21,6 +21,7 @@ from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.request_handlers.response_helpers import agent_card_to_dict
 from a2a.server.routes import DefaultServerCallContextBuilder, create_jsonrpc_routes
 from a2a.server.tasks import InMemoryTaskStore, TaskUpdater
+from a2a.utils.constants import PROTOCOL_VERSION_CURRENT
 from a2a.types import AgentCapabilities, AgentCard, AgentInterface, AgentSkill, Role
 from google.protobuf.json_format import MessageToDict
 from starlette.requests import Request
@@ -67,7 +68,8 @@ def card(agent: str, url: str) -> AgentCard:
                                 "(the task waits in input-required).",
         version="1.0.0", default_input_modes=["text/plain"], default_output_modes=["text/plain", "application/json"],
         capabilities=AgentCapabilities(streaming=True),
-        supported_interfaces=[AgentInterface(protocol_binding="JSONRPC", url=url)],
+        supported_interfaces=[AgentInterface(protocol_binding="JSONRPC", url=url,
+                                             protocol_version=PROTOCOL_VERSION_CURRENT)],
         skills=[AgentSkill(id=agent, name=agent, description=first, tags=["clarification", spec.source],
                            examples=[])])
 
