@@ -56,3 +56,33 @@ def test_bad_columns_are_named_and_nothing_runs(db_url):
         with pytest.raises(TurnError, match=expected):
             list(compare.run(runner, "hi", columns, tools=["weather"], owner="alice"))
     assert compare.saved(runner, "alice") == []
+
+
+def test_what_every_column_pays_once_is_paid_before_its_clock_starts(db_url, monkeypatch):
+    """The gateway's start-up and the column's graph come before the column's timer, so the first column is not
+    the slow one (issue #39: 2.5 s for whichever ran first, 25 ms for the other)."""
+    import time as real_time
+
+    from app import compare
+    from app.llm import gateway
+    from tests.conftest import make_runner
+
+    runner = make_runner(db_url)
+    order: list[str] = []
+    monkeypatch.setattr(gateway, "_warmed", type(gateway._warmed)())  # a process that has called no model yet
+    warm, graph_for = gateway.warm, runner.graph_for
+    monkeypatch.setattr(gateway, "warm", lambda: (order.append("warm"), warm())[1])
+    monkeypatch.setattr(runner, "graph_for", lambda *a, **k: (order.append("graph"), graph_for(*a, **k))[1])
+
+    class Clock:
+        @staticmethod
+        def perf_counter():
+            order.append("clock")
+            return real_time.perf_counter()
+
+    monkeypatch.setattr(compare, "time", Clock)
+    *_, last = compare.run(runner, "Compute 12*7", [{"agent": "react", "model": "demo/offline"},
+                                                    {"agent": "rewoo", "model": "demo/offline"}], tools=["calculator"])
+    first = order[:order.index("clock")]
+    assert first[0] == "warm" and "graph" in first  # both before the first column's clock
+    assert gateway._warmed.is_set() and [c["status"] for c in last["columns"]] == ["done", "done"]

@@ -23,6 +23,9 @@ def cmd_run(args) -> int:
             raise CliError(f"--input is not valid JSON: {exc.msg} at column {exc.colno}") from None
         args.message = args.input
     runner = _runner(args)
+    from app.llm import gateway
+
+    gateway.warm()  # LiteLLM's first-call set-up paid here, not in the first model step's latency
     answers = list(args.answer or [])
     if args.session:
         if not args.message and not answers:

@@ -118,7 +118,7 @@ def cmd_serve(args) -> int:
     # (bench/load.py: 50 first turns queued 2.5 s behind the import; importing it in a thread beside the UI's
     # imports took as long, the GIL being one).
     say("loading the model gateway (LiteLLM)")
-    gateway.litellm()
+    gateway.warm()
     _settle_heap()
     label = app.state.runner.db.label  # without a password
     # Stopping (SIGTERM) waits 5 s for open requests, then ends: an open event stream (a browser's Gradio queue)
