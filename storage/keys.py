@@ -58,3 +58,40 @@ def revoke(db: Database, key_id: str) -> ApiKeyRow:
         s.commit()
         s.refresh(row)
     return row
+
+
+# -- claims: a link that opens a session made elsewhere (the CLI) in a browser, as that browser's ------------------
+
+CLAIM_TTL_S = 3600.0
+
+
+def create_claim(db: Database, session_id: str) -> str:
+    """A one-time token that gives `session_id` to whoever opens it within CLAIM_TTL_S (only its digest kept)."""
+    import json
+
+    from storage.models import Meta
+
+    token = secrets.token_urlsafe(32)
+    with db.session() as s:
+        s.add(Meta(key=f"claim:{_digest(token)}", value=json.dumps({"session_id": session_id,
+                                                                     "expires_at": now() + CLAIM_TTL_S})))
+        s.commit()
+    return token
+
+
+def take_claim(db: Database, token: str | None) -> str | None:
+    """The session a claim token opens, once (the token is then gone); None if unknown, used or expired."""
+    import json
+
+    from storage.models import Meta
+
+    if not token or len(token) > 200:
+        return None
+    with db.session() as s:
+        row = s.get(Meta, f"claim:{_digest(token)}")
+        if row is None:
+            return None
+        s.delete(row)
+        s.commit()
+    claim = json.loads(row.value)
+    return claim["session_id"] if claim["expires_at"] > now() else None

@@ -937,3 +937,28 @@ def pick_agent(page, name: str) -> None:
     box.click()
     box.fill(name)
     page.locator("#agent").get_by_role("option").filter(has_text=re.compile(rf"\({re.escape(name)}\)$")).first.click()
+
+
+def test_a_cli_session_opens_in_the_browser_with_the_link_playground_open_prints(cli, page):
+    """#39: a session made with the CLI belongs to no browser. Asked for by its id, the page says so and how to
+    open it; the link `playground open ID` prints gives it to the browser that opens it (once)."""
+    from tests.conftest import Server
+
+    made = cli.json("run", "--agent", "react", "--tools", "calculator", "What is 21*2?")
+    server = Server(cli.db_url)
+    try:
+        page.set_default_timeout(90_000)
+        page.goto(f"{server.url}/?session={made['session_id']}")
+        page.locator("#session-line").get_by_text("is not yours").wait_for()
+        assert "playground open" in page.locator("#session-line").inner_text()
+        link = cli("open", made["session_id"], check=True).stdout.strip()
+        assert link.startswith(f"{server.url}/?claim=")  # to where this database's server listens
+        page.goto(link)
+        page.locator("#chat").get_by_text("What is 21*2?").first.wait_for()
+        page.locator("#session-line").get_by_text(made["session_id"][:8]).first.wait_for()
+        page.goto(f"{server.url}/?session={made['session_id']}")  # now this browser's own
+        page.locator("#chat").get_by_text("What is 21*2?").first.wait_for()
+        page.goto(link)  # a used link opens nothing
+        page.locator("#session-line").get_by_text("is not yours").wait_for()
+    finally:
+        server.stop()

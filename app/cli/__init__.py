@@ -11,7 +11,7 @@ import sys
 from typing import Sequence
 
 from app.cli.common import CliError
-from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_keys, cmd_logins, cmd_models_list, cmd_share, cmd_tools_add,
+from app.cli.data import (cmd_agents_list, cmd_export, cmd_import, cmd_keys, cmd_logins, cmd_open, cmd_models_list, cmd_share, cmd_tools_add,
                           cmd_tools_import_mcp, cmd_tools_import_openapi, cmd_tools_lint, cmd_tools_list, cmd_tools_remove,
                           cmd_trace)
 from app.cli.datasets import (cmd_datasets_add, cmd_datasets_create, cmd_datasets_export, cmd_datasets_list,
@@ -130,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["list", "unlock"])
     p.add_argument("--name", help="unlock: this login, from every address")
     p.add_argument("--address", help="unlock: this client address")
+
+    p = add("open", cmd_open, "print a link that opens a session (one made here, with the command line) in a "
+            "browser, as that browser's own (one use, for an hour)")
+    p.add_argument("session_id")
+    p.add_argument("--base-url", default=None, metavar="URL", help="where the playground is served (default: "
+                   "PLAYGROUND_BASE_URL, else where the last serve on this database listens)")
 
     p = add("share", cmd_share, "make a read-only share link to a session's trace (prints its URL)")
     p.add_argument("session_id", nargs="?")

@@ -65,6 +65,32 @@ def cmd_logins(args) -> int:
     return 0
 
 
+def _base_url(args, db) -> str:
+    """Where the class reaches the server: said (--base-url, PLAYGROUND_BASE_URL), or where the last `serve` on
+    this database listens."""
+    from storage import repo
+
+    return (args.base_url or os.environ.get("PLAYGROUND_BASE_URL") or repo.get_fact(db, "served_at") or
+            "http://127.0.0.1:7860").rstrip("/")
+
+
+def cmd_open(args) -> int:
+    """A one-time link that gives the session to the browser that opens it (it opens in the chat)."""
+    from storage import keys, repo
+
+    _, db = _open(args)
+    try:
+        session = repo.get_session(db, args.session_id)
+    except repo.NotFound:
+        raise CliError(f"no session {args.session_id!r}") from None
+    url = f"{_base_url(args, db)}/?claim={keys.create_claim(db, session.id)}"
+    if args.json:
+        _print_json({"session_id": session.id, "url": url, "expires_in_s": keys.CLAIM_TTL_S})
+    else:
+        print(url)
+    return 0
+
+
 def cmd_share(args) -> int:
     from app import sharing
 
@@ -88,11 +114,7 @@ def cmd_share(args) -> int:
         return 0
     if args.expires is not None and args.expires <= 0:
         raise CliError("--expires must be a positive number of days")
-    from storage import repo
-
-    # where the class reaches the server: said, or where the last `serve` on this database listens
-    base = args.base_url or os.environ.get("PLAYGROUND_BASE_URL") or repo.get_fact(db, "served_at") or \
-        "http://127.0.0.1:7860"
+    base = _base_url(args, db)
     share = sharing.create(db, args.session_id, expires_days=args.expires, base_url=base)
     if args.json:
         _print_json(share)

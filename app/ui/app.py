@@ -17,15 +17,24 @@ from app import compare
 from app.runner import Runner
 from app import downloads
 from app.ui import chat, compare_tab, datasets_tab, eval_tab, inspector, sessions, teach, tools_tab
+from app.ui import render
 from app.ui.chat import CSS, load_session
 from app.ui.owners import UNLOADED
 from app.ui.shell import Shell
-from storage import repo
+from storage import keys, repo
 
 __all__ = ["CSS", "TAB_IDS", "build_blocks"]
 
 # The tabs' ids: `?tab=ID` opens one.
 TAB_IDS = ("chat", "inspector", "sessions", "compare", "eval", "datasets", "teach", "tools")
+
+
+def unavailable_session(session_id: str | None) -> str:
+    """Why a session asked for in the address is not on the page, and how to open it."""
+    what = f"Session `{render.plain(session_id)[:64]}`" if session_id else "This link"
+    return (f"⚠️ {what} is not yours, or no longer exists (or the link was used already). A session made with the "
+            "command line belongs to no browser: `playground open SESSION_ID` prints a link that opens it here, "
+            "as yours.")
 
 
 def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
@@ -66,6 +75,11 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             who = shell.resolve_owner(stored_owner, request)
             params = dict(request.query_params) if request is not None else {}
             wanted = params.get("session") or stored_session  # ?session=ID opens that session (compare links)
+            claimed = keys.take_claim(runner.db, params.get("claim"))  # `playground open ID`: this browser's now
+            if claimed is not None:
+                repo.update_session(runner.db, claimed, owner=who)
+            if params.get("claim"):  # a claim link opens its session, or (used, expired) none: not the last one
+                wanted = claimed
             history, pending = load_session(runner, wanted, who)
             sid = wanted if history or pending else None
             runner.sync_tools()  # tools added since the UI was built, here or by another process
@@ -76,6 +90,8 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             updates = {shell.owner: who, shell.owner_store: who, shell.session_id: sid, shell.session_store: sid,
                        **{menu: gr.update(choices=everything) for menu in tool_menus}}
             updates.update(chat_tab.show(runner, session, history, pending))
+            if sid is None and (params.get("session") or params.get("claim")):  # asked for, not shown: say why
+                updates[chat_tab.session_md] = unavailable_session(params.get("session"))
             if session is not None:
                 updates[chat_tab.tools_dd] = gr.update(choices=everything, value=session.tools)
             updates.update({
