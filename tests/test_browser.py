@@ -962,3 +962,23 @@ def test_a_cli_session_opens_in_the_browser_with_the_link_playground_open_prints
         page.locator("#session-line").get_by_text("is not yours").wait_for()
     finally:
         server.stop()
+
+
+def test_an_imported_session_says_it_is_read_only_before_anyone_sends(server, page, tmp_path):
+    """#39: an imported trace said it was read-only only when a send failed; its session line says so at once."""
+    import json
+    import re as regex
+
+    from app.tracing import synthetic
+
+    exported = tmp_path / "small.json"
+    exported.write_text(json.dumps(synthetic.session_document(3)), encoding="utf-8")
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/?tab=sessions")
+    page.locator("#import-file input[type=file]").set_input_files(str(exported))
+    said = page.locator("#session-import-result").get_by_text("Imported as a read-only session")
+    said.wait_for()
+    new_id = regex.search(r"session (\w{32})", said.inner_text())[1]
+    page.goto(f"{server.url}/?session={new_id}")
+    page.locator("#session-line").get_by_text("read-only").wait_for()
+    assert "start a new session to chat" in page.locator("#session-line").inner_text()

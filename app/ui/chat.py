@@ -155,7 +155,8 @@ class ChatTab:
 
     def show(self, runner: Runner, session: Any, history: list, pending: ClarificationRequest | None) -> dict:
         """Updates that put `session` (a SessionRow, or None for a new chat) on the tab."""
-        updates: dict[Any, Any] = {self.chatbot: history, self.session_md: session_line(session and session.id)}
+        updates: dict[Any, Any] = {self.chatbot: history,
+                                   self.session_md: session_line(session and session.id) + render.read_only_note(session)}
         if session is not None:
             updates.update({self.agent_dd: session.agent, self.model_dd: session.model,
                             self.toolset_dd: session.toolset or "(custom)", self.tools_dd: session.tools,

@@ -372,3 +372,11 @@ def cell(value: Any, limit: int = 220) -> str:
     flat = " ".join(str("" if value is None else value).split())
     flat = flat if len(flat) <= limit else flat[: limit - 1] + "…"
     return plain(flat)
+
+
+def read_only_note(session: Any) -> str:
+    """What the session line adds for an imported trace: it is read-only, said before anyone tries to send."""
+    if session is None or not (getattr(session, "settings", None) or {}).get("read_only"):
+        return ""
+    return (" · **read-only**: an imported trace. Inspect it, share it or fork a step of it; start a new session "
+            "to chat.")
