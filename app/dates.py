@@ -69,4 +69,11 @@ def find_date(text: str, today: date | None = None) -> str | None:
     if m := re.search(r"\b(?:next|on|this)\s+(" + "|".join(WEEKDAYS) + r")\b", lower):
         ahead = (WEEKDAYS.index(m[1]) - today.weekday()) % 7 or 7
         return (today + timedelta(days=ahead)).isoformat()
+    if m := re.search(r"\b(this|next|the)?\s*weekend\b", lower):  # its Saturday (next weekend: a week later)
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        return (saturday + timedelta(days=7 if m[1] == "next" else 0)).isoformat()
+    if re.search(r"\bnext month\b", lower):
+        return (date(today.year + today.month // 12, today.month % 12 + 1, 1)).isoformat()
+    if m := re.search(rf"\b(?:in|during|for)\s+{_MONTH}\b", lower):  # a month alone: its first day to come
+        return _with_year(MONTHS.index(m[1][:3]) + 1, 1, None, today)
     return None

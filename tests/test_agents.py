@@ -96,3 +96,22 @@ def test_awn_asks_which_of_the_users_alternatives_and_uses_the_answer(runner):
     done = runner.play(session.id, None, ["Nice"])
     calls = [s["input"] for s in runner.trace(session.id)["steps"] if s["kind"] == "tool"]
     assert done.status == "done" and calls == [{"origin": "Paris", "destination": "Nice", "date": "2027-03-03"}]
+
+
+def test_interact_never_asks_again_for_what_an_answer_gave_and_acts_on_every_detail(db_url):
+    """#39: a typed answer giving several details was followed by a question about one of them, and the trip plan
+    ignored the answers ("Tell me where you leave from and when"). Now what an answer gave is not asked about,
+    the summary holds each detail, and the plan uses them (flights from the departure city on that date)."""
+    runner = make_runner(db_url)
+    session = runner.new_session("interact", "demo/offline", toolset="travel")
+    done = runner.play(session.id, "Plan a trip for me", ["Lisbon, in May, from Berlin", "Just me", "Economy"])
+    trace = runner.trace(session.id)
+    asked = [c["question"] for c in trace["clarifications"]]
+    assert "When do you want to travel?" not in asked and "Where will you travel from?" not in asked
+    summary = next(s["output"] for s in trace["steps"] if s["kind"] == "summary")
+    assert "Destination: Lisbon;" in summary and "Departure city: Berlin" in summary and "in May" in summary
+    assert done.status == "done" and "Flights from Berlin to Lisbon" in done.final_answer
+
+    clicked = runner.new_session("interact", "demo/offline", toolset="travel")
+    done = runner.play(clicked.id, "Plan a trip for me", ["London", "This weekend", "Paris", "Just me", "Economy"])
+    assert "Flights from Paris to London" in done.final_answer and "leave from" not in done.final_answer

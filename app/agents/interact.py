@@ -37,6 +37,12 @@ Summarise the user's intention in one or two sentences: the task and every detai
 answers. The user content is JSON: {"task": "...", "answers": [{"detail", "question", "answer"}]}. Reply with
 the summary only."""
 
+GIVEN_SYSTEM = """[task:interact_given]
+The user was asked about some details of their task and answered. Some answers give more than was asked (for
+example a destination, dates and a departure city at once). The user content is JSON: {"task": "...",
+"answers": ["..."], "remaining": [{"description", "inquiry"}]}. For each remaining detail that the answers
+already give, say its value in the user's words. Reply with JSON only: {"given": {"<description>": "<value>"}}"""
+
 SKIP = re.compile(r"^\s*(skip|just do it|no preference|whatever|you decide|don'?t care|any|go ahead|doesn'?t matter)\b",
                   re.IGNORECASE)
 
@@ -60,9 +66,29 @@ def build(ctx: AgentContext) -> StateGraph:
         return {"scratch": {**_scratch(state), "task": task, "vague": vague, "thought": verdict.get("thought", ""),
                             "details": details, "qa": [], "summary": None}}
 
+    def remaining(scratch: dict[str, Any]) -> list[dict[str, Any]]:
+        known = {qa["detail"] for qa in scratch["qa"]}
+        return [d for d in scratch["details"] if d.get("description") not in known]
+
+    def already_given(scratch: dict[str, Any], answered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The details still to ask that the answers so far already give (one typed answer often gives several):
+        each becomes an answer of its own, so it is never asked for and the summary has it."""
+        left = [d for d in remaining({**scratch, "qa": answered}) if d.get("description")]
+        if not left or SKIP.match(answered[-1]["answer"]):
+            return []
+        payload = {"task": scratch["task"], "answers": [qa["answer"] for qa in answered],
+                   "remaining": [{"description": d["description"], "inquiry": d["inquiry"]} for d in left]}
+        reply = call_model(ctx, [{"role": "system", "content": GIVEN_SYSTEM},
+                                 {"role": "user", "content": json.dumps(payload, ensure_ascii=False)}],
+                           node="ask", name="details already given")
+        given = (parse_json(reply.content) or {}).get("given") or {}
+        return [{"detail": d["description"], "question": d["inquiry"], "answer": str(given[d["description"]]),
+                 "importance": d.get("importance"), "given_in": "an earlier answer"}
+                for d in left if isinstance(given, dict) and str(given.get(d["description"]) or "").strip()]
+
     def ask(state: AgentState) -> dict:
         scratch = _scratch(state)
-        detail = scratch["details"][len(scratch["qa"])]
+        detail = remaining(scratch)[0]
         request = ClarificationRequest(
             kind="vague_intent", question=detail["inquiry"], options=[str(o) for o in detail.get("options") or []][:6],
             field=detail.get("description"), reason=f"importance {detail.get('importance', '?')}: "
@@ -71,6 +97,7 @@ def build(ctx: AgentContext) -> StateGraph:
         answer = str(interrupt(request))
         qa = [*scratch["qa"], {"detail": detail.get("description"), "question": detail["inquiry"], "answer": answer,
                                "importance": detail.get("importance")}]
+        qa += already_given(scratch, qa)
         index = len(state["messages"]) + 1
         return {"messages": [{"role": "assistant", "content": detail["inquiry"]}, {"role": "user", "content": answer}],
                 "scratch": {**scratch, "qa": qa, "answers": [*scratch.get("answers", []), index],
@@ -78,8 +105,8 @@ def build(ctx: AgentContext) -> StateGraph:
 
     def more_questions(state: AgentState) -> str:
         scratch = _scratch(state)
-        asked = len(scratch["qa"])
-        if scratch.get("stop_asking") or asked >= max_rounds or asked >= len(scratch["details"]):
+        asked = sum(1 for qa in scratch["qa"] if not qa.get("given_in"))
+        if scratch.get("stop_asking") or asked >= max_rounds or not remaining(scratch):
             return "summarize"
         return "ask"
 

@@ -47,6 +47,7 @@ class Plan:
     intent: str
     calls: list[Call] = field(default_factory=list)
     needs: str | None = None  # the tool the intent needs, when it is not offered
+    missing: list[str] = field(default_factory=list)  # what the request leaves out that a call would need
 
 
 def current_request(messages: list[dict]) -> tuple[str, int]:
@@ -79,7 +80,7 @@ def plan_request(text: str, tools: dict[str, dict], messages: list[dict] | None 
     tool it is about, if any (`generic`)."""
     from app.llm.demo.generic import answer_into, generic_call
 
-    plan = _scripted_plan(text, tools)
+    plan = _scripted_plan(text + _summary_route(messages), tools)  # with what an IN3 summary settled
     if plan.needs or plan.intent in ("unknown", "unsupported"):
         if found := generic_call(text, tools, messages or [{"role": "user", "content": text}],
                                  literal=plan.intent == "unsupported" or bool(_ACTIONS.search(text))):
@@ -111,7 +112,9 @@ def _scripted_plan(text: str, tools: dict[str, dict]) -> Plan:
             calls.append(Call("weather", {"city": destination}))
         if "search_flights" in tools and destination and origin and day:
             calls.append(Call("search_flights", {"origin": origin, "destination": destination, "date": day}))
-        return Plan("trip", calls) if calls or not destination else Plan("trip", needs="weather or search_flights")
+        missing = [what for what, known in (("where you leave from", origin), ("the day", day)) if not known]
+        return Plan("trip", calls, missing=missing) if calls or not destination else \
+            Plan("trip", needs="weather or search_flights")
     if re.search(r"\b(weather|temperature|forecast|raining|rain|sunny|snowing|humid|windy|umbrella)\b", lower):
         cities = parse.find_cities(text)
         return want("weather", "weather", [Call("weather", {"city": c}) for c in cities] or [Call("weather", {})])
@@ -222,7 +225,7 @@ def respond(messages: list[dict], tools: list[dict]) -> Reply:
     if matched < len(plan.calls):
         previous = next((d for d in reversed(done) if d.ok), None)
         return Reply(tool_calls=[_substitute(plan.calls[matched], previous)])
-    return Reply(compose_answer(plan.intent, [d for d in done if d.ok]))
+    return Reply(compose_answer(plan.intent, [d for d in done if d.ok], plan.missing))
 
 
 def _explain_error(item: Done) -> str:
@@ -239,14 +242,27 @@ def _load(content: str) -> Any:
         return content
 
 
-def compose_answer(intent: str, done: list[Done]) -> str:
+def _summary_route(messages: list[dict] | None) -> str:
+    """The route an intention summary settled ("Details: Destination: Lisbon; Travel dates: in May; Departure
+    city: Berlin"), written the way the route parser reads it."""
+    summary = next((str(m.get("content")) for m in reversed(messages or []) if m.get("role") == "assistant" and
+                    str(m.get("content") or "").startswith("Here is what I understood:")), "")
+    details = dict(re.findall(r"(Destination|Travel dates|Departure city): ([^;]+?)(?:;|\.$|\. |$)", summary))
+    parts = [f"to {details['Destination']}" if "Destination" in details else "",
+             f"from {details['Departure city']}" if "Departure city" in details else "",
+             details.get("Travel dates", "")]
+    return (" " + " ".join(p for p in parts if p)) if any(parts) else ""
+
+
+def compose_answer(intent: str, done: list[Done], missing: list[str] | None = None) -> str:
     if not done:
         return "Done." if intent != "trip" else ("Tell me where you want to go (and I can check the weather and "
                                                  "flights there), or add the travel tools to this set.")
     if intent == "trip":
         parts = [_write(d) for d in done if d.call.name in _ANSWERS]
         if not any(d.call.name == "search_flights" for d in done):
-            parts.append("Tell me where you leave from and when, and I'll look for flights.")
+            what = " and ".join(missing) if missing else "where you leave from and when"
+            parts.append(f"To look for flights I still need {what}.")
         return "Trip plan: " + " ".join(parts)
     writer = _ANSWERS.get(done[-1].call.name)
     if intent == "math" and len(done) > 1:

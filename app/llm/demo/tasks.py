@@ -135,11 +135,48 @@ def interact_judge(messages: list[dict], tools: list[dict]) -> str:
                        ", ".join(d["description"].lower() for d in missing) + ".", "missing_details": missing})
 
 
+# What in an answer gives a detail, and the value it gives (the judge's own "given" patterns, with the value
+# each names): one typed answer often gives several ("Lisbon, in May, from Berlin").
+_VALUES = {
+    "Destination": r"\b(?:to|visit)\s+([A-Z][\w-]+(?:\s[A-Z][\w-]+)?)",
+    "Travel dates": r"(?i)\b(\d{4}-\d{2}-\d{2}|today|tomorrow|(?:this|next)\s+\w+|weekend|(?:in\s+)?(?:january|"
+                    r"february|march|april|may|june|july|august|september|october|november|december)(?:\s+\d{1,2})?"
+                    r"|\d+\s*(?:days?|nights?|weeks?))\b",
+    "Departure city": r"\bfrom\s+([A-Z][\w-]+(?:\s[A-Z][\w-]+)?)",
+    "Number of travellers": r"(?i)\b(alone|solo|just me|\d+\s+(?:people|persons|adults|of us)|family(?: of \w+)?|"
+                            r"couple|(?:me and|with) (?:my )?\w+)\b",
+    "Budget": r"(?i)\b(budget|cheap|economy|mid-range|luxury|[$€£]\s?\d+|\d+\s*(?:usd|eur|dollars|euros))\b",
+    "Party size": r"(?i)\b(\d+\s+(?:people|persons|guests)|for two|for four|party of \w+)\b",
+    "Cuisine": r"(?i)\b(italian|french|chinese|japanese|indian|mexican|thai|vegan|vegetarian|sushi|pizza)\b",
+}
+
+
+@task("interact_given")
+def interact_given(messages: list[dict], tools: list[dict]) -> str:
+    payload = _user_payload(messages)
+    if not isinstance(payload, dict):
+        return json.dumps({"given": {}})
+    said = " ; ".join(str(a) for a in payload.get("answers") or [])
+    given = {}
+    for detail in payload.get("remaining") or []:
+        name = str(detail.get("description", ""))
+        if name in _VALUES and (m := re.search(_VALUES[name], said)):
+            given[name] = (m.group(1) if m.groups() else m.group(0)).strip()
+    return json.dumps({"given": given})
+
+
 @task("interact_summary")
 def interact_summary(messages: list[dict], tools: list[dict]) -> str:
     payload = _user_payload(messages)
     if not isinstance(payload, dict):
         return str(payload)
     task_text = str(payload.get("task", "")).strip().rstrip(".")
-    details = "; ".join(f"{a.get('detail')}: {a.get('answer')}" for a in payload.get("answers") or [])
+    answers = payload.get("answers") or []
+    several = any(a.get("given_in") for a in answers)  # one answer gave several details: each keeps its own part
+
+    def value(answer: dict) -> str:
+        text = str(answer.get("answer"))
+        return text.split(",")[0].strip() if several and not answer.get("given_in") and "," in text else text
+
+    details = "; ".join(f"{a.get('detail')}: {value(a)}" for a in answers)
     return f"{task_text}." + (f" Details: {details}." if details else " No further details given.")
