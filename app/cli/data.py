@@ -37,12 +37,8 @@ def cmd_keys(args) -> int:
         return 0
     rows = [{"id": r.id, "login": r.login, "ends_with": r.hint, "created_at": r.created_at,
              "revoked": r.revoked_at is not None} for r in keys.listing(db)]
-    if args.json:
-        _print_json({"keys": rows})
-    else:
-        for r in rows:
-            print(f"{r['id']}  {r['login']:<20} …{r['ends_with']}{'  (revoked)' if r['revoked'] else ''}")
-    return 0
+    return _listed(args, "keys", rows, lambda r: f"{r['id']}  {r['login']:<20} …{r['ends_with']}"
+                                                f"{'  (revoked)' if r['revoked'] else ''}")
 
 
 def cmd_logins(args) -> int:
@@ -57,11 +53,17 @@ def cmd_logins(args) -> int:
         return 0
     rows = [{"key": r.key, "failures": r.failures, "last_at": r.last_at, "locked": r.locked}
             for r in throttle.listing(db)]
+    return _listed(args, "failed_logins", rows,
+                   lambda r: f"{r['key']:<50} {r['failures']:>4} failed{'  LOCKED' if r['locked'] else ''}")
+
+
+def _listed(args, name: str, rows: list[dict], line) -> int:
+    """`rows` as one JSON document ({name: rows}) with --json, else a line each."""
     if args.json:
-        _print_json({"failed_logins": rows})
+        _print_json({name: rows})
     else:
-        for r in rows:
-            print(f"{r['key']:<50} {r['failures']:>4} failed{'  LOCKED' if r['locked'] else ''}")
+        for row in rows:
+            print(line(row))
     return 0
 
 

@@ -17,6 +17,7 @@ settings for the thread its run starts; a thread that has run keeps its own. Run
 """
 # (no `from __future__ import annotations`: FastAPI reads the routes' annotations)
 
+import collections
 import threading
 from typing import Any, Callable, Iterator
 
@@ -188,8 +189,7 @@ def router(runner: Runner, owner_of: Callable[..., str]) -> APIRouter:
 
     def wait_run(thread_id: str | None, body: dict, owner: str) -> Any:
         session, message, answer, record = threads.prepare(thread_id, body, owner)
-        for _part in threads.execute(session, message, answer, record, owner):
-            pass
+        collections.deque(threads.execute(session, message, answer, record, owner), maxlen=0)  # run it through
         return threads.final(record)
 
     def background(thread_id: str | None, body: dict, owner: str) -> dict[str, Any]:
