@@ -48,11 +48,18 @@ def _owned(db: Database, table: type, row_id: str, owner: str | None, what: str)
 
 def set_fact(db: Database, name: str, value: str) -> None:
     """A fact about the deployment kept in the database (`fact:<name>`), e.g. where the playground is served."""
-    with db.session() as s:
-        row = s.get(Meta, f"fact:{name}") or Meta(key=f"fact:{name}", value=value)
-        row.value = value
-        s.add(row)
-        s.commit()
+    from sqlalchemy.exc import IntegrityError
+
+    for _attempt in range(3):  # two processes starting at once: the second one's insert meets the first's row
+        try:
+            with db.session() as s:
+                row = s.get(Meta, f"fact:{name}") or Meta(key=f"fact:{name}", value=value)
+                row.value = value
+                s.add(row)
+                s.commit()
+            return
+        except IntegrityError:
+            continue
 
 
 def get_fact(db: Database, name: str) -> str | None:
