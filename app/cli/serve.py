@@ -78,7 +78,13 @@ def _remember_address(app, host: str, port: int) -> None:
 
     shown = host if host not in ("0.0.0.0", "::", "") else socket.getfqdn()
     base = os.environ.get("PLAYGROUND_BASE_URL") or f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
-    repo.set_fact(app.state.runner.db, "served_at", base.rstrip("/"))
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        repo.set_fact(app.state.runner.db, "served_at", base.rstrip("/"))
+    except DBAPIError:  # a database opened read-only: links fall back to PLAYGROUND_BASE_URL or the default
+        print("playground: the database is read-only; `playground share` will not know this server's address",
+              flush=True)
 
 
 def cmd_serve(args) -> int:
