@@ -35,7 +35,10 @@ class CallError(ValueError):
 def said(exc: BaseException | str, limit: int = 500) -> str:
     """An error as a protocol says it to its caller: one line, redacted (a key pasted where a model name goes is
     not echoed back), without the quotes a KeyError adds."""
-    return redact_text(" ".join(str(exc).strip("'\"").split()))[:limit]
+    text = " ".join(str(exc).split())
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":  # a KeyError's repr of its message
+        text = text[1:-1]
+    return redact_text(text)[:limit]
 
 
 def options(slot: Any, where: str = "config") -> dict[str, Any]:
@@ -90,7 +93,7 @@ def open_session(runner: Runner, agent: str, owner: str | None, via: str, slot: 
         return runner.new_session(agent=agent, model=picked.get("model") or gateway.default_model(), tools=tools,
                                   toolset=toolset, owner=owner, settings=settings, title=title, session_id=session_id)
     except IntegrityError:  # another's session has that id: said the same way as one of the caller's own
-        raise CallError(f"{session_id!r} already exists") from None
+        raise CallError(f"{session_id} already exists") from None
     except (SettingsError, TurnError, gateway.ModelConfigError, KeyError, ValueError) as exc:
         raise CallError(said(exc)) from None
 
