@@ -93,7 +93,13 @@ def _run_jailed(mode: str, payload: dict[str, Any], limits: Limits) -> tuple[int
         proc = subprocess.Popen(jail.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=jail.env, pass_fds=jail.fds, start_new_session=True, cwd="/")
         try:
-            jail.started(proc)  # e.g. the network for it, before it may run anything
+            try:
+                jail.started(proc)  # e.g. the network for it, before it may run anything
+            except ToolImportError:
+                early = _setup_race(proc)
+                if early is not None:  # the jail died in bwrap's own setup, before the tool ran: try again
+                    return 1, b"", early
+                raise
             out, err = _exchange(proc, request, time.monotonic() + limits.wall_seconds)
         except subprocess.TimeoutExpired:
             _kill(proc)
@@ -109,6 +115,16 @@ def _run_jailed(mode: str, payload: dict[str, Any], limits: Limits) -> tuple[int
             proc.stdout.close()
             proc.stderr.close()
     return proc.returncode, out, err
+
+
+def _setup_race(proc: subprocess.Popen) -> bytes | None:
+    """bwrap's stderr if the jail exited in one of its setup races (SETUP_RACES), else None."""
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return None
+    err = proc.stderr.read() or b""
+    return err if err.lstrip().startswith(SETUP_RACES) else None
 
 
 def _result(returncode: int, out: bytes, err: bytes, limits: Limits) -> Any:

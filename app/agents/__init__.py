@@ -103,7 +103,7 @@ register(AgentSpec(
     "Qian et al., Tell Me More! Towards Implicit User Intention Understanding of Language Model Driven Agents "
     "(ACL 2024); Mistral-Interact",
     interact.build, ("max_rounds",), settings_hint='{"max_rounds": 5}',
-    demo_tasks=("interact_judge", "interact_summary"),
+    demo_tasks=("interact_judge", "interact_given", "interact_summary"),
 ))
 register(AgentSpec(
     "rewoo", "ReWOO",
