@@ -140,14 +140,24 @@ class Graphs:
 
     def design_mermaid(self, agent: str, settings: dict[str, Any] | None = None) -> str:
         """A design's graph as Mermaid text, before any session (the chat's agent panel)."""
-        return self.design_graph(agent, settings).get_graph().draw_mermaid()
+        return mermaid(self.design_graph(agent, settings))
 
     def graph_mermaid(self, session: SessionRow) -> str:
         """The session's agent graph as Mermaid text (an imported session's design, drawn without its tools)."""
         if (session.settings or {}).get("read_only"):
             return self.design_mermaid(session.agent, {k: v for k, v in session.settings.items()
                                                        if k in ("tool_gate", "refine")})
-        return self.graph_for(session).get_graph().draw_mermaid()
+        return mermaid(self.graph_for(session))
+
+
+def mermaid(graph: Any) -> str:
+    """A compiled graph as Mermaid text that reads in a light and a dark theme: LangGraph's own styles paint every
+    node a fixed light violet, under the dark theme's white labels. Here the theme fills the nodes; the start
+    node keeps its see-through fill and the end node a thicker border instead of a fill of its own."""
+    from langchain_core.runnables.graph import NodeStyles
+
+    return graph.get_graph().draw_mermaid(node_colors=NodeStyles(default="line-height:1.2", first="fill-opacity:0",
+                                                                 last="stroke-width:3px"))
 
 
 _loop: Any = None

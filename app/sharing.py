@@ -90,8 +90,9 @@ def create(db: Database, session_id: str, owner: str | None = None, expires_days
     doc = trace_document(db, session_id, owner)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = time.time() + expires_days * 86400 if expires_days else None
+    snapshot = redact(doc)
     row = repo.add_share(db, token_hash=hash_token(token), session_id=session_id, owner=owner,
-                         expires_at=expires_at, snapshot=redact(doc))
+                         expires_at=expires_at, snapshot=snapshot, first_screen=_Shared(snapshot).first_screen())
     path = f"/share/{token}"
     return {"id": row.id, "token": token, "path": path, "url": base_url.rstrip("/") + path if base_url else path,
             "expires_at": expires_at, "redactions": findings(doc)}
@@ -116,6 +117,11 @@ class _Shared:
         self.rows = [step_line(s, depth) for depth, s in tree_order(doc["steps"])]
         self._haystacks: list[str] | None = None
 
+    def first_screen(self) -> dict[str, Any]:
+        """The share page's first screen: the document with its first PAGE step rows instead of its steps."""
+        return {**{k: v for k, v in self.doc.items() if k != "steps"}, "steps": self.rows[:PAGE],
+                "step_count": len(self.doc["steps"]), "timeline": self.timeline}
+
     def haystacks(self) -> list[str]:
         """Each row's searchable text, lower-cased (made on the first search)."""
         if self._haystacks is None:
@@ -123,14 +129,20 @@ class _Shared:
         return self._haystacks
 
 
-def _live(db: Database, token: str, count_view: bool = False) -> tuple[Any, _Shared]:
-    """The live share of `token` and its redacted snapshot, or NotFound (unknown, revoked and expired alike)."""
+def _live_row(db: Database, token: str, count_view: bool = False) -> Any:
+    """The live share of `token` (its snapshot not read), or NotFound (unknown, revoked and expired alike)."""
     row = repo.share_by_hash(db, hash_token(token or ""), snapshot=False)
     if row is None or row.state() != "live":
         raise NotFound("not found")
     if count_view:
         repo.count_share_view(db, row.id)
         row.views += 1
+    return row
+
+
+def _live(db: Database, token: str, count_view: bool = False) -> tuple[Any, _Shared]:
+    """The live share of `token` and its redacted snapshot, or NotFound (unknown, revoked and expired alike)."""
+    row = _live_row(db, token, count_view)
     with _snapshots_lock:
         shared = _SNAPSHOTS.get(row.id)
         if shared is not None:
@@ -157,11 +169,13 @@ def open_token(db: Database, token: str, count_view: bool = True) -> dict[str, A
 
 def open_page(db: Database, token: str) -> dict[str, Any]:
     """What the share page's first screen needs: the document with only its first PAGE steps (and `step_count`);
-    counts a view."""
-    row, shared = _live(db, token, count_view=True)
-    doc = {**shared.doc, "steps": shared.rows[:PAGE],
-           "step_count": len(shared.doc["steps"]), "timeline": shared.timeline}
-    return _with_share(row, doc)
+    counts a view. Read from the first screen kept with the link (redacted again, as the snapshot is, for a
+    secret set since): the snapshot itself is read only when the reader pages, searches or opens a step."""
+    row = _live_row(db, token, count_view=True)
+    if row.first_screen:
+        return _with_share(row, redact(row.first_screen))
+    row, shared = _live(db, token)  # a link made before first screens were kept
+    return _with_share(row, shared.first_screen())
 
 
 def step_line(step: dict[str, Any], depth: int = 0) -> dict[str, Any]:
@@ -190,7 +204,7 @@ def step_detail(db: Database, token: str, seq: int) -> dict[str, Any]:
 
 
 def revoke_token(db: Database, token: str) -> bool:
-    row = repo.share_by_hash(db, hash_token(token or ""))
+    row = repo.share_by_hash(db, hash_token(token or ""), snapshot=False)
     return row is not None and repo.revoke_share(db, row.id)
 
 

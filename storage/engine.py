@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from storage import search
 from storage.models import Meta
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 # Connections per process. A running turn holds none while the model thinks (steps are written on short
 # checkouts), so this bounds concurrent writes, not concurrent sessions.
@@ -55,8 +55,18 @@ class SchemaTooNewError(StorageError):
 # Indexes a database made by an earlier release may lack (create_all adds no index to an existing table).
 INDEXES = ["CREATE INDEX IF NOT EXISTS ix_sessions_owner_updated ON sessions (owner, updated_at)"]
 
+def _share_first_screens(engine: Engine) -> None:
+    """2: a share keeps its page's first screen beside its snapshot (opening a 10,000-step link read and parsed
+    the whole 12 MB snapshot first). Links made before have none: their first open reads the snapshot, as ever."""
+    from sqlalchemy import inspect
+
+    if "first_screen" not in {c["name"] for c in inspect(engine).get_columns("shares")}:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE shares ADD COLUMN first_screen JSON")
+
+
 # version -> function(engine) that upgrades from version-1. Version 1 is the initial create_all.
-MIGRATIONS: dict[int, Callable[[Engine], None]] = {}
+MIGRATIONS: dict[int, Callable[[Engine], None]] = {2: _share_first_screens}
 
 
 @dataclass

@@ -137,6 +137,8 @@ class ShareRow(SQLModel, table=True):
     revoked_at: float | None = None
     views: int = 0
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # the share page's first screen, made with the snapshot: what a first open reads (schema 2; None before)
+    first_screen: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
     def state(self, at: float | None = None) -> str:
         """"revoked", "expired" or "live" (at time `at`, default now): the one place a link's state is decided."""

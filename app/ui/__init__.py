@@ -49,6 +49,7 @@ def mount(app: FastAPI, runner, settings, accounts) -> FastAPI:
     from app.ui.app import CSS, build_blocks
     from app.ui.inspector import CSS as INSPECTOR_CSS
     from app.ui.teach import CSS as TEACH_CSS
+    from app.ui import theme
 
     auth = accounts.verify if accounts else None
     blocks = build_blocks(runner, auth_enabled=auth is not None)
@@ -61,5 +62,6 @@ def mount(app: FastAPI, runner, settings, accounts) -> FastAPI:
     for name, seconds in (("sleep_when_free", 0.01), ("progress_update_sleep_when_free", 0.05)):
         if isinstance(getattr(queue, name, None), float) and getattr(queue, name) < seconds:
             setattr(queue, name, seconds)
-    return gr.mount_gradio_app(app, blocks, path="/", auth=auth, theme=gr.themes.Soft(), css=CSS + TEACH_CSS + INSPECTOR_CSS,
-                               footer_links=["api"], ssr_mode=False)
+    return gr.mount_gradio_app(app, blocks, path="/", auth=auth, theme=gr.themes.Soft(),
+                               css=CSS + TEACH_CSS + INSPECTOR_CSS + theme.CSS, head=theme.HEAD, footer_links=["api"],
+                               ssr_mode=False)

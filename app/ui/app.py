@@ -17,7 +17,7 @@ from app import compare
 from app.runner import Runner
 from app import downloads
 from app.ui import chat, compare_tab, datasets_tab, eval_tab, inspector, sessions, teach, tools_tab
-from app.ui import render
+from app.ui import render, theme
 from app.ui.chat import CSS, load_session
 from app.ui.owners import UNLOADED
 from app.ui.shell import Shell
@@ -48,8 +48,10 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                       owner_store=gr.BrowserState(None, storage_key="agent_playground_owner", secret=browser_secret),
                       session_store=gr.BrowserState(None, storage_key="agent_playground_session",
                                                     secret=browser_secret))
-        gr.Markdown("# Agent Playground\nTool-using agents that ask when they should. Compose tools, chat, answer "
-                    "the agent's questions, and inspect every step.", elem_id="header")
+        with gr.Row(equal_height=False):
+            gr.Markdown("# Agent Playground\nTool-using agents that ask when they should. Compose tools, chat, answer "
+                        "the agent's questions, and inspect every step.", elem_id="header")
+            theme.switch()
         with gr.Tabs() as shell.tabs:
             with gr.Tab("Chat", id="chat"):
                 chat_tab = chat.build(shell)

@@ -134,6 +134,6 @@ def comparison_figure(comparison: dict[str, Any] | None) -> go.Figure:
         fig.add_trace(go.Bar(x=labels, y=[c.get(key) or 0 for c in cols], marker_color=palette[: len(cols)],
                              showlegend=False, hovertemplate="%{x}: %{y}<extra></extra>"), row=1, col=j)
     fig.update_yaxes(rangemode="nonnegative")
-    fig.update_layout(height=360, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=50, b=10), **render.CHART,
                       title="Side by side")
     return fig

@@ -76,7 +76,7 @@ def comparison_chart(runner: Runner, owner: str | None, suite: str | None) -> go
         figure.add_bar(name=f"{agent} · {model}", x=list(names), y=[figures.get(n) or 0 for n in names])
     figure.update_layout(barmode="group", height=340, margin=dict(l=40, r=10, t=40, b=40), yaxis_range=[0, 1],
                          title=f"{suite or 'no suite'}: agents and models compared (latest run of each)",
-                         legend_title_text="agent · model")
+                         legend_title_text="agent · model", showlegend=True, **render.CHART)
     return figure
 
 

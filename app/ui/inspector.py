@@ -12,7 +12,7 @@ import gradio as gr
 from app import agents, sharing
 from app.tracing.steps import Step
 from app.ui import marks, render, state_panel, step_detail, time_travel
-from app.ui.shell import Shell
+from app.ui.shell import OnSession, Shell, on_session
 
 
 # Column headers read as words: never broken inside one ("stat us", "cos t $" on a narrow table).
@@ -63,11 +63,12 @@ def build(shell: Shell) -> InspectorTab:
         step_md = gr.Markdown(step_detail.detail(None, None), elem_id="step-detail")
         with gr.Accordion("Raw JSON of this step", open=False, elem_id="step-raw-panel"):
             step_json = gr.JSON(label="The step as stored", elem_id="step-raw")
-    marks.mark_panel(shell, inspect_dd, step_json)
+    marks_shown = marks.mark_panel(shell, inspect_dd, step_json)
     trace_state = gr.State(None)
     shown_state = gr.State(None)  # the trace's steps on the table's page, by index
-    time_travel.build(runner, inspect_dd, owner, steps_df, trace_state, shown_state, shell.session_choices)
-    state_panel.build(runner, inspect_dd, owner, shell.session_choices)
+    branches_shown = time_travel.build(runner, inspect_dd, owner, steps_df, trace_state, shown_state,
+                                       shell.session_choices)
+    state_shown = state_panel.build(runner, inspect_dd, owner, shell.session_choices)
     tokens_plot = gr.Plot(label="Tokens", elem_id="tokens")
     graph_md = gr.Markdown(elem_id="agent-graph")
     with gr.Accordion("Memory: what opened graphs keep in their store for you", open=False, elem_id="memory-panel",
@@ -108,7 +109,6 @@ def build(shell: Shell) -> InspectorTab:
 
     inspect_outputs = [summary, timeline, steps_df, tree_md, step_md, step_json, tokens_plot, graph_md,
                        trace_state, steps_info, shown_state, steps_page]
-    inspect_dd.change(inspect, [inspect_dd, owner], inspect_outputs)
     refresh_btn.click(lambda sid, who: [gr.update(choices=shell.session_choices(who), value=sid),
                                          *inspect(sid, who)], [inspect_dd, owner], [inspect_dd, *inspect_outputs])
     table_outputs = [steps_df, steps_info, shown_state, steps_page]
@@ -167,12 +167,12 @@ def build(shell: Shell) -> InspectorTab:
             f"{render.cell(json.dumps(r['value'], ensure_ascii=False), 300)} | {render.cell(r['updated_at'][:19])} |"
             for r in rows)
 
-    inspect_dd.change(memory, [inspect_dd, owner], memory_md)
     share_preview_btn.click(share_preview, [inspect_dd, owner], share_md)
     share_btn.click(create_share, [inspect_dd, owner, share_days], [share_md, shares_dd])
     revoke_btn.click(revoke_share, [shares_dd, inspect_dd, owner], [share_md, shares_dd])
-    inspect_dd.change(lambda sid, who: gr.update(choices=share_choices(sid, who), value=None), [inspect_dd, owner],
-                      shares_dd)
+    on_session(inspect_dd, owner, [
+        OnSession(inspect, inspect_outputs), marks_shown, branches_shown, state_shown, OnSession(memory, [memory_md]),
+        OnSession(lambda sid, who: gr.update(choices=share_choices(sid, who), value=None), [shares_dd])])
     # Opening the list reads the links again: their view counts and states are as of now, not of the page load.
     shares_dd.focus(lambda sid, who, picked: gr.update(choices=share_choices(sid, who), value=picked),
                     [inspect_dd, owner, shares_dd], shares_dd)

@@ -9,12 +9,13 @@ import gradio as gr
 from app import datasets
 from app.datasets import DatasetError
 from app.ui import render
-from app.ui.shell import Shell
+from app.ui.shell import OnSession, Shell
 from storage import NotFound, repo
 
 
-def mark_panel(shell: Shell, session_dd: gr.Dropdown, step_json: gr.JSON) -> None:
-    """The inspector's marks: thumbs, a score and a note on the session or on the step shown."""
+def mark_panel(shell: Shell, session_dd: gr.Dropdown, step_json: gr.JSON) -> OnSession:
+    """The inspector's marks: thumbs, a score and a note on the session or on the step shown; what the panel
+    shows of a session picked in `session_dd`."""
     runner, owner = shell.runner, shell.owner
     with gr.Accordion("Mark this session or step (for datasets)", open=False, elem_id="mark-panel"):
         with gr.Row():
@@ -61,7 +62,7 @@ def mark_panel(shell: Shell, session_dd: gr.Dropdown, step_json: gr.JSON) -> Non
     save_btn.click(save, [session_dd, target, rating, score, note, step_json, owner], [marks_md, note])
     clear_btn.click(lambda sid, which, step, who: save(sid, which, "", None, "", step, who, clear=True),
                     [session_dd, target, step_json, owner], [marks_md, note])
-    session_dd.change(listing, [session_dd, owner], marks_md)
+    return OnSession(listing, [marks_md])
 
 
 def chat_likes(shell: Shell, chatbot: gr.Chatbot) -> None:

@@ -276,6 +276,9 @@ def search_tree(step: Step) -> str:
     return "\n".join(lines)
 
 
+# Every chart's look: Plotly's white template with no background of its own, so that it sits on the page's, in
+# the light and the dark theme alike (app.ui.theme recolours its text and grid in the dark one).
+CHART = dict(template="plotly_white", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
 TIMELINE_STEPS = 200  # past this, the timeline draws a bar per node and turn, not per step
 TREE_LINES = 400  # the step tree's lines at most (the paged table has every step)
 CHAT_STEPS = 200  # steps of the latest turns shown in the chat; the inspector pages through all
@@ -292,7 +295,7 @@ def summary_figure(steps: list[Step]) -> go.Figure:
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(height=max(260, 24 * len(bars) + 90), margin=dict(l=10, r=10, t=40, b=30),
                       title=f"Timeline of {len(steps)} steps: each node's work per turn (ms; a wait is a gap)",
-                      xaxis_title="ms", template="plotly_white")
+                      xaxis_title="ms", **CHART)
     return fig
 
 
@@ -315,7 +318,7 @@ def timeline_figure(steps: list[Step]) -> go.Figure:
                          categoryarray=[f"#{s.seq} {s.name}" for s in steps])
     fig.update_layout(barmode="overlay", height=max(260, 26 * len(steps) + 90), margin=dict(l=10, r=10, t=40, b=30),
                       title="Timeline (ms since the first step)", xaxis_title="ms", legend_orientation="h",
-                      template="plotly_white")
+                      **CHART)
     return fig
 
 
@@ -336,7 +339,7 @@ def tokens_figure(steps: list[Step]) -> go.Figure:
         go.Bar(name="prompt tokens", x=labels, y=prompt, marker_color="#6366f1"),
         go.Bar(name="completion tokens", x=labels, y=completion, marker_color="#10b981"),
     ])
-    fig.update_layout(barmode="stack", height=280, margin=dict(l=10, r=10, t=40, b=30), template="plotly_white",
+    fig.update_layout(barmode="stack", height=280, margin=dict(l=10, r=10, t=40, b=30), **CHART,
                       title="Tokens per model call (cost in the table)", legend_orientation="h")
     return fig
 

@@ -17,22 +17,32 @@ from importlib.metadata import version
 from typing import Any
 
 from app.ui import render
+from app.ui.theme import STORAGE_KEY
 
 PLOTLY_VERSION = version("plotly")  # in the bundle's URL: cached for good, a new URL after an upgrade
 
+# Colours as variables: the light ones, and the dark ones when the browser prefers dark or the person chose
+# dark in the playground (the same stored choice, app.ui.theme; set on the page by its first script).
+_DARK = ("--bg:#0b0f19;--fg:#e5e7eb;--line:#374151;--muted:#9ca3af;--badge:#312e81;--user:#1f2937;"
+         "--answer:#064e3b;--code:#111827;--error:#f87171")
 STYLE = """
+:root{--bg:#fff;--fg:#1f2937;--line:#e5e7eb;--muted:#6b7280;--badge:#eef2ff;--user:#f9fafb;--answer:#ecfdf5;
+--code:#f3f4f6;--error:#b91c1c;color-scheme:light}
+@media (prefers-color-scheme: dark){:root:not(.light){""" + _DARK + """;color-scheme:dark}}
+:root.dark{""" + _DARK + """;color-scheme:dark}
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;
-color:#1f2937;line-height:1.45}
-header{border-bottom:1px solid #e5e7eb;margin-bottom:16px} h1{margin:0 0 4px;font-size:1.5em}
-.meta{color:#6b7280;font-size:.9em;margin-bottom:12px} .badge{background:#eef2ff;border-radius:6px;padding:1px 6px}
-.turn{border:1px solid #e5e7eb;border-radius:10px;padding:12px 16px;margin:14px 0}
-.user{background:#f9fafb;border-radius:8px;padding:8px 12px;margin:6px 0;white-space:pre-wrap}
-.answer{background:#ecfdf5;border-radius:8px;padding:8px 12px;margin:8px 0;white-space:pre-wrap}
+color:var(--fg);background:var(--bg);line-height:1.45}
+header{border-bottom:1px solid var(--line);margin-bottom:16px} h1{margin:0 0 4px;font-size:1.5em}
+.meta{color:var(--muted);font-size:.9em;margin-bottom:12px} .badge{background:var(--badge);border-radius:6px;padding:1px 6px}
+.turn{border:1px solid var(--line);border-radius:10px;padding:12px 16px;margin:14px 0}
+.user{background:var(--user);border-radius:8px;padding:8px 12px;margin:6px 0;white-space:pre-wrap}
+.answer{background:var(--answer);border-radius:8px;padding:8px 12px;margin:8px 0;white-space:pre-wrap}
 .question{border-left:4px solid #ec4899;padding:4px 10px;margin:6px 0}
-details{margin:4px 0} summary{cursor:pointer} pre{background:#f3f4f6;padding:8px;border-radius:6px;overflow:auto;
+details{margin:4px 0} summary{cursor:pointer} pre{background:var(--code);padding:8px;border-radius:6px;overflow:auto;
 max-height:320px;white-space:pre-wrap;word-break:break-word;font-size:.85em}
-.error{color:#b91c1c} table{border-collapse:collapse} td,th{border:1px solid #e5e7eb;padding:3px 8px;font-size:.9em}
-.readonly{float:right;color:#6b7280;font-size:.85em}
+.error{color:var(--error)} table{border-collapse:collapse} td,th{border:1px solid var(--line);padding:3px 8px;font-size:.9em}
+.readonly{float:right;color:var(--muted);font-size:.85em}
+.brand{font-weight:700;letter-spacing:.01em} .brand::before{content:"◆ ";color:#6366f1}
 #step-search{width:100%;box-sizing:border-box;padding:6px 10px;margin:4px 0 8px;font-size:1em}
 details.step>summary{font-family:ui-monospace,monospace;font-size:.9em} #more{margin:8px 0}
 details.d1{margin-left:1.4em} details.d2{margin-left:2.8em} details.d3{margin-left:4.2em} details.d4{margin-left:5.6em}
@@ -67,7 +77,7 @@ def unavailable() -> str:
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>Link not available · Agent Playground</title>
 <style>{STYLE}</style></head><body>
-<header><span class="readonly">Agent Playground · shared trace</span><h1>This link is not available</h1></header>
+<header><span class="readonly"><span class="brand">Agent Playground</span> · shared trace</span><h1>This link is not available</h1></header>
 <p>The link may be mistyped, or whoever shared it may have revoked it, or it has expired.</p>
 <p class="meta">Ask the person who shared it for a new link.</p>
 </body></html>"""
@@ -110,7 +120,7 @@ def page(doc: dict[str, Any], nonce: str) -> str:
                          "title": {"text": "Timeline: each node's work per turn (ms since the first step; a wait "
                                            "for the person is a gap)"},
                          "xaxis": {"title": {"text": "ms"}}, "yaxis": {"autorange": "reversed", "automargin": True},
-                         "template": {"layout": {"paper_bgcolor": "white", "plot_bgcolor": "white"}}}}
+                         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)"}}
     clar = doc.get("clarifications") or []
     clar_rows = "".join(f"<tr><td>{_e(c['kind'])}</td><td>{_e(c['question'])}</td><td>{_e(c.get('answer'))}</td>"
                         f"<td>{_e(c.get('detected_by'))}</td></tr>" for c in clar[:MAX_TURNS])
@@ -122,8 +132,10 @@ def page(doc: dict[str, Any], nonce: str) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>{_e(s.get('title') or 'Shared trace')} · Agent Playground</title>
-<style>{STYLE}</style></head><body>
-<header><span class="readonly">read-only shared trace · {_e(share.get('views', 0))} view(s){expires}</span>
+<style>{STYLE}</style>
+<script nonce="{nonce}">try {{ const t = localStorage.getItem({_safe_json(STORAGE_KEY)});
+if (t === "dark" || t === "light") document.documentElement.classList.add(t); }} catch (e) {{}}</script></head><body>
+<header><span class="readonly"><span class="brand">Agent Playground</span> · read-only shared trace · {_e(share.get('views', 0))} view(s){expires}</span>
 <h1>{_e(s.get('title') or 'Untitled')}</h1>
 <div class="meta">agent <span class="badge">{_e(s['agent'])}</span> · model <span class="badge">{_e(s['model'])}</span>
  · tools {_e(', '.join(s.get('tools') or []) or 'none')} · status <b>{_e(doc['status'])}</b><br>
@@ -142,6 +154,11 @@ completion tokens · ${u['cost']:.6f}</div></header>
 <script src="/share/static/plotly.min.js?v={PLOTLY_VERSION}"></script>
 <script nonce="{nonce}">
 const fig = {_safe_json(figure)};
+const root = document.documentElement;
+if (root.classList.contains("dark") || (!root.classList.contains("light") && matchMedia("(prefers-color-scheme: dark)").matches)) {{
+  fig.layout.font = {{color: "#e5e7eb"}};
+  fig.layout.xaxis.gridcolor = fig.layout.yaxis.gridcolor = "rgba(229,231,235,.14)";
+}}
 if (window.Plotly) Plotly.newPlot("timeline", fig.data, fig.layout, {{displaylogo: false, responsive: true}});
 const ICONS = {_safe_json(render.KIND_ICON)};
 const token = location.pathname.split("/").pop();

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import gradio as gr
 
@@ -16,6 +16,31 @@ from app.llm import gateway
 from app.runner import Runner
 from app.ui.owners import known
 from storage import repo
+
+
+@dataclass
+class OnSession:
+    """What a panel shows of the session picked in a menu: `fn(sid, who, *extra)` gives `outputs`, reading the
+    values of `extra` too. The inspector runs every panel's in one event: six events, one after another, each a
+    round trip and a redraw, made the tab take seconds to open (bench/inspector_open.py)."""
+
+    fn: Callable[..., Any]
+    outputs: list[Any]
+    extra: list[Any] = field(default_factory=list)
+
+
+def on_session(menu: Any, owner: Any, hooks: list[OnSession]) -> None:
+    """One change event of `menu` for all `hooks`, their outputs in order."""
+
+    def run(sid, who, *values):
+        out, at = [], 0
+        for hook in hooks:
+            shown = hook.fn(sid, who, *values[at:at + len(hook.extra)])
+            at += len(hook.extra)
+            out.extend(shown if len(hook.outputs) > 1 else [shown])
+        return out
+
+    menu.change(run, [menu, owner, *(x for h in hooks for x in h.extra)], [o for h in hooks for o in h.outputs])
 
 
 @dataclass

@@ -13,6 +13,7 @@ from app import graph_state
 from app.runner import Runner, TurnError
 from app.ui import render
 from app.ui.owners import known, need_owner
+from app.ui.shell import OnSession
 from app.ui.time_travel import links
 from storage import NotFound
 
@@ -34,7 +35,7 @@ def parse_value(text: str, before: Any) -> Any:
         raise TurnError(f"the new value is not valid JSON: {exc.msg} at character {exc.pos}") from None
 
 
-def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, session_choices) -> None:
+def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, session_choices) -> OnSession:
     with gr.Accordion("State: the graph's channels at each checkpoint; edit one and run on", open=False,
                       elem_id="state-panel") as panel:
         point_dd = gr.Dropdown([], label="Checkpoint (newest first)", elem_id="state-checkpoint")
@@ -105,8 +106,8 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, session_choi
     loaded = [points_state, point_dd, node_dd, result_md]
     panel.expand(lambda: True, None, is_open).then(load, [inspect_dd, owner], loaded)
     panel.collapse(lambda: False, None, is_open)
-    inspect_dd.change(load, [inspect_dd, owner, is_open], loaded)
     point_dd.change(show, [points_state, point_dd], [values_json, channel_dd, value_tb])
     channel_dd.input(channel, [points_state, point_dd, channel_dd], value_tb)
     edit_btn.click(run_edit, [inspect_dd, owner, points_state, point_dd, channel_dd, node_dd, value_tb],
                    [result_md, inspect_dd])
+    return OnSession(load, loaded, [is_open])

@@ -12,6 +12,7 @@ from app import timetravel
 from app.runner import Runner, TurnError
 from app.ui import render
 from app.ui.owners import need_owner
+from app.ui.shell import OnSession
 from app.ui.render import cell as _cell
 from storage import NotFound
 
@@ -76,7 +77,7 @@ def picked_step(trace: dict[str, Any] | None, shown: list[int] | None, evt: gr.S
 
 
 def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr.Dataframe,
-          trace_state: gr.State, shown_state: gr.State, session_choices) -> None:
+          trace_state: gr.State, shown_state: gr.State, session_choices) -> OnSession:
     """`shown_state`: the indices into the trace's steps of the table's rows (the table shows a page)."""
     """The panel's components and events, inside the inspector tab."""
     with gr.Accordion("Time travel: fork from a step, branches, answer sweep", open=False, elem_id="time-travel"):
@@ -152,7 +153,7 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
     # the edit together; a `change` then wrote the default edit again, over what was typed meanwhile.
     kind.input(default_edit, [trace_state, step_num, kind], edit)
     fork_btn.click(run_fork, [inspect_dd, owner, step_num, kind, edit], [result_md, branches_dd, inspect_dd])
-    inspect_dd.change(branch_choices, [inspect_dd, owner], branches_dd)
     branches_dd.input(lambda sid, who: gr.update(choices=session_choices(who), value=sid), [branches_dd, owner],
                       inspect_dd)
     sweep_btn.click(run_sweep, [inspect_dd, owner, step_num, answers], sweep_md)
+    return OnSession(branch_choices, [branches_dd])
