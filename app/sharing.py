@@ -106,6 +106,7 @@ _SNAPSHOTS_KEPT = 4
 _STEPS_KEPT = 200_000  # and no more steps than that in all (100,000 synthetic steps parsed: 178 MB of objects)
 _snapshots_lock = threading.Lock()
 PAGE = 50  # steps on the share page's first screen; the rest are fetched as the reader scrolls or searches
+FIRST_TURNS = 100  # turns (and clarifications) on its first screen; the step list has every step of every turn
 
 
 class _Shared:
@@ -118,9 +119,14 @@ class _Shared:
         self._haystacks: list[str] | None = None
 
     def first_screen(self) -> dict[str, Any]:
-        """The share page's first screen: the document with its first PAGE step rows instead of its steps."""
+        """The share page's first screen: the document with its first PAGE step rows instead of its steps, and
+        its first FIRST_TURNS turns and clarifications (with their counts)."""
+        runs, asked = self.doc.get("runs") or [], self.doc.get("clarifications") or []
+        shown = {r["id"] for r in runs[:FIRST_TURNS]}
         return {**{k: v for k, v in self.doc.items() if k != "steps"}, "steps": self.rows[:PAGE],
-                "step_count": len(self.doc["steps"]), "timeline": self.timeline}
+                "step_count": len(self.doc["steps"]), "timeline": self.timeline, "runs": runs[:FIRST_TURNS],
+                "run_count": len(runs), "clarification_count": len(asked),
+                "clarifications": [c for i, c in enumerate(asked) if i < FIRST_TURNS or c.get("run_id") in shown]}
 
     def haystacks(self) -> list[str]:
         """Each row's searchable text, lower-cased (made on the first search)."""

@@ -110,11 +110,14 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                   *tool_menus, *session_menus, compare_view.saved, playback_dd, shell.tabs]
         demo.load(on_load, [shell.owner_store, shell.session_store], list(dict.fromkeys(loaded)))
 
-        def on_tab(sid, who, played):
-            """Lists another tab shows are refreshed as it opens: the current session chosen."""
+        def on_tab(sid, who, played, evt: gr.SelectData):
+            """The lists the opened tab shows are read again (the current session chosen); the other tabs' are
+            left alone (each update is work for the page while the tab opens)."""
+            opened = getattr(evt, "value", None)
             current = gr.update(choices=shell.session_choices(who), value=sid)
-            return [current, current, gr.update(choices=compare.saved(runner, who) if who else []),
-                    gr.update(choices=shell.session_choices(who), value=played)]  # Teach plays what it played
+            return [current if opened == "Inspector" else gr.update(), current if opened == "Sessions" else gr.update(),
+                    gr.update(choices=compare.saved(runner, who) if who else []) if opened == "Compare" else gr.update(),
+                    gr.update(choices=shell.session_choices(who), value=played) if opened == "Teach" else gr.update()]
 
         # Opening the Eval tab lists the person's datasets as suites; opening Datasets reads its menus again.
         eval_page.select(eval_view.refresh, [shell.owner, eval_view.suites], eval_view.suites)

@@ -96,21 +96,29 @@ def build(shell: Shell) -> InspectorTab:
         if not sid or not who:
             empty = render.timeline_figure([])
             return ["_Pick a session (the current one is chosen for you)._", empty, [], "",
-                    *shown_step(None, None), render.tokens_figure([]), "", None, "", None, gr.update(value=1)]
+                    *shown_step(None, None), None, "", None, gr.update(value=1)]
         trace = runner.trace(sid, who)
         steps = render.steps_of(trace)
-        return [render.summary_markdown(trace), render.timeline_figure(steps), *table(trace, "", 1)[:1],
+        rows, info, shown, page = table(trace, "", 1)
+        return [render.summary_markdown(trace), render.timeline_figure(steps), rows,
                 render.step_tree(steps, trace["runs"]), *shown_step(trace["steps"][-1] if steps else None, trace),
-                render.tokens_figure(steps), session_graph(sid), trace, *table(trace, "", 1)[1:]]
+                trace, info, shown, page]
+
+    def below(sid: str | None, trace):
+        """What is below the first screen, drawn once that is on it: the token chart and the agent graph."""
+        if not sid or not trace:
+            return render.tokens_figure([]), ""
+        return render.tokens_figure(render.steps_of(trace)), session_graph(sid)
 
     def shown_step(step, trace):
         """The step panel: the step as a person reads it, and its raw record behind "Raw JSON"."""
         return step_detail.detail(step, trace), step
 
-    inspect_outputs = [summary, timeline, steps_df, tree_md, step_md, step_json, tokens_plot, graph_md,
-                       trace_state, steps_info, shown_state, steps_page]
+    inspect_outputs = [summary, timeline, steps_df, tree_md, step_md, step_json, trace_state, steps_info,
+                       shown_state, steps_page]
     refresh_btn.click(lambda sid, who: [gr.update(choices=shell.session_choices(who), value=sid),
-                                         *inspect(sid, who)], [inspect_dd, owner], [inspect_dd, *inspect_outputs])
+                                         *inspect(sid, who)], [inspect_dd, owner], [inspect_dd, *inspect_outputs]
+                      ).then(below, [inspect_dd, trace_state], [tokens_plot, graph_md])
     table_outputs = [steps_df, steps_info, shown_state, steps_page]
     steps_search.submit(lambda trace, q: table(trace, q, 1), [trace_state, steps_search], table_outputs)
     steps_page.submit(table, [trace_state, steps_search, steps_page], table_outputs)
@@ -172,7 +180,8 @@ def build(shell: Shell) -> InspectorTab:
     revoke_btn.click(revoke_share, [shares_dd, inspect_dd, owner], [share_md, shares_dd])
     on_session(inspect_dd, owner, [
         OnSession(inspect, inspect_outputs), marks_shown, branches_shown, state_shown, OnSession(memory, [memory_md]),
-        OnSession(lambda sid, who: gr.update(choices=share_choices(sid, who), value=None), [shares_dd])])
+        OnSession(lambda sid, who: gr.update(choices=share_choices(sid, who), value=None), [shares_dd])]
+    ).then(below, [inspect_dd, trace_state], [tokens_plot, graph_md])
     # Opening the list reads the links again: their view counts and states are as of now, not of the page load.
     shares_dd.focus(lambda sid, who, picked: gr.update(choices=share_choices(sid, who), value=picked),
                     [inspect_dd, owner, shares_dd], shares_dd)

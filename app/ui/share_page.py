@@ -16,6 +16,7 @@ import time
 from importlib.metadata import version
 from typing import Any
 
+from app.sharing import FIRST_TURNS
 from app.ui import render
 from app.ui.theme import STORAGE_KEY
 
@@ -67,7 +68,7 @@ def _safe_json(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-MAX_TURNS = 100  # turns shown in the conversation; the step list (paged) has every step of every turn
+MAX_TURNS = FIRST_TURNS  # turns shown in the conversation; the step list (paged) has every step of every turn
 
 
 def unavailable() -> str:
@@ -105,8 +106,9 @@ def page(doc: dict[str, Any], nonce: str) -> str:
         elif run.get("error"):
             items.append(f'<div class="answer error">⚠️ {_e(run["error"])}</div>')
         body.append(f'<section class="turn"><h3>Turn {run["seq"]}</h3>{"".join(items)}</section>')
-    if len(doc["runs"]) > MAX_TURNS:
-        body.append(f'<p class="meta">… and {len(doc["runs"]) - MAX_TURNS} more turns: their steps are in the list '
+    turns = doc.get("run_count", len(doc["runs"]))
+    if turns > MAX_TURNS:
+        body.append(f'<p class="meta">… and {turns - MAX_TURNS} more turns: their steps are in the list '
                     "below.</p>")
     total = doc.get("step_count", len(doc["steps"]))
     rows = "".join(f'<details class="step d{min(int(st.get("depth") or 0), 4)}" data-seq="{int(st["seq"])}">'
@@ -124,8 +126,9 @@ def page(doc: dict[str, Any], nonce: str) -> str:
     clar = doc.get("clarifications") or []
     clar_rows = "".join(f"<tr><td>{_e(c['kind'])}</td><td>{_e(c['question'])}</td><td>{_e(c.get('answer'))}</td>"
                         f"<td>{_e(c.get('detected_by'))}</td></tr>" for c in clar[:MAX_TURNS])
-    if len(clar) > MAX_TURNS:
-        clar_rows += f'<tr><td colspan="4">… and {len(clar) - MAX_TURNS} more (search the steps for them)</td></tr>'
+    asked_in_all = doc.get("clarification_count", len(clar))
+    if asked_in_all > MAX_TURNS:
+        clar_rows += f'<tr><td colspan="4">… and {asked_in_all - MAX_TURNS} more (search the steps for them)</td></tr>'
 
     expires = (f" · expires {time.strftime('%Y-%m-%d %H:%M', time.gmtime(share['expires_at']))} UTC"
                if share.get("expires_at") else "")

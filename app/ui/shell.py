@@ -29,8 +29,8 @@ class OnSession:
     extra: list[Any] = field(default_factory=list)
 
 
-def on_session(menu: Any, owner: Any, hooks: list[OnSession]) -> None:
-    """One change event of `menu` for all `hooks`, their outputs in order."""
+def on_session(menu: Any, owner: Any, hooks: list[OnSession]) -> Any:
+    """One change event of `menu` for all `hooks`, their outputs in order (the event, for a `.then`)."""
 
     def run(sid, who, *values):
         out, at = [], 0
@@ -40,7 +40,8 @@ def on_session(menu: Any, owner: Any, hooks: list[OnSession]) -> None:
             out.extend(shown if len(hook.outputs) > 1 else [shown])
         return out
 
-    menu.change(run, [menu, owner, *(x for h in hooks for x in h.extra)], [o for h in hooks for o in h.outputs])
+    return menu.change(run, [menu, owner, *(x for h in hooks for x in h.extra)],
+                       [o for h in hooks for o in h.outputs])
 
 
 @dataclass
