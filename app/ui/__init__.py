@@ -44,6 +44,11 @@ if "gradio" not in sys.modules:
 import gradio as gr  # noqa: E402
 
 
+# Gradio's login page says this above its form: whose page it is, and what to type.
+LOGIN_MESSAGE = ("<h2 style='margin:0'>◆ Agent Playground</h2><p>Tool-using agents that ask when they should. Sign "
+                 "in with the name and password you were given.</p>")
+
+
 def mount(app: FastAPI, runner, settings, accounts) -> FastAPI:
     """Mount the UI at /; with `accounts` (app.auth.Accounts) Gradio's login page checks them."""
     from app.ui.app import CSS, build_blocks
@@ -64,4 +69,4 @@ def mount(app: FastAPI, runner, settings, accounts) -> FastAPI:
             setattr(queue, name, seconds)
     return gr.mount_gradio_app(app, blocks, path="/", auth=auth, theme=gr.themes.Soft(),
                                css=CSS + TEACH_CSS + INSPECTOR_CSS + theme.CSS, head=theme.HEAD, footer_links=["api"],
-                               ssr_mode=False)
+                               ssr_mode=False, auth_message=LOGIN_MESSAGE if auth else None)

@@ -37,6 +37,12 @@ def unavailable_session(session_id: str | None) -> str:
             "as yours.")
 
 
+def signed_in_line(request: gr.Request | None) -> str:
+    """Who is signed in, and the way out (Gradio's /logout forgets this browser's login)."""
+    name = getattr(request, "username", None) or ""
+    return f"Signed in as **{render.plain(name)}** · [Sign out](/logout)" if name else ""
+
+
 def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
     # Gradio's copies of the files it served go after the same age as ours (app.ui.downloads)
     with gr.Blocks(title="Agent Playground", fill_width=True,
@@ -51,6 +57,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
         with gr.Row(equal_height=False):
             gr.Markdown("# Agent Playground\nTool-using agents that ask when they should. Compose tools, chat, answer "
                         "the agent's questions, and inspect every step.", elem_id="header")
+            signed_in = gr.Markdown("", elem_id="signed-in", visible=auth_enabled)
             theme.switch()
         with gr.Tabs() as shell.tabs:
             with gr.Tab("Chat", id="chat"):
@@ -71,6 +78,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             with gr.Tab("Tools", id="tools"):
                 tools_view = tools_tab.build(shell, chat_tab.toolset_dd, [chat_tab.tools_dd, compare_view.tools])
         tool_menus = [chat_tab.tools_dd, compare_view.tools, tools_view.compose, tools_view.tool_pick]
+        shell.model_menus += [chat_tab.model_dd, eval_view.model]
         session_menus = [inspector_tab.inspect_dd, sessions_tab.sessions_dd]
 
         def on_load(stored_owner, stored_session, request: gr.Request) -> dict[Any, Any]:
@@ -86,12 +94,16 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             sid = wanted if history or pending else None
             runner.sync_tools()  # tools added since the UI was built, here or by another process
             everything = runner.tools.names(who)
+            models = shell.model_choices  # a model installed since the page was built (pip install '.[local]')
             tab = params.get("tab") if params.get("tab") in TAB_IDS else None
             choices = shell.session_choices(who)
             session = repo.get_session(runner.db, sid) if sid else None
-            updates = {shell.owner: who, shell.owner_store: who, shell.session_id: sid, shell.session_store: sid,
+            updates = {signed_in: signed_in_line(request) if auth_enabled else "", shell.owner: who, shell.owner_store: who, shell.session_id: sid, shell.session_store: sid,
                        **{menu: gr.update(choices=everything) for menu in tool_menus}}
             updates.update(chat_tab.show(runner, session, history, pending))
+            for menu in shell.model_menus:  # the session's model (if one is shown) kept as the value
+                kept = updates.get(menu)
+                updates[menu] = gr.update(choices=models, **({"value": kept} if isinstance(kept, str) else {}))
             if sid is None and (params.get("session") or params.get("claim")):  # asked for, not shown: say why
                 updates[chat_tab.session_md] = unavailable_session(params.get("session"))
             if session is not None:
@@ -106,8 +118,8 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             })
             return updates
 
-        loaded = [shell.owner, shell.owner_store, shell.session_id, shell.session_store, *chat_tab.outputs,
-                  *tool_menus, *session_menus, compare_view.saved, playback_dd, shell.tabs]
+        loaded = [signed_in, shell.owner, shell.owner_store, shell.session_id, shell.session_store, *chat_tab.outputs,
+                  *tool_menus, *shell.model_menus, *session_menus, compare_view.saved, playback_dd, shell.tabs]
         demo.load(on_load, [shell.owner_store, shell.session_store], list(dict.fromkeys(loaded)))
 
         def on_tab(sid, who, played, evt: gr.SelectData):

@@ -196,7 +196,7 @@ def build(shell: Shell) -> ChatTab:
             gr.Markdown("**Try**")
             example_btns = [gr.Button(label, size="sm") for label, *_ in EXAMPLES]
         with gr.Column(scale=3, elem_id="chat-column"):
-            chatbot = gr.Chatbot(label="Conversation", elem_id="chat", allow_tags=False,
+            chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", allow_tags=False,
                                  buttons=["copy"], placeholder="Steps appear here as the agent works.")
             marks.chat_likes(shell, chatbot)  # 👍/👎 under a reply marks the session
             with gr.Column(elem_id="composer"):

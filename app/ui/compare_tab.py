@@ -42,6 +42,7 @@ def build(shell: Shell) -> CompareTab:
                                           label=f"Column {i + 1}: agent", elem_id=f"compare-agent-{i}"))
             cmp_fields.append(gr.Dropdown(all_models, value=gateway.default_model(), label="Model",
                                           allow_custom_value=True, elem_id=f"compare-model-{i}"))
+            shell.model_menus.append(cmp_fields[-1])
             cmp_fields.append(gr.Textbox(label="Settings (JSON)", placeholder='{"tool_gate": true}',
                                          elem_id=f"compare-settings-{i}"))
     cmp_run = gr.Button("Compare", variant="primary", elem_id="compare-run")

@@ -89,6 +89,7 @@ def _history(runner: Runner, owner: str | None) -> list[tuple[str, str]]:
 class EvalTab:
     suites: gr.CheckboxGroup
     refresh: Callable  # (owner, ticked) -> the suites menu with the person's datasets, as the tab opens
+    model: gr.Dropdown
 
 
 def suite_choices(runner: Runner, owner: str | None) -> list[str]:
@@ -187,4 +188,4 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
         choices = suite_choices(runner, resolve_owner(stored, request) if stored else None)
         return gr.update(choices=choices, value=[t for t in ticked or [] if t in choices])
 
-    return EvalTab(suites, refresh_suites)
+    return EvalTab(suites, refresh_suites, model)

@@ -3,6 +3,7 @@ themselves, and the small lookups several tabs make (an owner's sessions and too
 
 from __future__ import annotations
 
+import importlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class Shell:
     owner_store: gr.BrowserState
     session_store: gr.BrowserState
     tabs: gr.Tabs | None = None
+    model_menus: list[gr.Dropdown] = field(default_factory=list)  # read again at each page load (model_choices)
 
     @property
     def tool_names(self) -> list[str]:
@@ -70,6 +72,9 @@ class Shell:
 
     @property
     def model_choices(self) -> list[tuple[str, str]]:
+        """The models as menu entries, ready or with what they need, as installed now: a package installed
+        while the server runs is seen (the import system's cached folder listings are read again)."""
+        importlib.invalidate_caches()
         return [(m.name if m.ready else f"{m.name} ({m.hint})", m.name) for m in gateway.available_models()]
 
     def resolve_owner(self, stored: str | None, request: gr.Request | None) -> str:

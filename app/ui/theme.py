@@ -64,7 +64,10 @@ SWITCH_JS = """() => {
 # Plotly writes its colours on each element; in the dark theme these win over them. The figures themselves have
 # no background of their own (render.CHART), so they sit on the page's.
 CSS = """
-#theme-switch {max-width: 140px; min-width: 0 !important; align-self: flex-start}
+#theme-switch {flex: 0 0 auto !important; min-width: 130px !important; width: auto; align-self: flex-start;
+               white-space: nowrap}
+#signed-in {flex: 0 0 auto !important; min-width: 0 !important; width: auto; align-self: flex-start;
+            text-align: right; padding-top: 4px}
 .dark .js-plotly-plot .main-svg text {fill: #e5e7eb !important}
 .dark .js-plotly-plot .gridlayer path, .dark .js-plotly-plot .zerolinelayer path {stroke: rgba(229, 231, 235, .14) !important}
 .dark .js-plotly-plot .legend .bg {fill: transparent !important}
@@ -76,6 +79,6 @@ def switch():
     """The header's theme switch."""
     import gradio as gr
 
-    button = gr.Button("◐ Light / dark", size="sm", elem_id="theme-switch", scale=0)
+    button = gr.Button("◐ Light / dark", size="sm", elem_id="theme-switch", scale=0, min_width=130)
     button.click(None, None, None, js=SWITCH_JS)
     return button
