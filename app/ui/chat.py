@@ -34,11 +34,11 @@ EXAMPLES = [
 CSS = """
 #header h1 {margin-bottom: 0}
 #header p {margin-top: 2px; color: var(--body-text-color-subdued)}
-/* The conversation fills the window; the question, its options and the message box stay on screen under it
-   (sticky), so on a 1280x720 projector all three are visible at once. */
-body {--chat-offset: 290px}
-body:has(#ask-panel:not(.hidden)) {--chat-offset: 430px}
-#chat {height: calc(100vh - var(--chat-offset)) !important; min-height: 200px}
+/* The conversation fills what the window leaves under the tabs above the question, its options and the message
+   box (a flex column: a two-line question takes its room from the conversation), so on a 1280x720 projector
+   all three are visible at once. */
+body {--chat-top: 150px} #chat-column {height: calc(100vh - var(--chat-top)); flex-wrap: nowrap !important}
+#chat {flex: 1 1 0 !important; height: auto !important; min-height: 200px} #composer {flex: 0 0 auto !important}
 #composer {position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill);
            padding-top: 6px; box-shadow: 0 -6px 12px -8px rgba(0, 0, 0, .25)}
 /* The setup column scrolls on its own: with many tools chosen it grew past the window, and picking one more
@@ -56,8 +56,7 @@ body:has(#ask-panel:not(.hidden)) {--chat-offset: 430px}
              border: 2px solid #ec4899 !important; font-weight: 600 !important}
 /* Presenter view: the conversation is the whole screen, in large type. */
 body.presenter-chat #chat-setup, body.presenter-chat #header, body.presenter-chat .tab-wrapper {display: none !important}
-body.presenter-chat {--chat-offset: 130px}
-body.presenter-chat:has(#ask-panel:not(.hidden)) {--chat-offset: 300px}
+body.presenter-chat {--chat-top: 24px}
 body.presenter-chat #chat .prose, body.presenter-chat #chat .message {font-size: 1.35rem !important; line-height: 1.5}
 body.presenter-chat #question .prose p:first-child, body.presenter-chat #question .prose p:first-child * {
   font-size: 1.55rem !important}

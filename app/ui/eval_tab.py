@@ -163,8 +163,9 @@ def build(runner: Runner, owner: gr.State, resolve_owner, agent_choices, model_c
                gr.update(value=comparison_chart(runner, who, report["suites"][0]), visible=True), items_markdown(report),
                gr.update(choices=_history(runner, who), value=report["eval_id"]))
 
+    # The progress shows once, on the status line (Gradio draws it on every output otherwise: three bars).
     go_btn.click(run_suites, [suites, agent, model, limit, concurrency, owner],
-                 [status, summary, chart, items, history], api_name="run_eval")
+                 [status, summary, chart, items, history], api_name="run_eval", show_progress_on=status)
 
     def open_run(eval_id, stored, request: gr.Request):
         who = resolve_owner(stored, request)

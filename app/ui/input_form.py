@@ -20,7 +20,6 @@ MAX_FIELDS = 8
 # Under the conversation, scrolling when its fields are many; hidden while a question waits (the answer goes in
 # the message box).
 CSS = """
-body:has(#input-form:not(.hidden)):not(:has(#ask-panel:not(.hidden))) {--chat-offset: 470px}
 body:has(#ask-panel:not(.hidden)) #input-form {display: none !important}
 #input-form {max-height: 220px; overflow-y: auto}
 """

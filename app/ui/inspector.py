@@ -15,9 +15,11 @@ from app.ui import marks, render, state_panel, step_detail, time_travel
 from app.ui.shell import OnSession, Shell, on_session
 
 
-# Column headers read as words: never broken inside one ("stat us", "cos t $" on a narrow table).
+# Column headers (and the compare table's row labels) read as words: never broken inside one ("stat us",
+# "cos t $", "question s asked" on a narrow table).
 CSS = """
-#steps-table th, #steps-table th *, #dataset-items th, #dataset-items th * {white-space: nowrap !important;
+#steps-table th, #steps-table th *, #dataset-items th, #dataset-items th *, #compare-table th,
+#compare-table td:first-child, #compare-table td:first-child * {white-space: nowrap !important;
     word-break: keep-all !important; overflow-wrap: normal !important}
 #step-detail {padding: 8px 14px; max-height: 75vh; overflow-y: auto}
 #step-detail blockquote {margin: 4px 0 10px 0; padding: 2px 10px; border-left: 3px solid #cbd5e1; opacity: .9}

@@ -53,6 +53,16 @@ def links(session_id: str) -> str:
     return f"[inspector](?session={session_id}&tab=inspector) · [chat](?session={session_id}&tab=chat)"
 
 
+def one_per_line(tried: list[str]) -> str:
+    """A note when the answers look typed on one line with commas: each line is one answer (an answer may hold a
+    comma, "Lisbon, Portugal"), so they are tried as one; the note says how to try them apart."""
+    if len(tried) == 1 and "," in tried[0]:
+        parts = [p.strip() for p in tried[0].split(",") if p.strip()]
+        return (f"_Tried as one answer: “{render.plain(tried[0].strip())}”. To try {len(parts)} answers, put each "
+                "on its own line._\n\n")
+    return ""
+
+
 def sweep_markdown(result: dict[str, Any] | None) -> str:
     if not result or not result.get("rows"):
         return ""
@@ -142,9 +152,10 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, steps_df: gr
             trace = runner.trace(sid, who)
             chosen = next((s for s in trace["steps"] if s["seq"] == int(seq)), None)
             step = int(seq) if chosen and chosen["kind"] == "clarification" else None
+        said = one_per_line(tried)
         try:
             for result in timetravel.sweep(runner, sid, step, tried, owner=who):
-                yield sweep_markdown(result)
+                yield said + sweep_markdown(result)
         except (TurnError, NotFound) as exc:
             yield f"⚠️ {render.plain(str(exc))}"
 
