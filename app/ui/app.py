@@ -38,9 +38,9 @@ def unavailable_session(session_id: str | None) -> str:
 
 
 def signed_in_line(request: gr.Request | None) -> str:
-    """Who is signed in, and the way out (Gradio's /logout forgets this browser's login)."""
+    """Who is signed in (beside Sign out)."""
     name = getattr(request, "username", None) or ""
-    return f"Signed in as **{render.plain(name)}** · [Sign out](/logout)" if name else ""
+    return f"Signed in as **{render.plain(name)}**" if name else ""
 
 
 def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
@@ -58,6 +58,7 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             gr.Markdown("# Agent Playground\nTool-using agents that ask when they should. Compose tools, chat, answer "
                         "the agent's questions, and inspect every step.", elem_id="header")
             signed_in = gr.Markdown("", elem_id="signed-in", visible=auth_enabled)
+            sign_out = gr.Button("Sign out", size="sm", elem_id="sign-out", visible=auth_enabled, scale=0, min_width=90)
             theme.switch()
         with gr.Tabs() as shell.tabs:
             with gr.Tab("Chat", id="chat"):
@@ -118,6 +119,8 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
             })
             return updates
 
+        # Gradio's /logout forgets this browser's login, in this tab (a Markdown link would open a new one)
+        sign_out.click(None, None, None, js="() => { window.location.assign('/logout'); }")
         loaded = [signed_in, shell.owner, shell.owner_store, shell.session_id, shell.session_store, *chat_tab.outputs,
                   *tool_menus, *shell.model_menus, *session_menus, compare_view.saved, playback_dd, shell.tabs]
         demo.load(on_load, [shell.owner_store, shell.session_store], list(dict.fromkeys(loaded)))

@@ -56,7 +56,7 @@ body {--chat-top: 150px} #chat-column {height: calc(100vh - var(--chat-top)); fl
              border: 2px solid #ec4899 !important; font-weight: 600 !important}
 /* Presenter view: the conversation is the whole screen, in large type. */
 body.presenter-chat #chat-setup, body.presenter-chat #header, body.presenter-chat .tab-wrapper {display: none !important}
-body.presenter-chat {--chat-top: 24px}
+body.presenter-chat {--chat-top: 70px}
 body.presenter-chat #chat .prose, body.presenter-chat #chat .message {font-size: 1.35rem !important; line-height: 1.5}
 body.presenter-chat #question .prose p:first-child, body.presenter-chat #question .prose p:first-child * {
   font-size: 1.55rem !important}

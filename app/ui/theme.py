@@ -69,6 +69,7 @@ CSS = """
 /* The message box keeps room for its placeholder when Retry (or Stop) stands beside Send: it wrapped and was cut. */
 #message {min-width: 440px !important}
 #message textarea::placeholder {white-space: nowrap; overflow: hidden; text-overflow: ellipsis}
+#sign-out {flex: 0 0 auto !important; min-width: 90px !important; width: auto; align-self: flex-start}
 #signed-in {flex: 0 0 auto !important; min-width: 0 !important; width: auto; align-self: flex-start;
             text-align: right; padding-top: 4px}
 .dark .js-plotly-plot .main-svg text {fill: #e5e7eb !important}
