@@ -29,7 +29,7 @@ from app.tracing import otel
 from app.tracing.recorder import Recorder
 from app.tracing.messages import message_dicts, node_step as _node_step
 from app.tracing.redact import redact_text
-from app.tracing.steps import CLARIFICATION_ID, STEP_SINK, Step, StepKind, StepStatus, step_dict, usage_of
+from app.tracing.steps import CLARIFICATION_ID, STEP_SINK, STOP_CHECK, Step, StepKind, StepStatus, step_dict, usage_of
 from storage import repo
 from storage.engine import Database
 from storage.locks import SessionLocks
@@ -247,6 +247,8 @@ class Turns:
         if answer is not None:
             yield Event("step", step=recorder.record(self._answered_step(session, pending)))
         config = {"configurable": {"thread_id": session.id, "stream_deltas": deltas}, "recursion_limit": 200}
+        if stop is not None:  # a model that writes token by token (the local one) stops at Stop, not after
+            config["configurable"][STOP_CHECK] = lambda: self._stopping(session.id, stop)
         error: str | None = None
         graph = None
         stored: list[Event] = []  # steps stored outside the stream (a node's own, the callbacks'), to pass on
@@ -292,7 +294,7 @@ class Turns:
             for mode, chunk in opened.stream(graph, graph_input, config, stream_mode=modes, durability=durability):
                 yield from _drain(stored, recorder)
                 if mode == "values":
-                    if stop is not None and (stop.is_set() or self._asked_elsewhere(session.id)):
+                    if stop is not None and self._stopping(session.id, stop):
                         raise RunStopped(STOPPED)  # a superstep ended and is checkpointed: stop here
                     final = chunk
                 elif mode == "updates":
@@ -312,6 +314,8 @@ class Turns:
             yield from _drain(stored, recorder)
         except Exception as exc:  # the run ends; the session and its finished steps stay
             yield from _drain(stored, recorder)
+            if stop is not None and stop.is_set() and not isinstance(exc, RunStopped):
+                exc = RunStopped(STOPPED)  # the model call was cut off at Stop: its step says so
             error = str(exc) if isinstance(exc, (gateway.ModelError, RunStopped)) else f"{type(exc).__name__}: {exc}"
             if not recorder.steps or recorder.steps[-1].status != "error" or isinstance(exc, RunStopped):
                 failed = Step(kind=StepKind.ERROR, node="runner", status=StepStatus.ERROR, error=error,
@@ -329,6 +333,12 @@ class Turns:
             span.end(result.status, None if result.error is None else redact_text(result.error),
                      None if result.final_answer is None else redact_text(result.final_answer), result.clarification)
         yield Event("done", result=result)
+
+    def _stopping(self, session_id: str, stop: threading.Event) -> bool:
+        """Whether the turn was asked to stop, here or through another process (then remembered in `stop`)."""
+        if not stop.is_set() and self._asked_elsewhere(session_id):
+            stop.set()
+        return stop.is_set()
 
     def _asked_elsewhere(self, session_id: str) -> bool:
         """A stop asked through another process (read at most once a second: a superstep costs no query)."""

@@ -231,3 +231,30 @@ def test_a_file_llama_cpp_cannot_load_is_one_line_and_keeps_the_session(tmp_path
     assert result.error.startswith("cannot load local/broken from") and "GGUF" in result.error
     assert "Traceback" not in result.error and "attempts" not in result.error  # one line, not retried
     assert runner.trace(session.id)["runs"][0]["user_message"] == "What's the weather in Paris?"
+
+
+@pytest.mark.local_model
+def test_stop_cuts_the_local_models_reply_off_while_it_writes(local_runner):
+    """Stop waited for the model call in progress (37 s on a busy machine) while the chat kept ticking: the
+    local model now writes token by token and stops at the next one."""
+    import threading
+    import time
+
+    session = local_runner.new_session("react", MODEL, tools=[])
+    local.engine(MODEL)  # loaded before the turn: the stop is asked while it writes, not while it loads
+    ended = {}
+    turn = threading.Thread(target=lambda: ended.update(result=local_runner.turn(
+        session.id, message="Write a very long story about a dragon who learns to cook, in ten chapters.")))
+    turn.start()
+    engine = next(iter(local._engines.values()))
+    while turn.is_alive() and not engine.lock.locked():  # the reply is being written
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert local_runner.stop(session.id)
+    turn.join()
+    result = ended["result"]
+    assert result.status == "error" and "stopped on request" in result.error, result.error
+    model = [s for s in local_runner.trace(session.id)["steps"] if s["kind"] == "model"]
+    assert model[-1]["status"] == "error" and local.STOPPED in model[-1]["error"]  # cut off, not finished
+    again = local_runner.turn(session.id, message="Say hello.")  # the session goes on
+    assert again.status == "done", again.error

@@ -32,7 +32,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from app.llm.handler import Answer, register_provider
 
@@ -43,6 +43,7 @@ INSTALL = "pip install -e '.[local]'"
 CONTEXT = 4096
 MAX_REPLY_TOKENS = 512
 LOADING = "loading the local model (first use in this process: a few seconds)"
+STOPPED = "stopped on request while the local model was writing its reply"
 
 
 @dataclass(frozen=True)
@@ -192,9 +193,40 @@ class Engine:
         self.server = xllamacpp.Server(params)
         self.lock = threading.Lock()
 
-    def chat(self, request: dict[str, Any]) -> dict[str, Any]:
+    def chat(self, request: dict[str, Any], stopping: Callable[[], bool] | None = None) -> dict[str, Any]:
+        """The reply to `request`; with `stopping`, written token by token and cut off as soon as it says so
+        (Stop in the chat), raising LocalModelError."""
+        if stopping is not None:
+            return self._streamed(request, stopping)
         with self.lock:
             reply = self.server.handle_chat_completions(request)
+        return self._checked(reply)
+
+    def _streamed(self, request: dict[str, Any], stopping: Callable[[], bool]) -> dict[str, Any]:
+        chunks: list[dict[str, Any]] = []
+        halted = False
+
+        def on_chunk(chunk: Any) -> bool:  # llama.cpp's server stops generating when this returns True
+            nonlocal halted
+            chunks.append(chunk if isinstance(chunk, dict) else {"error": chunk})
+            halted = halted or bool(stopping())
+            return halted or "error" in chunks[-1]
+
+        with self.lock:
+            self.server.handle_chat_completions({**request, "stream": True, "stream_options": {"include_usage": True}},
+                                                on_chunk)
+        if halted:
+            raise LocalModelError(STOPPED)
+        failed = next((c for c in chunks if "error" in c), None)
+        if failed is not None:
+            return self._checked(failed)
+        text = "".join(((c.get("choices") or [{}])[0].get("delta") or {}).get("content") or "" for c in chunks
+                       if c.get("choices"))
+        usage = next((c["usage"] for c in reversed(chunks) if c.get("usage")), {})
+        return {"choices": [{"message": {"role": "assistant", "content": text}}], "usage": usage}
+
+    @staticmethod
+    def _checked(reply: Any) -> dict[str, Any]:
         if not isinstance(reply, dict) or "choices" not in reply:
             error = reply.get("error") if isinstance(reply, dict) else reply
             message = error.get("message") if isinstance(error, dict) else str(error)
@@ -349,7 +381,9 @@ def answer(model: str, messages: list, tools: list | None) -> Answer:
         request["response_format"] = {"type": "json_schema", "json_schema": {"schema": reply_schema(tools)}}
     elif wants_json(messages):  # a planner's or a judge's prompt: whatever it writes parses
         request["response_format"] = {"type": "json_object"}
-    reply = loaded.chat(request)
+    from app.tracing.steps import stop_check
+
+    reply = loaded.chat(request, stop_check())
     content = reply["choices"][0]["message"].get("content") or ""
     text, calls = parse_reply(content, tools) if tools else (content, [])
     usage = reply.get("usage") or {}

@@ -167,6 +167,17 @@ def _usage_by_node(steps: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 # -- inside a node: open, time and emit a step ---------------------------------------------------------------
 
 STEP_SINK = "step_sink"  # a configurable key: a function that stores each step, in place of the custom stream
+STOP_CHECK = "stop_check"  # a configurable key: a function that says whether the running turn was asked to stop
+
+
+def stop_check():
+    """The running turn's STOP_CHECK, or None (outside a run, or a run that cannot be stopped)."""
+    try:
+        from langgraph.config import get_config
+
+        return (get_config().get("configurable") or {}).get(STOP_CHECK)
+    except (RuntimeError, KeyError, ImportError):
+        return None
 
 
 def emit(payload: dict[str, Any]) -> None:
