@@ -234,3 +234,22 @@ def test_alternatives_all_taken_by_the_same_replys_calls_are_not_ambiguous():
         ("ambiguous_argument", "city", "grounding")]
     assert check_tool_call(WEATHER, {"city": "Paris"}, said, today=TODAY, siblings=[{"city": "London"}]) == []
     assert check_tool_call(WEATHER, {"city": "Paris"}, said, today=TODAY, siblings=[{"city": "Paris"}])
+
+
+def test_a_reflection_asking_for_a_value_the_user_gave_is_overruled_and_other_questions_stand():
+    """#39: on the local model AwN asked again for what the instruction said, its own reason saying so."""
+    from app.agents.awn import overruled
+
+    said = [user("What's the weather in Paris? Use metric units.")]
+    call = {"city": "Paris", "units": "metric"}
+    asks = {"decision": "ask", "kind": "missing_argument", "field": "units", "question": "Which units?",
+            "reason": "The instruction specifies that the units should be metric"}
+    assert overruled(asks, call, WEATHER, said, [], [])["decision"] == "proceed"
+    # a value nobody said, an ambiguous or an invalid one, or one the checker found wrong: still asked
+    assert overruled(asks, {"city": "Paris", "units": "imperial"}, WEATHER, [user("Weather in Paris?")], [],
+                     [])["decision"] == "ask"
+    assert overruled({**asks, "kind": "ambiguous_argument", "field": "city"}, call, WEATHER, said, [],
+                     [])["decision"] == "ask"
+    assert overruled(asks, call, WEATHER, said, [], [{"kind": "invalid_value", "field": "units"}])["decision"] == "ask"
+    answered = [user("What's the weather?"), {"role": "assistant", "content": "Which city?"}, user("Lyon")]
+    assert overruled({**asks, "field": "city"}, {"city": "Lyon"}, WEATHER, answered, [2], [])["decision"] == "proceed"

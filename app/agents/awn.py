@@ -28,6 +28,7 @@ from langgraph.types import interrupt
 import app.agents.refine as refine
 from app.agents.base import AgentContext, AgentState, call_model, parse_json, run_tool_calls, turn_messages
 from app.agents.react import system_prompt
+from app.clarify import grounding
 from app.clarify.checker import check_tool_call
 from app.clarify.provenance import provenance
 from app.clarify.request import ClarificationRequest
@@ -44,6 +45,21 @@ the proposed call and the findings of a schema/grounding checker. Decide:
 Never invent values. Reply with JSON only:
 {"decision": "proceed|ask|unsupported", "kind": "missing_argument|ambiguous_argument|invalid_value|unsupported_request",
  "field": "...", "question": "...", "options": ["..."], "reason": "..."}"""
+
+
+def overruled(verdict: dict[str, Any], arguments: dict[str, Any], schema: dict[str, Any] | None,
+              conversation: list[dict], answers: list[int], findings: list[dict]) -> dict[str, Any]:
+    """The reflection's verdict, its question dropped when it asks for a value as missing that the call already
+    has from the user's own words (or an answer), and the model-free check found nothing: a small model asks
+    so, its own reason saying "the instruction specifies ...". An ambiguous or invalid value is still asked."""
+    field = verdict.get("field")
+    if (verdict.get("decision") != "ask" or findings or field not in (arguments or {})
+            or verdict.get("kind") not in (None, "", "missing_argument")):
+        return verdict
+    found = grounding.find_source(arguments[field], conversation, answers, field=field)
+    if found is None or found.kind not in ("user", "clarification"):
+        return verdict
+    return {**verdict, "decision": "proceed", "overruled": f"the user's words give {field} ({arguments[field]!r})"}
 
 
 def _scratch(state: AgentState) -> dict[str, Any]:
@@ -114,6 +130,8 @@ def build(ctx: AgentContext) -> StateGraph:
                                  {"role": "user", "content": json.dumps(payload, ensure_ascii=False)}],
                            node="reflect", name="reflection")
         verdict = parse_json(reply.content) or {"decision": "proceed", "reason": "unparseable reflection"}
+        verdict = overruled(verdict, arguments, schemas.get(call["name"]), state["messages"], scratch.get("answers", []),
+                            scratch.get("findings", []))
         return {"scratch": {**scratch, "verdict": verdict}}
 
     def decide(state: AgentState) -> str:
