@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from test_browser import ARTIFACTS, page  # noqa: F401  (the browser fixture; skips the module without Chromium)
+import test_browser  # skips this module too without Chromium
+from test_browser import ARTIFACTS
+
+page = test_browser.page  # its browser fixture
 
 pytestmark = pytest.mark.browser
 
