@@ -154,9 +154,14 @@ def test_compare_side_by_side_and_open_a_column(server, page):
         box.click()
         box.fill(agent.split(" (")[0])
         page.locator(f"#compare-agent-{i}").get_by_role("option", name=agent).click()
+    page.set_viewport_size({"width": 1280, "height": 720})  # where row labels broke ("question s asked")
     page.locator("#compare-run").click()
     table = page.locator("#compare-table")
     table.get_by_text("In Paris it is").wait_for()  # dfsdt recovered from the typo
+    lines = page.evaluate("""() => [...document.querySelectorAll('#compare-table td:first-child')].map(td => {
+        const r = document.createRange(); r.selectNodeContents(td);
+        return [td.innerText, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })""")
+    assert lines and all(n == 1 for _, n in lines), lines
     assert "could not finish" in table.inner_text()  # rewoo's one-shot plan did not
     page.locator("#compare-plot").get_by_text("prompt tokens").first.wait_for()
     page.wait_for_timeout(500)
@@ -332,6 +337,10 @@ def test_time_travel_fork_from_a_step_and_sweep(server, page):
         table.get_by_text("In Rome it is").wait_for()
         assert "In London it is" in table.inner_text()
         page.screenshot(path=str(ARTIFACTS / "answer-sweep.png"), full_page=True)
+        page.locator("#sweep-answers textarea").fill("Oslo, Madrid")  # typed on one line: said, tried as one
+        page.locator("#sweep-run").click()
+        table.get_by_text("Tried as one answer").wait_for()
+        assert "put each on its own line" in table.inner_text()
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "answer-sweep-failed.png"), full_page=True)
         raise
@@ -462,6 +471,10 @@ def test_retry_shows_only_when_a_turn_failed_and_retrying_finishes_it(page, tmp_
         page.locator("#message textarea").fill("Weather in Lisbon?")
         page.locator("#send").click()
         page.locator("#retry").wait_for(state="visible")
+        # beside Retry the message box keeps room for its one-line placeholder (it wrapped and was cut at 1280)
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.querySelector('#message textarea').clientWidth") >= 420
         page.reload()
         page.locator("#retry").wait_for(state="visible")  # the session's last turn failed: still retryable
         fake.always = None

@@ -5,7 +5,8 @@ as one-line rows; the page's script fetches more rows as the reader scrolls or s
 and output when its row is opened (`/api/share/<token>/steps`), writing them as text, never as HTML.
 Everything from a model, a tool or a user is escaped; embedded JSON has `<`, `>` and `&` escaped; Plotly is
 served locally (no CDN, no network). The page sends a strict Content-Security-Policy: only our own script and
-one inline script with a per-response nonce may run, and it may connect to this server only.
+the inline scripts carrying its per-response nonce (the theme's, then the page's) may run, and it may connect
+to this server only.
 """
 
 from __future__ import annotations
