@@ -121,8 +121,9 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
 
         # Gradio's /logout forgets this browser's login, in this tab (a Markdown link would open a new one)
         sign_out.click(None, None, None, js="() => { window.location.assign('/logout'); }")
-        loaded = [signed_in, shell.owner, shell.owner_store, shell.session_id, shell.session_store, *chat_tab.outputs,
-                  *tool_menus, *shell.model_menus, *session_menus, compare_view.saved, playback_dd, shell.tabs]
+        loaded = [shell.owner, shell.owner_store, shell.session_id, shell.session_store, *chat_tab.outputs,
+                  *tool_menus, *shell.model_menus, *session_menus, compare_view.saved, playback_dd, shell.tabs,
+                  signed_in]  # the owner first (clients read it: tests' ui_client), this last
         demo.load(on_load, [shell.owner_store, shell.session_store], list(dict.fromkeys(loaded)))
 
         def on_tab(sid, who, played, evt: gr.SelectData):
