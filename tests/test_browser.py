@@ -474,7 +474,7 @@ def test_retry_shows_only_when_a_turn_failed_and_retrying_finishes_it(page, tmp_
         # beside Retry the message box keeps room for its one-line placeholder (it wrapped and was cut at 1280)
         page.set_viewport_size({"width": 1280, "height": 720})
         page.wait_for_timeout(300)
-        assert page.evaluate("document.querySelector('#message textarea').clientWidth") >= 420
+        assert page.evaluate("document.querySelector('#message textarea').clientWidth") >= 400
         page.reload()
         page.locator("#retry").wait_for(state="visible")  # the session's last turn failed: still retryable
         fake.always = None
