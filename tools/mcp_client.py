@@ -296,7 +296,10 @@ def _describe_error(config: ServerConfig, exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"{config.label}: command not found ({exc.filename or config.command})"
     text = str(exc) or type(exc).__name__
-    if text == "Connection closed":
+    # Read after the server exited ("Connection closed"), or written to it after it exited (anyio's broken or
+    # closed stream, a broken pipe): which one a person sees depended on which side lost the race.
+    if text == "Connection closed" or type(exc).__name__ in ("BrokenResourceError", "ClosedResourceError",
+                                                               "BrokenPipeError"):
         text = "the server closed the connection (did the command start an MCP server on stdio?)"
     return text if text.startswith(config.label) else f"{config.label}: {text}"
 
