@@ -25,6 +25,7 @@ from app.config import Settings
 from app.errors import TurnError
 from app.llm import gateway
 from app.opened_runs import OpenedRun
+from app.retries import retry_point
 from app.tracing import otel
 from app.tracing.recorder import Recorder
 from app.tracing.messages import message_dicts, node_step as _node_step
@@ -181,7 +182,7 @@ class Turns:
                 # machine); they end as errors that can be retried, and their steps stay
                 repo.end_orphaned_runs(self.db, session_id, INTERRUPTED)
             if retry:
-                proceed = self._retryable(start.session)
+                proceed = retry_point(self.db, self.graphs, self.retrieval, start.session)
             for event in self._stream(start, message, answer, deltas, proceed, stop):
                 if event.type == "done":
                     done = event
@@ -192,19 +193,6 @@ class Turns:
             self._stop_checked.pop(session_id, None)
             self.locks.release(session_id)
         yield done  # once the session is free: an answer the moment the question shows is not refused as busy
-
-    def _retryable(self, session: SessionRow) -> str:
-        """The run a retry goes on with: the session's last run, if it failed, from its last checkpoint (the
-        steps it finished are kept and not run again)."""
-        last = repo.latest_run(self.db, session.id)
-        if last is None or last.status != "error":
-            raise TurnError("nothing to retry: the session's last run did not fail")
-        state = self.graphs.graph_for(session, self.retrieval.offered_in_run(session.id, last.id)).get_state(
-            {"configurable": {"thread_id": session.id}})
-        if not state.next:
-            raise TurnError("this run failed before its agent started, so there is no checkpoint to go on from; "
-                            "send the message again")
-        return last.id
 
     def _stream(self, start: repo.TurnStart, message: str | None, answer: str | None, deltas: bool,
                 proceed: str | None = None, stop: threading.Event | None = None) -> Iterator[Event]:

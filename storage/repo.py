@@ -291,6 +291,26 @@ def steps_for_session(db: Database, session_id: str, run_id: str | None = None, 
         return list(s.exec(query.order_by(StepRow.seq)).all())
 
 
+def step_checkpoints(db: Database, run_id: str) -> set[str]:
+    """The checkpoints a run's steps started from."""
+    with db.session() as s:
+        return set(s.exec(select(StepRow.checkpoint_id).where(StepRow.run_id == run_id).distinct()).all()) - {None}
+
+
+def discard_unsaved_steps(db: Database, run_id: str, checkpoint_id: str, kept_nodes: Iterable[str],
+                          lost: Iterable[str], error: str) -> int:
+    """Mark as errors a run's steps whose results were never checkpointed (a process killed mid-run): those
+    made from `checkpoint_id` by nodes other than `kept_nodes` (their results saved as pending writes), and
+    those made from checkpoints `lost` before they were written. A retry from `checkpoint_id` runs them again,
+    so the trace must not show their first calls as done; they stay, `error` saying why."""
+    unsaved = or_((StepRow.checkpoint_id == checkpoint_id) & col(StepRow.node).not_in(list(kept_nodes)),
+                  col(StepRow.checkpoint_id).in_(list(lost)))
+    query = (update(StepRow).where(StepRow.run_id == run_id, StepRow.status == "ok", unsaved)
+             .values(status="error", error=error))
+    with db.engine.begin() as conn:
+        return conn.execute(query).rowcount
+
+
 def step_in_session(db: Database, session_id: str, step_id: str) -> bool:
     """Whether the step is one of the session's: one row by its key, however long the trace."""
     with db.session() as s:

@@ -125,8 +125,53 @@ def test_kill_9_mid_run_keeps_the_session_and_its_finished_steps_and_the_run_can
     ids = [s["id"] for s in after["steps"]]
     assert ids[:len(before)] == [r[0] for r in before]  # the finished steps are kept, not run again
     tools = [s for s in after["steps"] if s["kind"] == "tool"]
-    assert len(tools) == 4 and len({s["input"]["expression"] for s in tools}) == 4
+    kept = {s["input"]["expression"] for s in tools if s["status"] == "ok"}
+    assert len(kept) == 4 == len([s for s in tools if s["status"] == "ok"])  # each call done once
+    # A call whose result the killed process had not checkpointed was made again; its first step says so.
+    assert all(s["input"]["expression"] in kept and "not saved" in s["error"] for s in tools if s["status"] != "ok")
     assert after["runs"][0]["status"] == "done" and len(after["runs"]) == 1
+
+
+@pytest.mark.parametrize("lost", ["checkpoint", "checkpoint and the tool's result"])
+def test_a_retry_after_a_crash_between_a_steps_result_and_its_checkpoint_runs_it_once_more_and_says_so(
+        db_url, monkeypatch, lost):
+    """A process that dies after a tool step is stored but before its superstep is checkpointed leaves one of
+    two states: the tool's result saved as a pending write (LangGraph applies it: the call is not made again) or
+    not (the call is made again, and its first step says it was not saved). Made here as a crash leaves it: the
+    checkpoint's write fails, and for the second case the tool's pending write is removed from the saver's table."""
+    from app.retries import UNSAVED
+
+    runner = make_runner(db_url)
+    session = runner.new_session("react", "demo/offline", tools=["calculator"])
+    saver_class = type(runner.checkpointer)
+    put, calls = saver_class.put, []
+
+    def dies_after_the_first_tool(self, *args):
+        calls.append(1)
+        if len(calls) == 4:  # input, agent, tools (the first tool call's superstep): the process dies here
+            raise RuntimeError("the process died here")
+        return put(self, *args)
+
+    monkeypatch.setattr(saver_class, "put", dies_after_the_first_tool)
+    assert runner.turn(session.id, TASK).status == "error"
+    monkeypatch.setattr(saver_class, "put", put)
+    if lost != "checkpoint":
+        table = "checkpoint_writes" if db_url.startswith("postgres") else "writes"
+        sql(db_url, f"delete from {table} where thread_id=:s and task_id in (select task_id from {table} "
+                    "where thread_id=:s and channel='messages')", s=session.id)
+
+    done = runner.turn(session.id, retry=True)
+    assert done.status == "done" and "59.33" in done.final_answer
+    tools = [s for s in runner.trace(session.id)["steps"] if s["kind"] == "tool"]
+    kept = [s["input"]["expression"] for s in tools if s["status"] == "ok"]
+    assert len(kept) == 4 == len(set(kept))
+    unsaved = [s for s in tools if s["status"] == "error"]
+    assert all(s["error"] == UNSAVED and s["input"]["expression"] in kept for s in unsaved)
+    # The first call's result: applied from its pending write, or made again with its first step marked. (On
+    # PostgreSQL checkpoints are written in the background, so the later steps' checkpoints were lost too.)
+    assert (tools[0]["status"] == "ok") == (lost == "checkpoint")
+    if not db_url.startswith("postgres"):
+        assert len(unsaved) == (lost != "checkpoint")
 
 
 def _quietly(fn, *args, **kwargs):
