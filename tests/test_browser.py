@@ -885,9 +885,10 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         assert page.locator("#option-0").inner_text().strip() == "accept"
         page.locator("#option-0").click()
         asked("right?")
-        first = page.locator("#question").inner_text()
+        first = page.locator("#question [data-testid=markdown]").inner_text()
         send("yes")  # two branches asked at once: the other one next
-        page.wait_for_function("(first) => { const q = document.querySelector('#question'); "
+        # (the question's own text: while the turn runs, Gradio's progress text is in the panel's innerText too)
+        page.wait_for_function("(first) => { const q = document.querySelector('#question [data-testid=markdown]'); "
                                "return q && q.innerText.includes('right?') && q.innerText !== first; }", arg=first)
         send("fine")
         asked("Paused before summarize")
@@ -911,6 +912,16 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         page.locator("#stop").wait_for(state="hidden")
         page.wait_for_timeout(1000)  # the event's closing messages, which used to clear the box
         assert page.locator("#message textarea").input_value() == "typed meanwhile"
+        # ... and so is what is typed the instant after Send, before the turn's first output arrives (that output
+        # cleared the box, losing it: under load a quick next answer was sent empty, "Type a message first.")
+        page.evaluate("""() => {
+            const box = document.querySelector('#message textarea');
+            const type = (text) => { box.value = text; box.dispatchEvent(new Event('input', {bubbles: true})); };
+            type('think again'); document.querySelector('#send').click(); type('typed at once'); }""")
+        page.locator("#chat").get_by_text("think again").last.wait_for()
+        page.locator("#stop").wait_for(state="hidden")
+        page.wait_for_timeout(1000)
+        assert page.locator("#message textarea").input_value() == "typed at once"
         page.locator("#message textarea").fill("")
 
         # new-langgraph-project (its key taken by react-agent's: named by its folder), its one field in the form

@@ -18,7 +18,8 @@ from app.runner import Runner
 from app import downloads
 from app.ui import chat, compare_tab, datasets_tab, eval_tab, inspector, sessions, teach, tools_tab
 from app.ui import render, theme
-from app.ui.chat import CSS, load_session
+from app.ui.chat import load_session
+from app.ui.chat_css import CSS
 from app.ui.owners import UNLOADED
 from app.ui.shell import Shell
 from storage import keys, repo

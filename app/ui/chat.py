@@ -23,6 +23,10 @@ from storage import NotFound, repo
 
 MAX_OPTIONS = 6
 KEEP = gr.skip  # KEEP(): an output left as it is (the message box while a turn runs: a person may type the next)
+# The message box is cleared in the browser once its text is sent (the event's inputs are read), if it still holds
+# that text; not by the turn's first output: what is typed before that output arrived was lost under load.
+SENT_JS = ("(...args) => { const box = document.querySelector('#message textarea'); if (box && box.value === args[0]) "
+           "{ box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); } return args; }")
 EXAMPLES = [
     ("Weather, no city (AwN asks)", "awn", "travel", "What's the weather like?"),
     ("Arithmetic chain", "react", "math", "Compute 12*7, then add 5, then divide it by 3"),
@@ -31,39 +35,6 @@ EXAMPLES = [
     ("Beyond the tools", "awn", "math", "Order me a pizza"),
 ]
 
-CSS = """
-#header h1 {margin-bottom: 0}
-#header p {margin-top: 2px; color: var(--body-text-color-subdued)}
-/* The conversation fills what the window leaves under the tabs above the question, its options and the message
-   box (a flex column: a two-line question takes its room from the conversation), so on a 1280x720 projector
-   all three are visible at once. */
-body {--chat-top: 150px} #chat-column {height: calc(100vh - var(--chat-top)); flex-wrap: nowrap !important}
-#chat {flex: 1 1 0 !important; height: auto !important; min-height: 200px} #composer {flex: 0 0 auto !important}
-#composer {position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill);
-           padding-top: 6px; box-shadow: 0 -6px 12px -8px rgba(0, 0, 0, .25)}
-/* The setup column scrolls on its own: with many tools chosen it grew past the window, and picking one more
-   scrolled the page so that the conversation's top left the screen. Its children keep their height (a flex
-   column would squeeze them) and it stays above the conversation, so a menu that opens over it is clickable. */
-#chat-setup {max-height: calc(100vh - 120px); overflow-y: auto; position: sticky; top: 8px; align-self: flex-start;
-             flex-wrap: nowrap; z-index: 30}
-#chat-setup > * {flex-shrink: 0}
-#ask-panel {border: 2px solid #ec4899 !important; border-radius: 10px; padding: 8px 12px}
-#question {font-size: 1.15rem}
-#question .prose p:first-child {font-size: 1.2rem; font-weight: 600}
-#question sub {color: var(--body-text-color-subdued); font-size: .8rem}
-#ask-options {gap: 10px; flex-wrap: wrap}
-.option-btn {min-width: 120px !important; flex: 0 1 auto !important; font-size: 1.05rem !important;
-             border: 2px solid #ec4899 !important; font-weight: 600 !important}
-/* Presenter view: the conversation is the whole screen, in large type. */
-body.presenter-chat #chat-setup, body.presenter-chat #header, body.presenter-chat .tab-wrapper {display: none !important}
-body.presenter-chat {--chat-top: 70px}
-body.presenter-chat #chat .prose, body.presenter-chat #chat .message {font-size: 1.35rem !important; line-height: 1.5}
-body.presenter-chat #question .prose p:first-child, body.presenter-chat #question .prose p:first-child * {
-  font-size: 1.55rem !important}
-body.presenter-chat #ask-options button {font-size: 1.3rem !important; min-width: 160px !important}
-body.presenter-chat footer {display: none !important}
-body.presenter-chat #message textarea {font-size: 1.3rem}
-""" + input_form.CSS
 
 
 def agent_settings(gate: bool, refine: float | None, extra: str | None) -> dict[str, Any]:
@@ -281,7 +252,7 @@ def build(shell: Shell) -> ChatTab:
             history.append({"role": "user", "content": render.text(text)})
         live = {"role": "assistant", "content": ""}
         notice = {"role": "assistant", "content": ""}  # what the run waits on, until something else happens
-        yield out("", history, hidden, running=True)  # the box is cleared once: what is typed next is kept
+        yield out(KEEP(), history, hidden, running=True)  # the box was cleared in the browser (SENT_JS)
         waiting_on, since = "", time.monotonic()  # what the run waits on, and since when
         try:
             for event in ticking(runner.stream(sid, message=None if is_answer or retry else text,
@@ -351,7 +322,7 @@ def build(shell: Shell) -> ChatTab:
     stop_btn.click(stop_turn, [session_id, owner], error_md, api_name="stop")
     # A click while the last turn's event is still winding down (the question it asked already shown) is a new
     # turn, not dropped (Gradio's default trigger mode drops it): a quick answer on a busy server was lost.
-    send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat", trigger_mode="multiple")
+    send_btn.click(chat, chat_inputs, chat_outputs, api_name="chat", trigger_mode="multiple", js=SENT_JS)
 
     def retry_turn(who, sid, agent, model, toolset, tools, history, gate=False, refine=0, extra="",
                    request: gr.Request = None):
@@ -367,8 +338,8 @@ def build(shell: Shell) -> ChatTab:
             raise gr.Error(f"{agent}: {exc}") from None
 
     form.run_btn.click(form_input, [agent_dd, *form.inputs], message, api_visibility="private").success(
-        chat, chat_inputs, chat_outputs, api_visibility="private")
-    message.submit(chat, chat_inputs, chat_outputs, api_visibility="private", trigger_mode="multiple")
+        chat, chat_inputs, chat_outputs, api_visibility="private", js=SENT_JS)
+    message.submit(chat, chat_inputs, chat_outputs, api_visibility="private", trigger_mode="multiple", js=SENT_JS)
     for i, btn in enumerate(option_btns):
         btn.click(answer_option, [btn, *chat_inputs[1:]], chat_outputs, api_name=f"answer_option_{i}",
                   api_visibility="private" if i else "public", trigger_mode="multiple")
