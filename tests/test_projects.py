@@ -390,6 +390,8 @@ def _project(tmp_path: Path, files: dict[str, str], config: dict) -> str:
      "g.py:2: RuntimeError: no database here"),
     ({"g.py": "import not_a_package_anywhere\n"}, {"graphs": {"g": "./g.py:graph"}},
      "needs the package 'not_a_package_anywhere', which is not installed"),
+    ({"g.py": "import os\nfrom langchain_core.pydantic_v1 import BaseModel\n"}, {"graphs": {"g": "./g.py:graph"}},
+     "g.py:2), which langchain_core 1."),  # a template of LangChain 0.2
     ({"g.py": "graph = 1\n"}, {"graphs": {"g": "./g.py:graph"}, "dependencies": [".", "langchain-nowhere"]},
      "dependency 'langchain-nowhere' is not installed"),
     ({"g.py": "graph = 1\n"}, {"graphs": {"g": "./g.py:graph"}}, "is a int, not a graph"),

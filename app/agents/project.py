@@ -223,6 +223,20 @@ def _failed(label: str, exc: BaseException, root: Path) -> ProjectError:
     return ProjectError(f"{label}: {where + ': ' if where else ''}{type(exc).__name__}: {message}")
 
 
+def installed_package(module: str) -> str | None:
+    """'langchain_core 1.2.5' when `module` is a submodule of an installed package that lacks it, else None."""
+    from importlib import metadata, util
+
+    top = module.split(".")[0]
+    if "." not in module or util.find_spec(top) is None:
+        return None
+    dists = metadata.packages_distributions().get(top) or [top]
+    try:
+        return f"{top} {metadata.version(dists[0])}"
+    except metadata.PackageNotFoundError:
+        return top
+
+
 def import_graph(project: Project, name: str):
     """The object a graph spec names (its module imported); ProjectError: one line with the file and line."""
     spec = project.graphs[name]
@@ -238,9 +252,14 @@ def import_graph(project: Project, name: str):
         raise
     except ModuleNotFoundError as exc:
         where = _where(exc, project.root)
-        raise ProjectError(f"{project.config}: graph {name!r} needs the package {exc.name!r}, which is not installed"
-                           f"{' (imported at ' + where + ')' if where else ''}; pip install it, the playground "
-                           "installs nothing at run time") from None
+        at = f" (imported at {where})" if where else ""
+        missing, package = str(exc.name or ""), installed_package(str(exc.name or ""))
+        if package is not None:  # a module the installed version of its package does not have
+            raise ProjectError(f"{project.config}: graph {name!r} imports {missing!r}{at.replace('imported ', '')}, "
+                               f"which {package} does not have: the project was written for another version of it"
+                               ) from None
+        raise ProjectError(f"{project.config}: graph {name!r} needs the package {missing!r}, which is not installed"
+                           f"{at}; pip install it, the playground installs nothing at run time") from None
     except Exception as exc:
         raise _failed(f"{project.config}: graph {name!r}", exc, project.root) from None
     if not hasattr(module, attr):

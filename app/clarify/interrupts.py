@@ -53,19 +53,18 @@ def request_of(value: Any, id: str | None = None) -> ClarificationRequest:
             how.append("type a reply to respond")
         return ClarificationRequest(kind="confirm_action", question=question, options=options,
                                     tool=str(action.get("action") or "") or None, field="human_interrupt",
-                                    reason="; ".join(how), detected_by="llm", id=id or "")
+                                    reason="; ".join(how), detected_by="graph", id=id or "")
     if isinstance(value, dict) and (value.get("kind") in KINDS or "question" in value):
-        return ClarificationRequest.from_payload(value, id=id)
+        return ClarificationRequest.from_payload({"detected_by": "graph", **value}, id=id)
     if isinstance(value, dict):
         question = next((str(value[k]) for k in QUESTION_KEYS if isinstance(value.get(k), str)), None)
         options = value.get("options") or value.get("choices") or []
         if question is None:
             question = json.dumps(value, ensure_ascii=False, default=str)[:2000]
-        return ClarificationRequest.from_payload({"question": question, "options": [
+        return ClarificationRequest.from_payload({"question": question, "detected_by": "graph", "options": [
             o if isinstance(o, str) else json.dumps(o, ensure_ascii=False) for o in options if o is not None]}, id=id)
-    if isinstance(value, str):
-        return ClarificationRequest.from_payload(value, id=id)
-    return ClarificationRequest.from_payload(json.dumps(value, ensure_ascii=False, default=str)[:2000], id=id)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)[:2000]
+    return ClarificationRequest.from_payload({"question": text, "detected_by": "graph"}, id=id)
 
 
 def resume_value(value: Any, answer: str) -> Any:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 Kind = Literal["missing_argument", "ambiguous_argument", "invalid_value", "vague_intent", "unsupported_request",
                "confirm_action", "elicitation"]
 # "mcp": an MCP server asked in the middle of a tool call (elicitation/create); "oracle": the eval harness's check.
-DetectedBy = Literal["schema", "grounding", "llm", "mcp", "oracle"]
+DetectedBy = Literal["schema", "grounding", "llm", "mcp", "oracle", "graph"]  # graph: an opened graph's own interrupt()
 # Who asked, when a payload does not say: a question from a model (a bring-your-own graph's `interrupt("...")`).
 DEFAULT_DETECTED_BY: DetectedBy = "llm"
 KINDS: tuple[str, ...] = ("missing_argument", "ambiguous_argument", "invalid_value", "vague_intent",
