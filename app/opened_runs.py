@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterator
 
+from app.agents.imports import graph_code
 from app.graphs import stream_async
 from app.protocols import models
 from app.tracing.recorder import Recorder
@@ -50,8 +51,11 @@ class OpenedRun:
 
     def stream(self, graph, graph_input: Any, config: dict, **options) -> Iterator[Any]:
         if self.io is not None and self.io.asynchronous:
-            return stream_async(graph_input, config, graph=graph, **self.options, **options)
-        return graph.stream(graph_input, config, **self.options, **options)
+            chunks = stream_async(graph_input, config, graph=graph, **self.options, **options)
+        else:
+            chunks = graph.stream(graph_input, config, **self.options, **options)
+        with graph_code():  # what its code prints is not a command's output (GraphPrints)
+            yield from chunks
 
     def close(self) -> None:
         self.recorder.flush()

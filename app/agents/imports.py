@@ -80,13 +80,43 @@ def module_name(file: Path) -> str | None:
     return None
 
 
+class GraphPrints:
+    """sys.stdout of a command whose stdout is read (`run --json`, `agents list --json`, `mcp` over stdio): what
+    an opened graph's own code prints while it is imported or runs (`graph_code`) goes to stderr, so it cannot
+    break the JSON or the protocol (LangChain Academy's graphs print '---Node 1---')."""
+
+    active = 0  # graph code running now, in any thread (a command runs one turn at a time)
+
+    def __init__(self, out, err):
+        self._out, self._err = out, err
+
+    def write(self, text: str) -> int:
+        return (self._err if GraphPrints.active else self._out).write(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+        self._err.flush()
+
+    def __getattr__(self, name: str):  # buffer, fileno, encoding, isatty...: the real stdout's
+        return getattr(self._out, name)
+
+
+@contextlib.contextmanager
+def graph_code():
+    GraphPrints.active += 1
+    try:
+        yield
+    finally:
+        GraphPrints.active -= 1
+
+
 def load_module(config: Path, spec: str, roots: list[Path], target: str, file: Path | None) -> ModuleType:
     """The module of a graph spec: a file (by its dotted name where the import path reaches it, else by its
     path) or a dotted module name; imported once per project and spec."""
     key = (str(config), spec)
     if key in _LOADED:
         return _LOADED[key]
-    with own_names(roots):
+    with own_names(roots), graph_code():
         dotted = module_name(file) if file is not None else target
         if dotted is not None:
             module = importlib.import_module(dotted)

@@ -322,8 +322,14 @@ def load(project: Project) -> list[AgentSpec]:
 
 
 def _free_name(key: str, source: str, project: Project) -> str:
-    """The graph's key, or `folder/key` when another agent (a built-in design, another project's graph) has it."""
-    for name in (key, f"{project.root.name}/{key}", f"{project.root.parent.name}/{project.root.name}/{key}"):
+    """The graph's key, or `folder/key` when another agent (a built-in design, another project's graph) has it:
+    the nearest folder its path does not share with the other's (module-3/studio and module-1/studio: module-3)."""
+    folder = project.root.name
+    other = AGENTS.get(key)
+    if other is not None and other.source != source and ":" in other.source:
+        theirs, ours = Path(other.source.rsplit(":", 1)[0]).parent.parts, project.root.parts
+        folder = next((ours[-d] for d in range(1, len(ours)) if d > len(theirs) or ours[-d] != theirs[-d]), folder)
+    for name in (key, f"{folder}/{key}", f"{project.root.parent.name}/{project.root.name}/{key}"):
         existing = AGENTS.get(name)
         if existing is None or existing.source == source:
             return name

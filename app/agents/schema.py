@@ -104,6 +104,9 @@ def json_schema(compiled, which: str = "input") -> dict[str, Any]:
 
 def describe(compiled) -> GraphIO:
     schema = json_schema(compiled, "input")
+    if _is_typed_dict(getattr(getattr(compiled, "builder", None), "input_schema", None)):
+        # LangGraph takes any of a TypedDict state's keys as input (a node writes the others): none is required
+        schema = {k: v for k, v in schema.items() if k != "required"}
     nodes = tuple(n for n in getattr(compiled, "nodes", {}) if not n.startswith("__"))
     return GraphIO(messages="messages" in (schema.get("properties") or {}), input_schema=schema,
                    context=context_fields(compiled), nodes=nodes, asynchronous=async_only(compiled))
@@ -135,6 +138,14 @@ def async_only(graph, _seen: set[int] | None = None) -> bool:
     func = getattr(graph, "func", None)
     parts += [getattr(func, "__self__", None)]  # a bound method of a runnable (a subgraph's invoke)
     return any(async_only(p, seen) for p in parts if p is not None)
+
+
+def _is_typed_dict(cls) -> bool:
+    import typing
+
+    import typing_extensions
+
+    return cls is not None and (typing.is_typeddict(cls) or typing_extensions.is_typeddict(cls))
 
 
 _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}

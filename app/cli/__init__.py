@@ -302,6 +302,10 @@ def _problems() -> tuple[type[BaseException], ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from app.agents.imports import GraphPrints
+
+    stdout = sys.stdout
+    sys.stdout = GraphPrints(stdout, sys.stderr)  # an opened graph's prints go to stderr, not into our output
     try:
         return args.handler(args)
     except KeyboardInterrupt:
@@ -323,3 +327,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"playground: {describe_error(where, exc)}", file=sys.stderr)
             return 2
         raise
+    finally:
+        sys.stdout = stdout

@@ -204,8 +204,16 @@ def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: 
                 link.served.add(step.id)
                 link.record(step.end())
         raise EndpointError(502, str(exc), "api_error") from None
+    asked_text = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+    forced = _forced_tool(options.get("tool_choice"), tools)
+    if forced is not None and model.startswith(demo.PROVIDER + "/") and not reply.tool_calls:
+        # a call of that tool is what the graph asked for (trustcall's, `with_structured_output(method=
+        # "function_calling")`): its arguments in the tool's schema, the request's words in its text fields
+        arguments = json.loads(demo.shaped(forced.get("parameters") or {"type": "object"}, asked_text))
+        reply.tool_calls = [gateway.ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", name=forced.get("name", ""),
+                                             arguments=arguments if isinstance(arguments, dict) else {})]
+        reply.content = ""
     if schema is not None and model.startswith(demo.PROVIDER + "/") and not reply.tool_calls:
-        asked_text = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         reply.content = demo.shaped(schema, reply.content if reply.content.lstrip().startswith(("{", "[")) else
                                     asked_text)  # the request's words in its text fields
     step.output = reply.message
@@ -218,6 +226,17 @@ def _complete(asked: str, messages: list[dict], tools: list[dict] | None, link: 
             link.served.add(step.id)
             link.record(step)
     return model, reply
+
+
+def _forced_tool(choice: Any, tools: list[dict] | None) -> dict | None:
+    """The function a `tool_choice` makes the model call (one named, or the only one offered when any must be)."""
+    functions = [t.get("function") or {} for t in tools or []]
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name") or choice.get("name")
+        return next((f for f in functions if f.get("name") == name), None)
+    if choice in ("required", "any") and len(functions) == 1:
+        return functions[0]
+    return None
 
 
 def _json_schema(response_format: Any) -> dict | None:

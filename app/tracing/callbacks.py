@@ -71,7 +71,8 @@ class StepCallbacks(BaseCallbackHandler):
                 self._open[run_id] = step
         return step
 
-    def _end(self, run_id: UUID, output: Any = None, error: BaseException | None = None) -> None:
+    def _end(self, run_id: UUID, output: Any = None, error: BaseException | None = None,
+             failed: str | None = None) -> None:
         with self._guard:
             step = self._open.pop(run_id, None)
             self._parents.pop(run_id, None)
@@ -80,9 +81,11 @@ class StepCallbacks(BaseCallbackHandler):
         if error is not None:
             if _interrupted(error):
                 return  # a question or a breakpoint: the node runs again on resume
-            step.status, step.error = StepStatus.ERROR, f"{type(error).__name__}: {' '.join(str(error).split())[:500]}"
+            failed = f"{type(error).__name__}: {error}"
         else:
             step.output = output
+        if failed is not None:
+            step.status, step.error = StepStatus.ERROR, " ".join(failed.split())[:500]
         self.record(step.end())
 
     # -- nodes (and a subgraph's nodes) --
@@ -120,7 +123,12 @@ class StepCallbacks(BaseCallbackHandler):
                                                 meta=meta))
 
     def on_tool_end(self, output, *, run_id, **kwargs):
-        self._end(run_id, plain(getattr(output, "content", output)))
+        value = plain(getattr(output, "content", output))
+        if getattr(output, "status", None) == "error" or (isinstance(value, dict) and list(value) == ["error"]):
+            # a tool that reports its failure instead of raising it (ToolNode's error message, Tavily's
+            # {"error": ...}): its step failed, with that error
+            return self._end(run_id, value, failed=str(value.get("error") if isinstance(value, dict) else value))
+        self._end(run_id, value)
 
     def on_tool_error(self, error, *, run_id, **kwargs):
         self._end(run_id, error=error)

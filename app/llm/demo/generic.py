@@ -195,8 +195,15 @@ def generic_call(text: str, tools: dict[str, dict], messages: list[dict],
         return None
     params = tools[name].get("parameters") or {}
     arguments: dict[str, Any] = {}
-    for field, spec in (params.get("properties") or {}).items():
+    properties = params.get("properties") or {}
+    for field, spec in properties.items():
         value = value_for(field, spec or {}, text, messages, set(map(str, arguments.values())))
         if value not in (None, ""):
             arguments[field] = value
+    numeric = [f for f, spec in properties.items() if (spec or {}).get("type") in ("integer", "number")]
+    numbers = re.findall(r"(?<![\w.-])-?\d+(?:\.\d+)?(?![\w-])", text)
+    if len(numeric) > 1 and len(numbers) == len(numeric) and not any(f in arguments for f in numeric):
+        # "Multiply 2 and 3" for multiply(a, b): the request's numbers, in the order of the tool's parameters
+        for field, number in zip(numeric, numbers):
+            arguments[field] = int(float(number)) if properties[field].get("type") == "integer" else float(number)
     return name, arguments
