@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
-from test_projects import opened, project_runner, runner_agent, steps_of  # noqa: F401 (fixtures)
+import test_projects
+from test_projects import runner_agent, steps_of
+
+opened, project_runner = test_projects.opened, test_projects.project_runner  # its fixtures
 
 ACADEMY = Path(__file__).parent / "data" / "projects" / "academy"
 MODULES = {m: str(ACADEMY / m / "studio" / "langgraph.json") for m in ("module-1", "module-2", "module-3",

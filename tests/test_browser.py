@@ -935,7 +935,7 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         pick_agent(page, "legacy")
         # the form is redrawn for the agent picked: fill it only once it is legacy's (filling the last agent's
         # box, which the redraw then drops, ran nothing: the failure seen once on CI)
-        page.locator("#input-form").get_by_text("title (string, required)", exact=True).wait_for()
+        page.locator("#input-form").get_by_text("title (string)", exact=True).wait_for()  # its state: not required
         page.locator("#input-field-0 textarea").fill("A title far too long")
         page.locator("#run-input").click()
         asked("longer than 12 characters")

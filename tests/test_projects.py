@@ -160,12 +160,13 @@ def test_a_graph_of_sync_code_runs_without_astream_and_its_steps_are_stored_whil
 
 
 FORMED = '''"""Inputs of every kind."""
-from typing import Literal, TypedDict
+from typing import Literal
 
 from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel
 
 
-class Input(TypedDict):
+class Input(BaseModel):  # (a model's fields without defaults are required; a TypedDict state's keys are not)
     city: str
     nights: int
     budget: float
@@ -175,7 +176,7 @@ class Input(TypedDict):
 
 
 def book(state: Input) -> dict:
-    return {"city": state["city"].title()}
+    return {"city": state.city.title()}
 
 
 graph = StateGraph(Input).add_node(book).add_edge(START, "book").add_edge("book", END).compile()

@@ -104,8 +104,11 @@ def json_schema(compiled, which: str = "input") -> dict[str, Any]:
 
 def describe(compiled) -> GraphIO:
     schema = json_schema(compiled, "input")
-    if _is_typed_dict(getattr(getattr(compiled, "builder", None), "input_schema", None)):
-        # LangGraph takes any of a TypedDict state's keys as input (a node writes the others): none is required
+    builder = getattr(compiled, "builder", None)
+    given = getattr(builder, "input_schema", None)
+    if _is_typed_dict(given) and given is getattr(builder, "state_schema", None):
+        # A graph whose input is its whole TypedDict state takes any of its keys (its nodes write the others, as
+        # LangChain Academy's graphs are run): none is required. An input schema of its own says what it needs.
         schema = {k: v for k, v in schema.items() if k != "required"}
     nodes = tuple(n for n in getattr(compiled, "nodes", {}) if not n.startswith("__"))
     return GraphIO(messages="messages" in (schema.get("properties") or {}), input_schema=schema,
