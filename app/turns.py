@@ -355,7 +355,10 @@ class Turns:
             else:
                 status = "done"
                 chat = "messages" in final or spec.io is None  # else its output state is the answer
-                answer = final_answer(message_dicts(final.get("messages", []))) if chat else answer_of(final, spec.io)
+                said = message_dicts(final.get("messages", []))
+                answer = final_answer(said) if chat else answer_of(final, spec.io)
+                if answer is None and chat and spec.io is not None and said and said[-1].get("role") == "tool":
+                    answer = str(said[-1].get("content") or "")  # an opened graph that ends on its tool's result
         repo.end_turn(self.db, session.id, run_id, status, final_answer=None if answer is None else redact_text(answer),
                       error=None if error is None else redact_text(error))
         if recorder.resumed:  # a resumed run: its steps from before the question are in the database

@@ -2,7 +2,8 @@
 (tests/data/projects/academy, MIT), each graph run offline on demo/offline through the playground's model
 endpoint: a node that prints, tools called by a ChatOpenAI agent, a NodeInterrupt continued after a state
 edit, parallel web searches that fail in their own steps without a network, subgraphs, Send map-reduce with
-structured output, a breakpoint of the graph's own, and memory stores written through trustcall."""
+structured output, a breakpoint of the graph's own, and memory stores written through trustcall. In Chromium:
+test_browser.py::test_the_langchain_academy_course_in_the_browser."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ def test_module_1_tools_are_called_with_the_requests_numbers_and_a_graph_that_pr
     assert done.status == "done" and "6" in done.final_answer, done.error
     [tool] = [s for s in steps_of(runner, session.id) if s["kind"] == "tool"]
     assert tool["name"] == "multiply" and tool["input"] == {"a": 2, "b": 3} and tool["status"] == "ok"
+
+    router = runner.new_session(runner_agent(runner, MODULES["module-1"], "router")["name"], "demo/offline")
+    assert runner.turn(router.id, message="Multiply 2 and 3").final_answer == "6"  # it ends on the tool's result
 
     # simple.py prints "---Node 1---" as it runs: the CLI's JSON stays JSON (the prints go to stderr)
     proc = cli("run", "--config", MODULES["module-1"], "--agent", "simple_graph", "--input",
@@ -126,3 +130,4 @@ def test_module_5_memories_are_written_to_the_store_through_trustcall(project_ru
         assert calls, "trustcall's extraction is a forced tool call the demo model makes"
         [memory] = runner.memories(owner)  # its configuration's default user, in this owner's own store
         assert memory["namespace"][0] in ("memory", "memories") and "Lance" in json.dumps(memory["value"]), memory
+

@@ -955,6 +955,41 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         server.stop()
 
 
+def test_the_langchain_academy_course_in_the_browser(tmp_path, page):
+    """#33, LangChain Academy (tests/test_academy.py) in Chromium: module 1's graph of one text field through its form; module 4's map-reduce through its form
+    (its one required-looking field left to the graph); module 3's NodeInterrupt asked in the chat."""
+    from conftest import Server, new_db_url
+
+    academy = Path(__file__).parent / "data" / "projects" / "academy"
+    MODULES = {m: str(academy / m / "studio" / "langgraph.json") for m in ("module-1", "module-3", "module-4")}
+
+    server = Server(new_db_url(tmp_path, "academy"), "--config", MODULES["module-1"], "--config", MODULES["module-3"],
+                    "--config", MODULES["module-4"])
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(server.url + "/")
+        pick_agent(page, "simple_graph")
+        page.locator("#input-form").get_by_text("graph_state (string)", exact=True).wait_for()
+        page.locator("#input-field-0 textarea").fill("Hi, this is Lance.")
+        page.locator("#run-input").click()
+        page.locator("#chat").get_by_text("Hi, this is Lance. I am").last.wait_for()
+
+        pick_agent(page, "map_reduce")
+        page.locator("#input-form").get_by_text("topic (string)", exact=True).wait_for()
+        page.locator("#input-field-0 textarea").fill("animals")
+        page.locator("#run-input").click()
+        page.locator("#chat").get_by_text("best_selected_joke").last.wait_for()
+
+        pick_agent(page, "dynamic_breakpoints")
+        page.locator("#input-form").get_by_text("input (string)", exact=True).wait_for()
+        page.locator("#input-field-0 textarea").fill("hello world")
+        page.locator("#run-input").click()
+        page.locator("#question").get_by_text("Received input that is longer than 5 characters").first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "academy-node-interrupt.png"), full_page=True)
+    finally:
+        server.stop()
+
+
 def pick_agent(page, name: str) -> None:
     """Choose an agent in the chat's menu by its name (the option reads "Title (name)")."""
     box = page.locator("#agent input")
