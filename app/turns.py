@@ -18,7 +18,7 @@ from langgraph.types import Command
 
 from app import agents
 from app.agents.base import final_answer
-from app.agents.schema import InputError, answer_of
+from app.agents.schema import InputError, answer_of, last_word
 from app.clarify import interrupts as asked
 from app.clarify.request import ClarificationRequest
 from app.config import Settings
@@ -355,10 +355,9 @@ class Turns:
             else:
                 status = "done"
                 chat = "messages" in final or spec.io is None  # else its output state is the answer
-                said = message_dicts(final.get("messages", []))
-                answer = final_answer(said) if chat else answer_of(final, spec.io)
-                if answer is None and chat and spec.io is not None and said and said[-1].get("role") == "tool":
-                    answer = str(said[-1].get("content") or "")  # an opened graph that ends on its tool's result
+                answer = final_answer(message_dicts(final.get("messages", []))) if chat else answer_of(final, spec.io)
+                if answer is None and spec.io is not None:  # an opened graph whose last message is no reply
+                    answer = last_word(final, spec.io)
         repo.end_turn(self.db, session.id, run_id, status, final_answer=None if answer is None else redact_text(answer),
                       error=None if error is None else redact_text(error))
         if recorder.resumed:  # a resumed run: its steps from before the question are in the database

@@ -131,3 +131,20 @@ def test_module_5_memories_are_written_to_the_store_through_trustcall(project_ru
         [memory] = runner.memories(owner)  # its configuration's default user, in this owner's own store
         assert memory["namespace"][0] in ("memory", "memories") and "Lance" in json.dumps(memory["value"]), memory
 
+
+
+def test_a_chat_graph_that_ends_on_no_reply_answers_with_its_tool_result_or_its_state():
+    from app.agents.schema import last_word
+    from app.llm import demo
+
+    called = {"messages": [{"role": "user", "content": "Multiply 2 and 3"},
+                           {"role": "assistant", "content": "", "tool_calls": [
+                               {"id": "c1", "type": "function", "function": {"name": "multiply", "arguments": "{}"}}]},
+                           {"role": "tool", "tool_call_id": "c1", "content": "6"}]}
+    assert last_word(called, None) == "6"
+    triaged = {"messages": [], "classification_decision": "respond"}
+    assert json.loads(last_word(triaged, None)) == {"classification_decision": "respond"}
+    # structured output's enum: the value the request names (a triage router), else the first
+    schema = {"type": "object", "properties": {"classification": {"enum": ["ignore", "respond", "notify"]}}}
+    assert json.loads(demo.shaped(schema, "Please respond to Alice")) == {"classification": "respond"}
+    assert json.loads(demo.shaped(schema, "Hi")) == {"classification": "ignore"}

@@ -258,8 +258,11 @@ def import_graph(project: Project, name: str):
             raise ProjectError(f"{project.config}: graph {name!r} imports {missing!r}{at.replace('imported ', '')}, "
                                f"which {package} does not have: the project was written for another version of it"
                                ) from None
+        listed = [f for f in ("pyproject.toml", "requirements.txt") if (project.root / f).exists()]
+        how = (f"install what its {' and '.join(listed)} list{'s' if len(listed) == 1 else ''} into the playground's "
+               "environment" if listed else "pip install it")
         raise ProjectError(f"{project.config}: graph {name!r} needs the package {missing!r}, which is not installed"
-                           f"{at}; pip install it, the playground installs nothing at run time") from None
+                           f"{at}; {how}, the playground installs nothing at run time") from None
     except Exception as exc:
         raise _failed(f"{project.config}: graph {name!r}", exc, project.root) from None
     if not hasattr(module, attr):

@@ -201,6 +201,17 @@ def context_fields(compiled) -> tuple[ContextField, ...]:
                  for name, spec in (schema.get("properties") or {}).items())
 
 
+def last_word(output: dict[str, Any], io: GraphIO | None) -> str | None:
+    """The answer of a chat graph that ends on no reply of its own: its tool's result (a router that ends on
+    its ToolNode), else what else its output state holds (a triage's decision)."""
+    from app.tracing.messages import message_dicts
+
+    said = message_dicts(output.get("messages") or [])
+    if said and said[-1].get("role") == "tool":
+        return str(said[-1].get("content") or "")
+    return answer_of({k: v for k, v in output.items() if k != "messages"}, io)
+
+
 def answer_of(output: dict[str, Any], io: GraphIO | None) -> str | None:
     """The answer of a graph whose output has no messages: its output state, as JSON."""
     if not output:

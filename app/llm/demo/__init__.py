@@ -112,8 +112,9 @@ def _instance(node: dict, root: dict, text: str, depth: int) -> Any:
             return _instance(options[0], root, text, depth + 1)
     if "const" in node:
         return node["const"]
-    if node.get("enum"):
-        return node["enum"][0]
+    if node.get("enum"):  # the value the text names, else the first
+        return next((v for v in node["enum"] if isinstance(v, str) and v and re.search(
+            rf"\b{re.escape(v)}\b", text, re.IGNORECASE)), node["enum"][0])
     if "default" in node:
         return node["default"]
     kind = node.get("type")
