@@ -377,6 +377,11 @@ def test_the_endpoint_speaks_openai_and_anthropic_to_their_own_clients(opened):
     assert bad.status_code == 400 and "messages" in bad.json()["error"]["message"]
 
 
+GOOD = ('from langgraph.graph import END, START, MessagesState, StateGraph\n\n\ndef hello(state):\n    return '
+        '{"messages": [{"role": "assistant", "content": "hello"}]}\n\n\ngraph = StateGraph(MessagesState)'
+        '.add_node(hello).add_edge(START, "hello").add_edge("hello", END).compile()\n')
+
+
 def _project(tmp_path: Path, files: dict[str, str], config: dict) -> str:
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -404,6 +409,20 @@ def test_a_project_that_cannot_be_opened_is_one_line_naming_the_place(cli, tmp_p
     proc = cli("agents", "list", "--config", _project(tmp_path, files, config))
     assert proc.returncode == 2 and expected in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_graph_that_cannot_be_opened_leaves_the_projects_others_open(cli, tmp_path):
+    """agents-from-scratch's cron graph needs Google's client, its others do not: those open, the one that
+    cannot says why in one line, and asking for it is that line."""
+    config = _project(tmp_path, {"good.py": GOOD, "gmail.py": "import not_a_package_anywhere\n"},
+                      {"graphs": {"good": "./good.py:graph", "gmail": "./gmail.py:graph"}})
+    listed = cli("agents", "list", "--config", config, "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [a["name"] for a in json.loads(listed.stdout)["agents"] if a["source"] != "built-in"] == ["good"]
+    assert "graph 'gmail' needs the package 'not_a_package_anywhere'" in listed.stderr
+    assert "(its other graphs are open)" in listed.stderr
+    refused = cli("run", "--config", config, "--agent", "gmail", "hi")
+    assert refused.returncode == 2 and "graph 'gmail' needs the package 'not_a_package_anywhere'" in refused.stderr
 
 
 def test_the_cli_runs_a_project_with_its_input_a_breakpoint_and_answers(cli):

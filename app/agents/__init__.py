@@ -58,9 +58,15 @@ def register(spec: AgentSpec, *, replace: bool = False) -> AgentSpec:
     return spec
 
 
+# Graphs of opened projects that could not be opened while the project's others were: name -> the one line why.
+UNOPENED: dict[str, str] = {}
+
+
 def get_agent(name: str) -> AgentSpec:
     if name in AGENTS:
         return AGENTS[name]
+    if name in UNOPENED:
+        raise UnknownAgentError(UNOPENED[name])
     close = difflib.get_close_matches(name, AGENTS, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise UnknownAgentError(f"unknown agent {name!r}{hint}; known agents: {', '.join(AGENTS)}")

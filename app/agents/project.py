@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.agents import AGENTS, AgentSpec, imports, register
+from app.agents import AGENTS, UNOPENED, AgentSpec, imports, register
 from app.agents.base import AgentContext
 from app.agents.byo import _first_paragraph
 
@@ -308,19 +308,29 @@ def load(project: Project) -> list[AgentSpec]:
 
     clients.point_clients()  # before the project's modules are imported: they may make clients at import
     prepare(project)
-    specs = []
+    specs, unopened = [], {}
     for name in project.graphs:
-        module, obj = import_graph(project, name)
         label = f"{project.config}: graph {name!r}"
         try:
-            graph = resolve(obj, label)
-        except ProjectError:
-            raise
-        except Exception as exc:
-            raise _failed(label, exc, project.root) from None
+            module, obj = import_graph(project, name)
+            try:
+                graph = resolve(obj, label)
+            except ProjectError:
+                raise
+            except Exception as exc:
+                raise _failed(label, exc, project.root) from None
+        except ProjectError as exc:
+            unopened[name] = str(exc)
+            continue
         source = f"{project.config}:{name}"
         specs.append(_spec(_free_name(name, source, project), source, module, graph,
                            project.descriptions.get(name), project.placeholders))
+    if not specs:  # nothing to open: the first graph's line is the project's
+        raise ProjectError(next(iter(unopened.values())))
+    for name, line in unopened.items():  # the others open; each of these says why it did not, once
+        if AGENTS.get(name) is None and UNOPENED.get(name) != line:
+            print(f"playground: {line} (its other graphs are open)", file=sys.stderr)
+        UNOPENED.setdefault(name, line)
     return specs
 
 
