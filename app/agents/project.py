@@ -303,7 +303,8 @@ async def _awaited(awaitable):
 
 
 def load(project: Project) -> list[AgentSpec]:
-    """Each of the project's graphs as an agent (imported now: a broken one is refused before the server starts)."""
+    """Each of the project's graphs as an agent, imported now (before a server starts): one that cannot be opened
+    is left out with its line in `UNOPENED`, unless none can (ProjectError: the first one's line)."""
     from app.protocols import clients
 
     clients.point_clients()  # before the project's modules are imported: they may make clients at import
