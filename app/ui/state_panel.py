@@ -49,8 +49,13 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, session_choi
         result_md = gr.Markdown(elem_id="state-result")
     points_state = gr.State([])
     is_open = gr.State(False)  # read only while open: a long session's checkpoints are not read for nothing
+    made = gr.State(None)  # the branch the last edit made: its result line stays when the inspector shows it
 
-    def load(sid, who, opened=True):
+    def load(sid, who, opened=True, branch=None):
+        kept = load_points(sid, who, opened)
+        return [*kept[:3], gr.update() if sid and sid == branch else kept[3]]
+
+    def load_points(sid, who, opened=True):
         who = known(who)
         if not sid or not who or not opened:
             return [], gr.update(choices=[], value=None), gr.update(choices=[], value=None), ""
@@ -88,26 +93,27 @@ def build(runner: Runner, inspect_dd: gr.Dropdown, owner: gr.State, session_choi
         who = need_owner(who)
         point = point_of(points, checkpoint_id)
         if not sid or point is None:
-            return "Pick a session and a checkpoint first.", gr.update()
+            return "Pick a session and a checkpoint first.", None, gr.update()
         if not name:
-            return "Pick the channel to edit.", gr.update()
+            return "Pick the channel to edit.", None, gr.update()
         try:
             before = point["values"].get(name) if isinstance(point["values"], dict) else None
             result = graph_state.run_edit(runner, sid, checkpoint_id, {name: parse_value(text or "", before)},
                                           None if node in (None, "", LANGGRAPH_DECIDES) else node, who)
         except (TurnError, NotFound) as exc:
-            return f"⚠️ {render.plain(str(exc))}", gr.update()
+            return f"⚠️ {render.plain(str(exc))}", None, gr.update()
         said = (result.final_answer or (result.clarification.question if result.clarification else None)
                 or result.error or "")
         return (f"**New branch** `{result.session_id[:8]}` · {result.status}: {render.cell(said, 400)}\n\n"
-                f"Open it: {links(result.session_id)} (now shown above).",
+                f"Open it: {links(result.session_id)} (now shown above).", result.session_id,
                 gr.update(choices=session_choices(who), value=result.session_id))
 
     loaded = [points_state, point_dd, node_dd, result_md]
-    panel.expand(lambda: True, None, is_open).then(load, [inspect_dd, owner], loaded)
+    panel.expand(lambda: True, None, is_open).then(load, [inspect_dd, owner, is_open, made], loaded)
     panel.collapse(lambda: False, None, is_open)
     point_dd.change(show, [points_state, point_dd], [values_json, channel_dd, value_tb])
     channel_dd.input(channel, [points_state, point_dd, channel_dd], value_tb)
+    # (the result line and the branch it names are set before the inspector is moved to that branch)
     edit_btn.click(run_edit, [inspect_dd, owner, points_state, point_dd, channel_dd, node_dd, value_tb],
-                   [result_md, inspect_dd])
-    return OnSession(load, loaded, [is_open])
+                   [result_md, made, inspect_dd])
+    return OnSession(load, loaded, [is_open, made])
