@@ -925,19 +925,13 @@ def test_an_opened_langgraph_project_asks_with_buttons_and_shows_what_its_graph_
         page.locator("#message textarea").fill("")
 
         # new-langgraph-project (its key taken by react-agent's: named by its folder), its one field in the form
-        pick_agent(page, "new-langgraph-project/agent")
-        page.locator("#input-form").get_by_text("changeme (string)", exact=True).wait_for()
-        page.locator("#input-field-0 textarea").fill("hi")
-        page.locator("#run-input").click()
+        run_form(page, "new-langgraph-project/agent", "changeme (string)", "hi")
         page.locator("#chat").get_by_text("output from call_model").last.wait_for()
 
         # A NodeInterrupt waits; the inspector's state panel edits the channel it objects to, and a branch runs on
-        pick_agent(page, "legacy")
-        # the form is redrawn for the agent picked: fill it only once it is legacy's (filling the last agent's
-        # box, which the redraw then drops, ran nothing: the failure seen once on CI)
-        page.locator("#input-form").get_by_text("title (string)", exact=True).wait_for()  # its state: not required
-        page.locator("#input-field-0 textarea").fill("A title far too long")
-        page.locator("#run-input").click()
+        # (the form is redrawn for the agent picked: filled only once it is legacy's, the failure seen once on CI;
+        # its field is its state's, so not required)
+        run_form(page, "legacy", "title (string)", "A title far too long")
         asked("longer than 12 characters")
         session_id = page.locator("#session-line code").inner_text().strip()
         page.goto(f"{server.url}/?session={session_id}&tab=inspector")
@@ -970,22 +964,13 @@ def test_the_langchain_academy_course_in_the_browser(tmp_path, page):
     page.set_default_timeout(90_000)
     try:
         page.goto(server.url + "/")
-        pick_agent(page, "simple_graph")
-        page.locator("#input-form").get_by_text("graph_state (string)", exact=True).wait_for()
-        page.locator("#input-field-0 textarea").fill("Hi, this is Lance.")
-        page.locator("#run-input").click()
+        run_form(page, "simple_graph", "graph_state (string)", "Hi, this is Lance.")
         page.locator("#chat").get_by_text("Hi, this is Lance. I am").last.wait_for()
 
-        pick_agent(page, "map_reduce")
-        page.locator("#input-form").get_by_text("topic (string)", exact=True).wait_for()
-        page.locator("#input-field-0 textarea").fill("animals")
-        page.locator("#run-input").click()
+        run_form(page, "map_reduce", "topic (string)", "animals")
         page.locator("#chat").get_by_text("best_selected_joke").last.wait_for()
 
-        pick_agent(page, "dynamic_breakpoints")
-        page.locator("#input-form").get_by_text("input (string)", exact=True).wait_for()
-        page.locator("#input-field-0 textarea").fill("hello world")
-        page.locator("#run-input").click()
+        run_form(page, "dynamic_breakpoints", "input (string)", "hello world")
         page.locator("#question").get_by_text("Received input that is longer than 5 characters").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "academy-node-interrupt.png"), full_page=True)
     finally:
@@ -998,6 +983,15 @@ def pick_agent(page, name: str) -> None:
     box.click()
     box.fill(name)
     page.locator("#agent").get_by_role("option").filter(has_text=re.compile(rf"\({re.escape(name)}\)$")).first.click()
+
+
+def run_form(page, agent: str, label: str, value: str) -> None:
+    """Pick an opened graph of one input field, fill its form's box once the form is that graph's (its `label`:
+    the box of the agent picked before is dropped by the redraw), and run it."""
+    pick_agent(page, agent)
+    page.locator("#input-form").get_by_text(label, exact=True).wait_for()
+    page.locator("#input-field-0 textarea").fill(value)
+    page.locator("#run-input").click()
 
 
 def test_a_cli_session_opens_in_the_browser_with_the_link_playground_open_prints(cli, page):
