@@ -959,8 +959,13 @@ def test_the_langchain_academy_course_in_the_browser(tmp_path, page):
     academy = Path(__file__).parent / "data" / "projects" / "academy"
     MODULES = {m: str(academy / m / "studio" / "langgraph.json") for m in ("module-1", "module-3", "module-4")}
 
+    broken = tmp_path / "inbox"  # a project with a graph that needs a package not installed here
+    broken.mkdir()
+    (broken / "gmail.py").write_text("import not_a_package_anywhere\n")
+    (broken / "langgraph.json").write_text('{"graphs": {"gmail": "./gmail.py:graph", "hello": "%s:graph"}}'
+                                          % MODULES["module-1"].replace("langgraph.json", "simple.py"))
     server = Server(new_db_url(tmp_path, "academy"), "--config", MODULES["module-1"], "--config", MODULES["module-3"],
-                    "--config", MODULES["module-4"])
+                    "--config", MODULES["module-4"], "--config", str(broken / "langgraph.json"))
     page.set_default_timeout(90_000)
     try:
         page.goto(server.url + "/")
@@ -973,6 +978,12 @@ def test_the_langchain_academy_course_in_the_browser(tmp_path, page):
         run_form(page, "dynamic_breakpoints", "input (string)", "hello world")
         page.locator("#question").get_by_text("Received input that is longer than 5 characters").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "academy-node-interrupt.png"), full_page=True)
+
+        # A graph of a project that cannot be opened is in the menu to say why; its project's other graph is open
+        pick_agent(page, "gmail")
+        page.locator("#agent-info").get_by_text("cannot be opened").first.wait_for()
+        page.locator("#agent-info").get_by_text("not_a_package_anywhere").first.wait_for()
+        pick_agent(page, "hello")
     finally:
         server.stop()
 

@@ -19,7 +19,8 @@ def agent_info(name: str) -> str:
     try:
         spec = agents.get_agent(name)
     except KeyError:
-        return ""
+        line = agents.UNOPENED.get(name)
+        return f"⚠️ **This graph of your project cannot be opened**: {render.plain(line)}" if line else ""
     return f"{render.plain(spec.description)}{_io_info(spec.io)}\n\n<sub>{render.plain(spec.paper)}</sub>"
 
 

@@ -63,7 +63,10 @@ class Shell:
 
     @property
     def agent_choices(self) -> list[tuple[str, str]]:
-        return [(f"{a.title} ({a.name})", a.name) for a in agents.AGENTS.values() if not a.harness]
+        """The designs and opened graphs; a graph of an opened project that cannot be opened is listed too, to say
+        why (its panel shows the line)."""
+        return [*((f"{a.title} ({a.name})", a.name) for a in agents.AGENTS.values() if not a.harness),
+                *((f"{name}, cannot be opened ({name})", name) for name in agents.UNOPENED if name not in agents.AGENTS)]
 
     @property
     def eval_agent_choices(self) -> list[tuple[str, str]]:
