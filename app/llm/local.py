@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from app.llm.handler import Answer, register_provider
+from app.llm.installed import importable
 
 PROVIDER = "local"
 ENV_MODEL = "PLAYGROUND_LOCAL_MODEL"
@@ -60,33 +61,7 @@ class Weights:
         return [f"{self.package}{i}" for i in range(1, self.parts + 1)]
 
     def installed(self) -> bool:
-        return all(_importable(m) for m in self.part_modules())
-
-
-_FOUND: set[str] = set()  # modules found once stay found (a package is installed, not taken away, while we run)
-_LOOKED: dict[str, float] = {}  # when each missing one was last looked for
-RECHECK_S = 2.0  # a package installed while the server runs shows within this (menus, /v1/models)
-
-
-def look_again() -> None:
-    """Forget which modules were missing (a page load reads the model menus as installed now)."""
-    _LOOKED.clear()
-
-
-def _importable(module: str) -> bool:
-    """Whether `module` can be imported; find_spec walks sys.path (about 0.1 ms a module, and a listing of the
-    models asks for 29 on every call of the model endpoint), so a missing one is looked for again at most every
-    RECHECK_S."""
-    if module in _FOUND:
-        return True
-    now = time.monotonic()
-    if now - _LOOKED.get(module, -RECHECK_S) < RECHECK_S:
-        return False
-    _LOOKED[module] = now
-    if importlib.util.find_spec(module) is not None:
-        _FOUND.add(module)
-        return True
-    return False
+        return all(importable(m) for m in self.part_modules())
 
 
 WEIGHTS = {
@@ -103,7 +78,7 @@ class LocalModelError(ValueError):
 
 
 def runtime_installed() -> bool:
-    return _importable("xllamacpp")
+    return importable("xllamacpp")
 
 
 def _custom_gguf() -> Path | None:

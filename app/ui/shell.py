@@ -13,7 +13,7 @@ import gradio as gr
 
 from app import agents
 from app.auth import USER_PREFIX, owner_for
-from app.llm import gateway, local
+from app.llm import gateway, installed
 from app.runner import Runner
 from app.ui.owners import known
 from storage import repo
@@ -78,7 +78,7 @@ class Shell:
         """The models as menu entries, ready or with what they need, as installed now: a package installed
         while the server runs is seen (the import system's cached folder listings are read again)."""
         importlib.invalidate_caches()
-        local.look_again()
+        installed.look_again()
         return [(m.name if m.ready else f"{m.name} ({m.hint})", m.name) for m in gateway.available_models()]
 
     def resolve_owner(self, stored: str | None, request: gr.Request | None) -> str:
