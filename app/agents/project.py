@@ -255,8 +255,8 @@ def import_graph(project: Project, name: str):
         at = f" (imported at {where})" if where else ""
         missing, package = str(exc.name or ""), installed_package(str(exc.name or ""))
         if package is not None:  # a module the installed version of its package does not have
-            raise ProjectError(f"{project.config}: graph {name!r} imports {missing!r}{at.replace('imported ', '')}, "
-                               f"which {package} does not have: the project was written for another version of it"
+            raise ProjectError(f"{project.config}: graph {name!r} imports {missing!r}{f' (at {where})' if where else ''}"
+                               f", which {package} does not have: the project was written for another version of it"
                                ) from None
         listed = [f for f in ("pyproject.toml", "requirements.txt") if (project.root / f).exists()]
         how = (f"install what its {' and '.join(listed)} list{'s' if len(listed) == 1 else ''} into the playground's "

@@ -144,11 +144,9 @@ def async_only(graph, _seen: set[int] | None = None) -> bool:
 
 
 def _is_typed_dict(cls) -> bool:
-    import typing
+    import typing_extensions  # (its check knows typing's TypedDicts too)
 
-    import typing_extensions
-
-    return cls is not None and (typing.is_typeddict(cls) or typing_extensions.is_typeddict(cls))
+    return cls is not None and typing_extensions.is_typeddict(cls)
 
 
 _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}
