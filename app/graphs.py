@@ -186,6 +186,7 @@ def stream_async(graph_input: Any, config: dict, *, graph, **options) -> Iterato
     with async nodes (LangGraph's templates are) runs, and the turn engine reads it as it reads `stream`.
     Leaving early (a stop, an error here) cancels the run."""
     import asyncio
+    import concurrent.futures
     import queue
 
     pipe: queue.Queue = queue.Queue()
@@ -208,3 +209,4 @@ def stream_async(graph_input: Any, config: dict, *, graph, **options) -> Iterato
             yield item
     finally:
         running.cancel()
+        concurrent.futures.wait([running], timeout=30)  # its checkpoint writes done, as a sync stream's are

@@ -279,12 +279,16 @@ class Turns:
             # done before the stream ends either way; a process killed mid-run may lose its last checkpoint,
             # and a retry then goes on from the one before.
             durability = "async" if self.db.is_postgres or opened.traced else "sync"
-            for mode, chunk in opened.stream(graph, graph_input, config, stream_mode=modes, durability=durability):
+            chunks = opened.stream(graph, graph_input, config, stream_mode=modes, durability=durability)
+            for mode, chunk in chunks:
                 yield from _drain(stored, recorder)
                 if mode == "values":
-                    if stop is not None and self._stopping(session.id, stop):
-                        raise RunStopped(STOPPED)  # a superstep ended and is checkpointed: stop here
                     final = chunk
+                    if stop is not None and self._stopping(session.id, stop):
+                        chunks.close()  # a superstep ended and is checkpointed: stop here, unless it was the last
+                        if graph.get_state(config).next:  # (a Stop during the last step: the run is done)
+                            raise RunStopped(STOPPED)
+                        break
                 elif mode == "updates":
                     if node_steps:
                         for node, update in (chunk or {}).items():

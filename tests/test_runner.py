@@ -118,6 +118,24 @@ def test_a_running_turn_stops_after_its_current_step_keeps_its_steps_and_can_be_
     assert done.status == "done" and "Paris" in done.final_answer
 
 
+def test_a_stop_during_the_last_step_lets_the_run_finish_with_its_answer(runner):
+    """Stop clicked while the final answer was being written stopped the run after its last step, and Retry then
+    said there was no checkpoint to go on from (CI: the slow-turn browser test). A run with nothing left to run
+    is done: its answer is the turn's."""
+    session = runner.new_session("react", "demo/offline", tools=["weather"], owner="alice")
+    events, tool_ran = [], False
+    for event in runner.stream(session.id, message="What's the weather in Paris?", owner="alice"):
+        events.append(event)
+        tool_ran = tool_ran or (event.type == "step" and event.step.kind == "tool")
+        if tool_ran and event.type == "step" and event.step.kind == "model":  # the last step has ended
+            assert runner.stop(session.id, owner="alice")
+    result = events[-1].result
+    assert result.status == "done" and "In Paris it is" in result.final_answer, result.error
+    assert not any(s["name"] == "run stopped" for s in result.steps)
+    with pytest.raises(TurnError, match="did not fail"):
+        runner.turn(session.id, retry=True, owner="alice")
+
+
 def test_stop_reaches_a_turn_running_in_another_process(db_url):
     """#22: Stop was per process: behind a load balancer, the process a Stop reached might not be the one
     running the turn. Now the request is stored and the running process reads it between steps."""

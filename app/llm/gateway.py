@@ -289,6 +289,14 @@ def _retryable(exc: Exception) -> bool:
                             lib.APIConnectionError, lib.BadGatewayError))
 
 
+def _stopping() -> bool:
+    """Whether the running turn was asked to stop (a call cut off at Stop is not tried again)."""
+    from app.tracing.steps import stop_check
+
+    check = stop_check()
+    return check is not None and bool(check())
+
+
 def _pause(exc: Exception, failures: int) -> float:
     """Seconds to wait before the next attempt: the provider's Retry-After when it gives one (capped), else an
     exponential backoff."""
@@ -351,6 +359,8 @@ def complete(
         except Exception as exc:
             text = " ".join(str(exc).split())
             failures.append(f"{type(exc).__name__}: {text[:300]}")
+            if _stopping():  # cut off at Stop (the local model, the demo's simulated wait): not a failure
+                raise ModelError(f"model {model!r} was stopped on request while it was answering") from exc
             if emitted or len(failures) > retries or not _retryable(exc):
                 tried = f" after {len(failures)} attempts" if len(failures) > 1 else ""
                 raise ModelError(f"model {model!r} failed{tried}: {failures[-1]}") from exc

@@ -27,10 +27,21 @@ Respond = Callable[[str, list, "list | None"], Answer]
 _simulated = threading.local()
 
 
+STOPPED = "stopped on request while the model was answering"
+
+
 def _wait(seconds: float) -> None:
     """The simulated latency, remembered for the calling thread so the gateway can report it (a load test
-    subtracts the model's own time, and this is all of it for a local model)."""
-    time.sleep(seconds)
+    subtracts the model's own time, and this is all of it for a local model). Cut off at Stop, as a model
+    that streams its reply is (raising ValueError)."""
+    from app.tracing.steps import stop_check
+
+    stopping, end = stop_check(), time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if stopping is not None and stopping():
+            _simulated.seconds = getattr(_simulated, "seconds", 0.0) + seconds - left
+            raise ValueError(STOPPED)
+        time.sleep(min(left, 0.1) if stopping is not None else left)
     _simulated.seconds = getattr(_simulated, "seconds", 0.0) + seconds
 
 
