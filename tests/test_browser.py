@@ -551,6 +551,31 @@ HEADER_LINES = """() => [...document.querySelectorAll('#steps-table th')].flatMa
 })"""
 
 
+def test_the_inspector_opened_again_after_another_turn_shows_that_turn(server, page):
+    """The tab drew the chat's session only when its menu's value changed: back in the chat, a second turn, and
+    the Inspector opened again still showed the first turn's steps. Opening the tab draws the session as it is
+    now, in the tab's own event (one round trip, not two: bench/inspector_open.py)."""
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    pick_toolset(page, "math")
+    page.locator("#message textarea").fill("What is 2+3?")
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text("5").last.wait_for()
+    page.get_by_role("tab", name="Inspector").click()
+    summary = page.locator("#inspect-summary")
+    summary.get_by_text("1 tool calls").first.wait_for()
+    info = page.locator("#steps-info").get_by_text(re.compile(r"^\d+ steps"))
+    before = int(info.first.inner_text().split()[0])
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#message textarea").fill("What is 40+2?")
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text("42").last.wait_for()
+    page.locator("#send").wait_for(state="visible")
+    page.get_by_role("tab", name="Inspector").click()
+    summary.get_by_text("2 tool calls").first.wait_for()
+    assert int(info.first.inner_text().split()[0]) > before  # the table is the session's now
+
+
 def test_the_inspectors_column_headers_are_never_broken_inside_a_word(server, page):
     page.set_viewport_size({"width": 1280, "height": 720})
     page.set_default_timeout(90_000)

@@ -127,18 +127,22 @@ def build_blocks(runner: Runner, auth_enabled: bool = False) -> gr.Blocks:
                   signed_in]  # the owner first (clients read it: tests' ui_client), this last
         demo.load(on_load, [shell.owner_store, shell.session_store], list(dict.fromkeys(loaded)))
 
-        def on_tab(sid, who, played, evt: gr.SelectData):
-            """The lists the opened tab shows are read again (the current session chosen); the other tabs' are
-            left alone (each update is work for the page while the tab opens)."""
+        def on_tab(sid, who, played, inspected, evt: gr.SelectData):
+            """The lists the opened tab shows are read again (the current session chosen), and the Inspector's
+            panels drawn for it; the other tabs' are left alone (each update is work for the page while the tab
+            opens)."""
             opened = getattr(evt, "value", None)
             current = gr.update(choices=shell.session_choices(who), value=sid)
+            inspector_panels = inspector_tab.drawn(sid, who, inspected) if opened == "Inspector" else [
+                gr.update()] * len(inspector_tab.drawn_outputs)
             return [current if opened == "Inspector" else gr.update(), current if opened == "Sessions" else gr.update(),
                     gr.update(choices=compare.saved(runner, who) if who else []) if opened == "Compare" else gr.update(),
-                    gr.update(choices=shell.session_choices(who), value=played) if opened == "Teach" else gr.update()]
+                    gr.update(choices=shell.session_choices(who), value=played) if opened == "Teach" else gr.update(),
+                    *inspector_panels]
 
         # Opening the Eval tab lists the person's datasets as suites; opening Datasets reads its menus again.
         eval_page.select(eval_view.refresh, [shell.owner, eval_view.suites], eval_view.suites)
         datasets_page.select(datasets_view.refresh, datasets_view.inputs, datasets_view.outputs)
-        shell.tabs.select(on_tab, [shell.session_id, shell.owner, playback_dd],
-                          [*session_menus, compare_view.saved, playback_dd])
+        shell.tabs.select(on_tab, [shell.session_id, shell.owner, playback_dd, inspector_tab.inspect_dd],
+                          [*session_menus, compare_view.saved, playback_dd, *inspector_tab.drawn_outputs])
     return demo

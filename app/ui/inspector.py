@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
@@ -32,6 +33,8 @@ PAGE_ROWS = 200  # the step table's rows a page
 @dataclass
 class InspectorTab:
     inspect_dd: gr.Dropdown
+    drawn: Any  # fn(sid, who, shown sid): the tab's panels for the session, drawn as the tab opens
+    drawn_outputs: list[Any]
 
 
 def build(shell: Shell) -> InspectorTab:
@@ -177,14 +180,29 @@ def build(shell: Shell) -> InspectorTab:
             f"{render.cell(json.dumps(r['value'], ensure_ascii=False), 300)} | {render.cell(r['updated_at'][:19])} |"
             for r in rows)
 
+    # Opening the tab draws the chat's session at once, in the tab's own event: waiting for the menu's change
+    # event was a second round trip and redraw (bench/inspector_open.py). That change event, if the menu's value
+    # changes, then leaves the panels drawn (`drawn`, once); the other panels are its as before.
+    drawn = gr.State(None)
+
+    def draw(sid, who, shown):
+        if not sid or not who:
+            return [gr.update()] * (len(inspect_outputs) + 1)
+        return [*inspect(sid, who), sid if shown != sid else None]
+
+    def inspect_once(sid, who, drawn_sid):
+        return [gr.update()] * len(inspect_outputs) + [None] if drawn_sid and drawn_sid == sid else [
+            *inspect(sid, who), None]
+
     share_preview_btn.click(share_preview, [inspect_dd, owner], share_md)
     share_btn.click(create_share, [inspect_dd, owner, share_days], [share_md, shares_dd])
     revoke_btn.click(revoke_share, [shares_dd, inspect_dd, owner], [share_md, shares_dd])
     on_session(inspect_dd, owner, [
-        OnSession(inspect, inspect_outputs), marks_shown, branches_shown, state_shown, OnSession(memory, [memory_md]),
+        OnSession(inspect_once, [*inspect_outputs, drawn], [drawn]), marks_shown, branches_shown, state_shown,
+        OnSession(memory, [memory_md]),
         OnSession(lambda sid, who: gr.update(choices=share_choices(sid, who), value=None), [shares_dd])]
     ).then(below, [inspect_dd, trace_state], [tokens_plot, graph_md])
     # Opening the list reads the links again: their view counts and states are as of now, not of the page load.
     shares_dd.focus(lambda sid, who, picked: gr.update(choices=share_choices(sid, who), value=picked),
                     [inspect_dd, owner, shares_dd], shares_dd)
-    return InspectorTab(inspect_dd)
+    return InspectorTab(inspect_dd, draw, [*inspect_outputs, drawn])
