@@ -551,17 +551,22 @@ HEADER_LINES = """() => [...document.querySelectorAll('#steps-table th')].flatMa
 })"""
 
 
+def math_turn_then_inspector(server, page, message: str, answer: str) -> None:
+    """A fresh page asks the math tools `message`, waits for `answer` in the chat and opens the Inspector."""
+    page.set_default_timeout(90_000)
+    page.goto(server.url + "/")
+    pick_toolset(page, "math")
+    page.locator("#message textarea").fill(message)
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text(answer).last.wait_for()
+    page.get_by_role("tab", name="Inspector").click()
+
+
 def test_the_inspector_opened_again_after_another_turn_shows_that_turn(server, page):
     """The tab drew the chat's session only when its menu's value changed: back in the chat, a second turn, and
     the Inspector opened again still showed the first turn's steps. Opening the tab draws the session as it is
     now, in the tab's own event (one round trip, not two: bench/inspector_open.py)."""
-    page.set_default_timeout(90_000)
-    page.goto(server.url + "/")
-    pick_toolset(page, "math")
-    page.locator("#message textarea").fill("What is 2+3?")
-    page.locator("#send").click()
-    page.locator("#chat").get_by_text("5").last.wait_for()
-    page.get_by_role("tab", name="Inspector").click()
+    math_turn_then_inspector(server, page, "What is 2+3?", "5")
     summary = page.locator("#inspect-summary")
     summary.get_by_text("1 tool calls").first.wait_for()
     info = page.locator("#steps-info").get_by_text(re.compile(r"^\d+ steps"))
@@ -633,13 +638,7 @@ def test_the_inspector_reads_a_step_as_a_conversation_with_provenance_and_raw_js
     reply's calls with where each argument came from; a tool step's value computed from an earlier result says
     so (it was called a guess); times are relative to the turn; the raw record is one click away."""
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.set_default_timeout(90_000)
-    page.goto(server.url + "/")
-    pick_toolset(page, "math")
-    page.locator("#message textarea").fill("Compute 12*7, then add 5")
-    page.locator("#send").click()
-    page.locator("#chat").get_by_text("89").last.wait_for()
-    page.get_by_role("tab", name="Inspector").click()
+    math_turn_then_inspector(server, page, "Compute 12*7, then add 5", "89")
     detail = page.locator("#step-detail")
     detail.get_by_text("into turn 1").first.wait_for()  # the last step is shown when a session opens
 
