@@ -203,7 +203,9 @@ def build(shell: Shell) -> ChatTab:
         control.change(lambda *a: design_graph(runner, *a), [agent_dd, gate_cb, refine_num], design_md)
 
     toolset_dd.input(pick_toolset, [toolset_dd, owner], tools_dd)
-    tools_dd.input(lambda: "(custom)", None, toolset_dd)
+    # In the browser at once: a round trip to the server lost a tool picked just before Send (the turn read the
+    # old tool set's name and ran its tools instead).
+    tools_dd.input(None, None, toolset_dd, js="() => '(custom)'")
 
     def session_for(who, sid, agent, model, toolset, tools, gate, refine, extra) -> tuple[str, bool]:
         """The session a message goes to: the open one, or a new one (True) when the agent, model, tools or
