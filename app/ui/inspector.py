@@ -191,8 +191,9 @@ def build(shell: Shell) -> InspectorTab:
         return [*inspect(sid, who), sid if shown != sid else None]
 
     def inspect_once(sid, who, drawn_sid):
-        return [gr.update()] * len(inspect_outputs) + [None] if drawn_sid and drawn_sid == sid else [
-            *inspect(sid, who), None]
+        if drawn_sid is not None and drawn_sid == sid:  # the tab's opening drew it just now
+            return [*(gr.update() for _ in inspect_outputs), None]
+        return [*inspect(sid, who), None]
 
     share_preview_btn.click(share_preview, [inspect_dd, owner], share_md)
     share_btn.click(create_share, [inspect_dd, owner, share_days], [share_md, shares_dd])
